@@ -1,0 +1,13 @@
+# Every dependency comes from Debian's archive (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(CURL REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS filesystem)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(LibArchive REQUIRED)
+if(SANDBOX_RUN_TESTS)
+  find_package(Catch2 2.13 REQUIRED)
+endif()

@@ -1,0 +1,27 @@
+// What the option parser hands the launcher: the Engine API create body plus
+// the client-side behaviour of `docker run`.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace sr::runtime {
+
+enum class PullPolicy { missing, always, never };
+
+struct RunSpec {
+  std::string image;                // as given by the user
+  nlohmann::json create_body;       // POST /containers/create body
+  std::string name;                 // ?name=
+  std::string platform;             // ?platform= and pull platform
+  PullPolicy pull = PullPolicy::missing;
+  bool detach = false;              // -d: print the full ID, return
+  bool interactive = false;         // -i: attach and forward stdin
+  bool tty = false;                 // -t: raw mode, resize, no demux
+  bool auto_remove = false;         // --rm
+  bool sig_proxy = true;            // --sig-proxy
+  bool quiet = false;               // -q: no pull progress
+  std::vector<std::string> attach_streams = {"stdout", "stderr"};  // -a (stdin added by -i)
+};
+
+}  // namespace sr::runtime
