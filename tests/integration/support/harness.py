@@ -1,0 +1,83 @@
+"""Shared helpers for the black-box integration tests (Python 3 stdlib only).
+
+Binaries come from $SR_BIN_DIR (set by ctest; default build/bin). Tests that
+need Docker call require_docker(): when SANDBOX_RUN_REQUIRE_DOCKER=1 an
+unreachable daemon is a failure with the reason, otherwise the test is skipped
+(exit 77, which ctest reports as skipped).
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import unittest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+BIN_DIR = os.environ.get("SR_BIN_DIR", os.path.join(ROOT, "build", "bin"))
+SANDBOX_RUN = os.path.join(BIN_DIR, "sandbox-run")
+SANDBOX_EGRESS = os.path.join(BIN_DIR, "sandbox-egress")
+
+# Images built locally by scripts/build-images.sh (never pulled).
+BUSYBOX_IMAGE = os.environ.get("SR_TEST_IMAGE", "sandbox-run-test/busybox:latest")
+TOOLS_IMAGE = os.environ.get("SR_TOOLS_IMAGE", "sandbox-run-test/tools:latest")
+
+SKIP = 77
+
+
+def docker_socket():
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    return host[len("unix://"):] if host.startswith("unix://") else None
+
+
+def docker_problem():
+    """None when the daemon answers /_ping, else the reason it does not."""
+    path = docker_socket()
+    if path is None:
+        r = subprocess.run(["docker", "version"], capture_output=True, text=True)
+        return None if r.returncode == 0 else r.stderr.strip()
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(path)
+        s.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+        data = s.recv(4096)
+        s.close()
+        if b" 200 " not in data.split(b"\r\n", 1)[0] + b" ":
+            return "GET /_ping on %s answered %r" % (path, data[:80])
+        return None
+    except OSError as e:
+        return "cannot reach the Docker daemon at %s: %s" % (path, e)
+
+
+def require_docker():
+    problem = docker_problem()
+    if problem is None:
+        return
+    if os.environ.get("SANDBOX_RUN_REQUIRE_DOCKER") == "1":
+        print("FAIL: SANDBOX_RUN_REQUIRE_DOCKER=1 but " + problem, file=sys.stderr)
+        sys.exit(1)
+    print("SKIP: " + problem, file=sys.stderr)
+    sys.exit(SKIP)
+
+
+def run(args, **kw):
+    kw.setdefault("capture_output", True)
+    kw.setdefault("timeout", 120)
+    return subprocess.run(args, **kw)
+
+
+def inspect(kind, name):
+    r = run(["docker", kind, "inspect", name])
+    if r.returncode != 0:
+        return None
+    return json.loads(r.stdout)[0]
+
+
+def main():
+    """unittest.main() that prints a closing 'N passed, N failed' line."""
+    prog = unittest.main(exit=False, verbosity=2)
+    res = prog.result
+    failed = len(res.failures) + len(res.errors) + len(res.unexpectedSuccesses)
+    passed = res.testsRun - failed - len(res.skipped)
+    print("%d passed, %d failed, %d skipped" % (passed, failed, len(res.skipped)))
+    sys.exit(1 if failed else 0)
