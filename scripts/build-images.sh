@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Builds the local test images without any registry or pull:
+#   sandbox-run-test/busybox:latest  busybox-static + /etc/passwd, /etc/group, /tmp
+#   sandbox-run-test/tools:latest    Debian minbase with curl, python3, nodejs, ca-certificates
+# Each image carries the label sandbox-run.inputs=<sha256 of its inputs> (this
+# script, files under images/<name>/, the versions of the Debian packages it is
+# made from); when the tagged image already carries that hash it is not rebuilt.
+#
+# Usage: scripts/build-images.sh [busybox] [tools]     (default: all)
+# Env:   SANDBOX_RUN_CACHE   work and package cache (default /var/cache/sandbox-run)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF="$ROOT/scripts/build-images.sh"
+CACHE=${SANDBOX_RUN_CACHE:-/var/cache/sandbox-run}
+LABEL=sandbox-run.inputs
+ENV_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+TOOLS_PACKAGES=(curl python3 nodejs ca-certificates)
+
+# Root filesystems being assembled; removed on every exit path.
+WORK_DIRS=()
+cleanup() { ((${#WORK_DIRS[@]} == 0)) || rm -rf "${WORK_DIRS[@]}"; }
+trap cleanup EXIT
+
+log() { echo "build-images: $*"; }
+die() { echo "build-images: error: $*" >&2; exit 1; }
+
+# installed_version PKG -> the version dpkg has installed (empty if none)
+installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
+# candidate_version PKG -> the version apt would install from the configured archive
+candidate_version() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2; exit}'; }
+
+# inputs_hash NAME LINES... -> sha256 over this script, images/NAME/* and LINES
+inputs_hash() {
+  local name=$1; shift
+  {
+    sha256sum "$SELF" | cut -d' ' -f1
+    if [[ -d "$ROOT/images/$name" ]]; then
+      (cd "$ROOT/images/$name" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum)
+    fi
+    printf '%s\n' "$@"
+  } | sha256sum | cut -d' ' -f1
+}
+
+image_label() {
+  docker image inspect -f "{{ index .Config.Labels \"$LABEL\" }}" "$1" 2>/dev/null || true
+}
+
+# import_rootfs DIR TAG HASH CMD_JSON: tar the directory as root-owned files
+# and docker import it with PATH, CMD and the inputs label.
+import_rootfs() {
+  local dir=$1 tag=$2 hash=$3 cmd=$4
+  tar --numeric-owner -C "$dir" -cf - . | docker import \
+    --change "ENV PATH=$ENV_PATH" \
+    --change "CMD $cmd" \
+    --change "LABEL $LABEL=$hash" \
+    - "$tag" >/dev/null
+  log "imported $tag ($(docker image inspect -f '{{.Size}}' "$tag") bytes)"
+}
+
+build_busybox() {
+  local tag=sandbox-run-test/busybox:latest
+  local hash; hash=$(inputs_hash busybox "busybox-static=$(installed_version busybox-static)")
+  if [[ "$(image_label "$tag")" == "$hash" ]]; then
+    log "$tag is up to date"
+    return
+  fi
+  [[ -x /bin/busybox ]] || die "/bin/busybox missing; run scripts/install-deps.sh (package busybox-static)"
+  local start=$SECONDS dir
+  dir=$(mktemp -d "$CACHE/busybox-rootfs.XXXXXX")
+  WORK_DIRS+=("$dir")
+  mkdir -p "$dir"/{bin,sbin,usr/bin,usr/sbin,etc,root,proc,sys,dev,home,var/tmp}
+  install -m 0755 /bin/busybox "$dir/bin/busybox"
+  local applet
+  for applet in $(/bin/busybox --list-full); do
+    [[ -e "$dir/$applet" ]] || ln -s /bin/busybox "$dir/$applet"
+  done
+  printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+    'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$dir/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nobody:x:65534:' >"$dir/etc/group"
+  install -d -m 1777 "$dir/tmp"
+  chmod 1777 "$dir/var/tmp"
+  chmod 0700 "$dir/root"
+  import_rootfs "$dir" "$tag" "$hash" '["sh"]'
+  log "built $tag in $((SECONDS - start)) s"
+}
+
+# debian_mirror SUITE -> the first URI of the machine's apt sources that serves
+# SUITE/main (deb822 *.sources first, then one-line *.list files).
+debian_mirror() {
+  python3 - "$1" <<'PY'
+import glob, sys
+suite = sys.argv[1]
+def deb822(path):
+    for para in open(path).read().split("\n\n"):
+        f = {}
+        key = None
+        for line in para.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            if line[0] in " \t" and key:
+                f[key] += " " + line.strip()
+                continue
+            key, _, val = line.partition(":")
+            key = key.strip().lower()
+            f[key] = val.strip()
+        if f.get("enabled", "yes").lower() == "no":
+            continue
+        if ("deb" in f.get("types", "").split() and suite in f.get("suites", "").split()
+                and "main" in f.get("components", "").split()):
+            yield f["uris"].split()[0]
+def oneline(path):
+    for line in open(path):
+        w = line.split("#", 1)[0].split()
+        if w and w[0] == "deb":
+            w = [x for x in w if not x.startswith("[")] if not any("]" in x for x in w) else \
+                w[:1] + line.split("]", 1)[1].split()
+            if len(w) >= 4 and w[2] == suite and "main" in w[3:]:
+                yield w[1]
+files = sorted(glob.glob("/etc/apt/sources.list.d/*.sources"))
+lists = ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list"))
+for path in files:
+    for uri in deb822(path):
+        print(uri); sys.exit(0)
+for path in lists:
+    try:
+        for uri in oneline(path):
+            print(uri); sys.exit(0)
+    except FileNotFoundError:
+        pass
+sys.exit(1)
+PY
+}
+
+build_tools() {
+  local tag=sandbox-run-test/tools:latest suite pkg
+  suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  local versions=("suite=$suite" "debootstrap=$(installed_version debootstrap)")
+  for pkg in "${TOOLS_PACKAGES[@]}"; do
+    versions+=("$pkg=$(candidate_version "$pkg")")
+  done
+  local hash; hash=$(inputs_hash tools "${versions[@]}")
+  if [[ "$(image_label "$tag")" == "$hash" ]]; then
+    log "$tag is up to date"
+    return
+  fi
+  command -v debootstrap >/dev/null || die "debootstrap missing; run scripts/install-deps.sh"
+  local mirror
+  mirror=$(debian_mirror "$suite") || die "no apt source for $suite/main in /etc/apt/sources.list{,.d/*}"
+  # debootstrap fetches with wget; give it the proxy apt is configured with, if any.
+  local http_proxy_apt=""
+  eval "$(apt-config shell http_proxy_apt Acquire::http::Proxy)"
+  if [[ -n "$http_proxy_apt" && -z "${http_proxy:-}" ]]; then export http_proxy=$http_proxy_apt; fi
+
+  local start=$SECONDS dir
+  mkdir -p "$CACHE/debs"
+  dir=$(mktemp -d "$CACHE/tools-rootfs.XXXXXX")
+  WORK_DIRS+=("$dir")
+  log "debootstrap $suite (minbase + ${TOOLS_PACKAGES[*]}) from the machine's apt source into $dir"
+  local include; include=$(IFS=,; echo "${TOOLS_PACKAGES[*]}")
+  if ! debootstrap --variant=minbase --include="$include" --cache-dir="$CACHE/debs" \
+      "$suite" "$dir" "$mirror" >"$CACHE/debootstrap.log" 2>&1; then
+    tail -n 30 "$CACHE/debootstrap.log" >&2
+    [[ -f "$dir/debootstrap/debootstrap.log" ]] && tail -n 30 "$dir/debootstrap/debootstrap.log" >&2
+    die "debootstrap failed (full log: $CACHE/debootstrap.log)"
+  fi
+  # Leave package lists and downloaded archives out of the image.
+  rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/debootstrap
+  import_rootfs "$dir" "$tag" "$hash" '["bash"]'
+  log "built $tag in $((SECONDS - start)) s"
+}
+
+main() {
+  local targets=("$@")
+  ((${#targets[@]})) || targets=(busybox tools)
+  docker version >/dev/null 2>&1 || die "no Docker daemon answers; run scripts/docker-up.sh"
+  mkdir -p "$CACHE"
+  # One build at a time: two concurrent runs would import the same tag twice.
+  exec 9>"$CACHE/build-images.lock"
+  flock 9
+  local t
+  for t in "${targets[@]}"; do
+    case "$t" in
+      busybox) build_busybox ;;
+      tools) build_tools ;;
+      *) die "unknown image '$t' (known: busybox tools)" ;;
+    esac
+  done
+}
+
+main "$@"
