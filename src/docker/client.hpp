@@ -1,0 +1,137 @@
+// Docker Engine API client: the calls `docker run` needs.
+//
+// Paths are prefixed with /v<version>, the lower of the daemon's ApiVersion
+// (GET /version, negotiated once, lazily) and kMaxApiVersion, unless
+// DOCKER_API_VERSION fixes it. Errors follow docker/errors.hpp; every call is
+// safe to make from several threads at once.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "docker/image_ref.hpp"
+#include "docker/transport.hpp"
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sr::docker {
+
+inline constexpr std::string_view kMaxApiVersion = "1.43";
+
+// "1.41" < "1.43": compares dotted numeric versions.
+int compare_api_versions(std::string_view a, std::string_view b);
+
+enum class WaitCondition { next_exit, removed, not_running };
+enum class Force { no, yes };
+
+struct CreateOptions {
+  std::string name;      // ?name=, empty for a generated name
+  std::string platform;  // ?platform=, empty for the daemon's default
+};
+
+struct Created {
+  std::string id;
+  std::vector<std::string> warnings;
+};
+
+struct AttachStreams {
+  bool in = false;
+  bool out = true;
+  bool err = true;
+};
+
+struct WaitOutcome {
+  int status_code = 0;
+  std::string error;  // the daemon's Error.Message, usually empty
+};
+
+// A pull progress message as the daemon streams it, e.g.
+// {"status":"Pull complete","id":"a46fbb00284b"}.
+using PullObserver = std::function<void(const nlohmann::json& message)>;
+
+class Client;
+
+// A wait registered with the daemon (its response head has arrived), whose
+// body - the exit status - is read on a background thread.
+class PendingWait {
+ public:
+  PendingWait(const PendingWait&) = delete;
+  PendingWait& operator=(const PendingWait&) = delete;
+  // Cancels a wait still in flight and joins the thread.
+  ~PendingWait();
+
+  // Readable (eventfd) once the outcome is available; for poll loops.
+  [[nodiscard]] int ready_fd() const { return ready_.get(); }
+  // Blocks until the wait completes; call at most once.
+  util::Result<WaitOutcome> get();
+  // Aborts the wait; get() then returns an error.
+  void cancel();
+
+ private:
+  friend class Client;
+  PendingWait() = default;
+
+  util::UniqueFd ready_;
+  Cancellation cancel_;
+  std::thread thread_;
+  std::mutex mu_;
+  util::Result<WaitOutcome> outcome_ = WaitOutcome{};
+  bool joined_ = false;
+};
+
+class Client {
+ public:
+  explicit Client(std::unique_ptr<Transport> transport, std::string fixed_api_version = {});
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // A client for the daemon the environment names (docker/host.hpp).
+  static util::Result<std::unique_ptr<Client>> from_env();
+
+  // The negotiated API version, e.g. "1.41".
+  util::Result<std::string> api_version();
+  [[nodiscard]] std::string describe() const { return transport_->describe(); }
+
+  util::Result<Created> create_container(const nlohmann::json& body, const CreateOptions& opts);
+  // A 304 (already started) is success.
+  util::Result<void> start_container(std::string_view id);
+  util::Result<std::unique_ptr<RawStream>> attach_container(std::string_view id,
+                                                            AttachStreams streams);
+  // Returns once the daemon has registered the wait, so a start issued after
+  // it cannot lose the exit.
+  util::Result<std::unique_ptr<PendingWait>> wait_container(std::string_view id,
+                                                            WaitCondition condition);
+  // signal: a number ("15") or a name ("SIGTERM").
+  util::Result<void> kill_container(std::string_view id, std::string_view signal);
+  util::Result<void> resize_container(std::string_view id, unsigned height, unsigned width);
+  util::Result<void> remove_container(std::string_view id, Force force);
+  util::Result<nlohmann::json> inspect_container(std::string_view id);
+
+  util::Result<nlohmann::json> inspect_image(std::string_view name);
+  // Streams progress to observer; an {"error":...} message in the stream is
+  // an error.
+  util::Result<void> pull_image(const ImageRef& ref, std::string_view platform,
+                                const PullObserver& observer);
+
+ private:
+  util::Result<Response> call(std::string_view method, std::string_view path,
+                              std::string_view query, std::string body = {},
+                              const RequestHooks& hooks = {});
+  util::Result<std::string> versioned(std::string_view path, std::string_view query);
+
+  std::unique_ptr<Transport> transport_;
+  std::mutex version_mu_;
+  std::string version_;
+};
+
+// Percent-encodes a query value.
+std::string url_encode(std::string_view value);
+
+}  // namespace sr::docker

@@ -1,0 +1,29 @@
+// Turning Engine API failures into util::Error values.
+//
+// Contract: an API error reads "<METHOD> <path>: <status> <reason>: <daemon
+// message>", e.g.
+//   POST /containers/create: 409 Conflict: Conflict. The container name "/x" is already in use
+// and its kind follows the HTTP status (404 not_found, 409 conflict, 401/403
+// permission_denied, anything else api). <path> is the unversioned path
+// without its query string.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/error.hpp"
+
+namespace sr::docker {
+
+// The daemon's "message" from a JSON error body; the trimmed body itself when
+// it is not JSON; empty when the body is empty.
+std::string daemon_message(std::string_view body);
+
+std::string_view reason_phrase(long status);
+
+util::ErrorKind kind_from_status(long status);
+
+util::Error api_error(std::string_view method, std::string_view path, long status,
+                      std::string_view body);
+
+}  // namespace sr::docker
