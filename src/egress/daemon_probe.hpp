@@ -1,0 +1,31 @@
+// Probes that tell whether the daemon really serves: a TCP connect to its
+// listener, and whether the listening socket belongs to a given pid (so a
+// foreign process holding the port is never mistaken for our daemon).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "util/error.hpp"
+
+namespace sr::egress {
+
+struct HostPort {
+  std::string host;  // IPv4 or IPv6 literal (brackets removed)
+  std::uint16_t port = 0;
+};
+
+// "127.0.0.1:9090", "[::1]:9090", ":9090" (-> 127.0.0.1).
+util::Result<HostPort> parse_host_port(const std::string& address);
+
+// True when a TCP connection to `address` completes within `timeout`.
+bool tcp_accepts(const HostPort& address, std::chrono::milliseconds timeout);
+
+// True when a socket LISTENing on `port` (TCP, IPv4 or IPv6, per
+// /proc/net/tcp{,6}) is held open by process `pid` (per /proc/<pid>/fd).
+bool listener_owned_by(pid_t pid, std::uint16_t port);
+
+}  // namespace sr::egress
