@@ -1,0 +1,80 @@
+// The audit log: one JSON object per request, one line each.
+//
+//   {"time":"2026-01-02T03:04:05.678Z","client":"172.17.0.2:40000","method":"POST",
+//    "host":"api.openai.com","path":"/v1/chat?key=&a=","status":200,"bytes_in":123,
+//    "bytes_out":4567,"duration_ms":12.5,"decision":"allow","reason":"",
+//    "secrets_swapped":["OPENAI_API_KEY"]}
+//
+// Never a token or a secret value: query VALUES are dropped from the path,
+// and when a SecretSet is given every string field is passed through
+// SecretSet::redact() (so a token in a path segment, a query key, a method or
+// a host becomes "[proxy-token:ENV]"). Invalid UTF-8 is replaced, never fatal.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/decision.hpp"
+#include "util/error.hpp"
+#include "util/unique_fd.hpp"
+
+namespace sr::proxy {
+
+class SecretSet;
+
+struct AuditRecord {
+  std::chrono::system_clock::time_point time = std::chrono::system_clock::now();
+  std::string client;  // "ip:port" of the sandbox side
+  std::string method;
+  std::string host;    // destination host (normalised)
+  std::string target;  // request target as received; audit strips query values
+  unsigned status = 0; // status sent to the client (0 = none was sent)
+  std::uint64_t bytes_in = 0;   // request body bytes from the client
+  std::uint64_t bytes_out = 0;  // response body bytes to the client
+  std::chrono::nanoseconds duration{0};
+  Decision decision = Decision::allow;
+  std::string reason;
+  std::vector<std::string> secrets_swapped;  // env var names
+};
+
+// "/v1/x?key=abc&a=1&flag" -> "/v1/x?key=&a=&flag". An absolute-form target
+// keeps scheme and authority ("http://h/p?x=" ...); a fragment is dropped.
+std::string strip_query_values(std::string_view target);
+
+// RFC 3339 UTC with milliseconds: "2026-01-02T03:04:05.678Z".
+std::string format_time(std::chrono::system_clock::time_point t);
+
+class AuditLog {
+ public:
+  // Opens (creating 0600 when absent) `path` with
+  // O_WRONLY|O_APPEND|O_CREAT|O_NOFOLLOW|O_CLOEXEC, then checks that it is a
+  // regular file owned by the effective uid with no group/other permission
+  // bits: a symlink, a foreign owner or a wider mode is a security error that
+  // names the path and the fix.
+  static util::Result<std::unique_ptr<AuditLog>> open_file(const std::filesystem::path& path);
+  // Writes to a dup of stderr.
+  static util::Result<std::unique_ptr<AuditLog>> to_stderr();
+
+  // The JSON line (without the newline) for `record`.
+  static std::string format(const AuditRecord& record, const SecretSet* redactor = nullptr);
+
+  // Appends one line with a single write(2) (looping only on a short write,
+  // under the lock). Never throws; a failed write is counted, not fatal.
+  void write(const AuditRecord& record, const SecretSet* redactor = nullptr) noexcept;
+
+  [[nodiscard]] std::uint64_t write_failures() const;
+
+ private:
+  explicit AuditLog(util::UniqueFd fd) : fd_(std::move(fd)) {}
+  util::UniqueFd fd_;
+  mutable std::mutex mu_;
+  std::uint64_t failures_ = 0;
+};
+
+}  // namespace sr::proxy

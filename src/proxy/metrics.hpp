@@ -1,0 +1,62 @@
+// Engine metrics, rendered in the Prometheus text exposition format 0.0.4 on
+// GET /metrics. Label values are env var names and fixed enums only: the
+// caller passes secret NAMES, never tokens or values (and render() escapes
+// whatever it is given). All methods are thread-safe; counters are atomics,
+// the per-secret maps take a short mutex.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/decision.hpp"
+
+namespace sr::proxy {
+
+enum class UpstreamError { resolve, denied, connect, tls, timeout, protocol };
+std::string_view to_string(UpstreamError kind);
+
+class Metrics {
+ public:
+  // Request duration buckets, seconds (upper bounds; +Inf implied).
+  static constexpr std::array<double, 14> kBuckets = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+  void count_request(Decision decision);
+  void count_swap(std::string_view secret_name);   // one per request per secret
+  void count_scrub(std::string_view secret_name);  // echoed value replaced in a response
+  void count_upstream_error(UpstreamError kind);
+  void connection_opened();
+  void connection_closed();
+  void observe_duration(std::chrono::nanoseconds elapsed);
+  void count_leaf_minted();
+
+  [[nodiscard]] std::int64_t open_connections() const { return open_connections_.load(); }
+  [[nodiscard]] std::uint64_t requests(Decision decision) const;
+
+  // sandbox_egress_requests_total{decision=...}, sandbox_egress_secret_swaps_total{secret=...},
+  // sandbox_egress_secret_scrubs_total{secret=...}, sandbox_egress_upstream_errors_total{kind=...},
+  // sandbox_egress_open_connections, sandbox_egress_leaf_certs_minted_total,
+  // sandbox_egress_request_duration_seconds (histogram).
+  [[nodiscard]] std::string render() const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, 3> requests_{};
+  std::array<std::atomic<std::uint64_t>, 6> upstream_errors_{};
+  std::atomic<std::int64_t> open_connections_{0};
+  std::atomic<std::uint64_t> leaves_minted_{0};
+  std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets_{};  // non-cumulative
+  std::atomic<std::uint64_t> duration_count_{0};
+  std::atomic<std::uint64_t> duration_sum_ns_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, std::uint64_t, std::less<>> swaps_;
+  std::map<std::string, std::uint64_t, std::less<>> scrubs_;
+};
+
+}  // namespace sr::proxy

@@ -1,0 +1,71 @@
+// Response scrubbing: if an upstream echoes a real secret value, it is
+// replaced with its proxy token before the response reaches the sandbox.
+//
+// Semantics (identical for the one-shot and the streaming form, whatever
+// the chunking): scanning left to right, at each position the LONGEST value
+// that matches there is replaced and scanning resumes after it; otherwise
+// the byte is copied. Matching is exact (byte-for-byte): compressed or
+// re-encoded bodies are not recognised.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sr::proxy {
+
+struct Replacement {
+  std::string from;  // the real value (empty entries are dropped)
+  std::string to;    // the proxy token
+};
+
+// An immutable rule set, built once per SecretSet and shared by all streams.
+class ScrubRules {
+ public:
+  explicit ScrubRules(std::vector<Replacement> replacements);
+
+  [[nodiscard]] bool empty() const { return rules_.empty(); }
+  [[nodiscard]] std::size_t longest() const { return longest_; }
+
+  // One-shot replacement (header values, small buffers). `count`, when
+  // given, is incremented by the number of replacements made.
+  [[nodiscard]] std::string scrub(std::string_view text, std::size_t* count = nullptr) const;
+
+  // Replaces in buf[0, limit) and returns the position where the scan stopped:
+  // every position before it has been decided. Matches starting at or after
+  // `limit` are left alone. Used by StreamScrubber.
+  std::size_t scrub_prefix(std::string_view buf, std::size_t limit, std::string& out,
+                           std::size_t& count) const;
+
+ private:
+  std::vector<Replacement> rules_;  // longest `from` first
+  std::size_t longest_ = 0;
+};
+
+// Streaming form for bodies: feed chunks, then finish. Holds back at most
+// longest()-1 bytes between calls so a value split across chunks is still
+// caught; memory is bounded by that carry plus the current chunk. One
+// instance per response; not thread-safe (a response is one strand).
+class StreamScrubber {
+ public:
+  explicit StreamScrubber(std::shared_ptr<const ScrubRules> rules);
+
+  // Returns what can be sent now (possibly empty even for a non-empty chunk).
+  [[nodiscard]] std::string feed(std::string_view chunk);
+  // Returns the held-back tail; call once at the end of the body.
+  [[nodiscard]] std::string finish();
+
+  [[nodiscard]] std::size_t replacements() const { return count_; }
+  // Bytes currently held back (for tests: never >= longest()).
+  [[nodiscard]] std::size_t pending() const { return carry_.size(); }
+
+ private:
+  std::shared_ptr<const ScrubRules> rules_;
+  std::string carry_;
+  std::size_t count_ = 0;
+};
+
+}  // namespace sr::proxy

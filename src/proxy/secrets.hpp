@@ -1,0 +1,127 @@
+// Credential injection: swaps each proxy token for its real value in the
+// requests a sandbox sends, and refuses a token that is headed anywhere else.
+//
+// This module sees INNER requests only (plain-HTTP forwards and the decrypted
+// requests inside a CONNECT tunnel), never the CONNECT itself, so `require`
+// is never applied to a CONNECT (the iron-proxy #222 bug,
+// ../shared/spec/egress-reference.md §1).
+//
+// Contract of SecretSet::apply, in this order:
+//  1. Wrong-host refusal. The request is scanned for every known proxy token:
+//     in every header name and value (all headers, not just the configured
+//     ones; "Basic" payloads of Authorization/Proxy-Authorization are also
+//     decoded), in the target (raw and percent-decoded), in the destination
+//     host name itself, and in the body when the caller buffered it. A token
+//     found towards a host that none of that token's entries' rules match
+//     rejects the request: reason "proxy token for OPENAI_API_KEY sent to
+//     host evil.example". Nothing is modified then.
+//  2. Swaps, for each entry whose rules match the host: in each configured
+//     header (names case-insensitive; substring replacement; "Basic" payloads
+//     decoded, swapped, re-encoded), in the query when match_query, in the
+//     path when match_path (real values percent-encoded where they contain
+//     characters outside RFC 3986 "unreserved"), in the body when match_body
+//     and the body was buffered (the caller fixes Content-Length).
+//  3. require: an entry with require=true whose rules match the host, and whose
+//     token was found nowhere in the request, rejects it: reason "request to
+//     api.openai.com carries no proxy token for OPENAI_API_KEY (require)".
+//
+// Reasons name env var names and host names only: never a token or a real
+// value (a token inside the destination host name is not echoed either).
+// Detection limits (documented, not defended): tokens inside compressed or
+// otherwise re-encoded bodies (gzip, JSON \u escapes, base64 outside Basic
+// auth) are not recognised.
+#pragma once
+
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/decision.hpp"
+#include "proxy/host_match.hpp"
+#include "proxyconf/proxy_config.hpp"
+#include "util/error.hpp"
+
+namespace sr::proxy {
+
+// Reads a secret's real value by env var name: getenv in the engine, a map in
+// tests. nullopt or an empty value means "not set".
+using SecretLookup = std::function<std::optional<std::string>(std::string_view env_name)>;
+
+// The engine's lookup: std::getenv.
+SecretLookup environment_lookup();
+
+// The request head the pipeline hands over; modified in place on allow.
+using RequestHead = boost::beast::http::request_header<boost::beast::http::fields>;
+
+struct SwapOutcome {
+  Decision decision = Decision::allow;  // allow or reject (never error)
+  std::string reason;                   // empty on allow
+  std::vector<std::string> swapped;     // env var names, config order, no duplicates
+  bool body_changed = false;            // the caller must fix Content-Length
+};
+
+// One real value and the token that stands for it (for the scrubber).
+struct ValueToken {
+  std::string value;
+  std::string token;
+  std::string env_name;
+};
+
+class SecretSet {
+ public:
+  SecretSet() = default;  // no secrets: apply() always allows, swaps nothing
+
+  // Builds the set from the config's `secrets` entries, reading every real
+  // value once through `lookup` (the engine calls this at start and on
+  // reload). Fails (invalid_argument) on: a source type other than "env", an
+  // empty var or proxy_value, an env var that is unset or empty, an invalid
+  // rule host, a token that is a substring of another token or of a real
+  // value (the swap would be ambiguous), the same token used for two
+  // different env vars. An entry with no rules never matches (iron-proxy
+  // semantics) but its token is still refused towards every host.
+  static util::Result<SecretSet> create(const std::vector<proxyconf::Secret>& secrets,
+                                        const SecretLookup& lookup);
+
+  // `host` is the host the request is actually sent to (the CONNECT target
+  // or the absolute-form URI host), not the Host header. `body` is the
+  // buffered request body, or nullptr when the body is streamed unbuffered
+  // (then it is neither scanned nor swapped).
+  SwapOutcome apply(RequestHead& head, std::string_view host, std::string* body) const;
+
+  // Whether the pipeline should buffer the body of a request to `host`
+  // (within max_request_body_bytes) so that apply() can swap in it: true when
+  // an entry whose rules match the host has match_body.
+  [[nodiscard]] bool wants_body(std::string_view host) const;
+
+  // Real value -> token pairs, longest value first (scrubber input).
+  [[nodiscard]] std::vector<ValueToken> value_tokens() const;
+
+  // Replaces every token with "[proxy-token:ENV]" and every real value with
+  // "[secret:ENV]": for anything written to logs (audit host/path/reason).
+  [[nodiscard]] std::string redact(std::string_view text) const;
+
+  [[nodiscard]] bool empty() const { return entries_.empty(); }
+
+ private:
+  struct Entry {
+    std::string env_name;
+    std::string token;
+    std::string value;
+    std::vector<std::string> headers;  // lowercase
+    bool match_query = false;
+    bool match_path = false;
+    bool match_body = false;
+    bool require = false;
+    HostMatcher rules;
+  };
+  std::vector<Entry> entries_;
+
+  friend struct SecretSetAccess;  // implementation helpers in secrets.cpp
+};
+
+}  // namespace sr::proxy
