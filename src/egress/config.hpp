@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/error.hpp"
@@ -41,6 +43,24 @@ struct Config {
 };
 
 // Missing file -> defaults. Malformed -> "path:line:col: message".
+// Unknown keys become `warnings` ("path:line:col: unknown key 'proxy.x' (ignored)").
+// extra_allowed_hosts are validated and lowercased, deny entries must be CIDRs.
+// A symlink at `path` is refused (ErrorKind::security).
 util::Result<Config> load_config(const std::filesystem::path& path);
+
+// The proxy: keys a command may rewrite.
+enum class ProxyKey { enabled, engine, tunnel_port, isolation };
+
+// Rewrites only `keys` under proxy: in the file at `path`, keeping every other
+// key and value (comments may be lost). A malformed existing file is an error
+// and is left untouched. Written atomically, 0600, no symlink following.
+util::Result<void> save_proxy_keys(const std::filesystem::path& path, const ProxySettings& proxy,
+                                   std::span<const ProxyKey> keys);
+
+std::string_view to_string(Engine e);             // "builtin" | "iron-proxy"
+std::string_view to_string(CredentialSource c);   // "env" | "bitwarden"
+std::string_view to_string(Isolation i);          // "internal" | "bridge"
+std::optional<Engine> parse_engine(std::string_view s);
+std::optional<Isolation> parse_isolation(std::string_view s);
 
 }  // namespace sr::egress

@@ -1,0 +1,251 @@
+#include "egress/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <map>
+
+#include "egress/validate.hpp"
+#include "util/atomic_file.hpp"
+#include "util/secure_dir.hpp"
+
+namespace sr::egress {
+
+std::string_view to_string(Engine e) { return e == Engine::builtin ? "builtin" : "iron-proxy"; }
+std::string_view to_string(CredentialSource c) {
+  return c == CredentialSource::env ? "env" : "bitwarden";
+}
+std::string_view to_string(Isolation i) { return i == Isolation::internal ? "internal" : "bridge"; }
+
+std::optional<Engine> parse_engine(std::string_view s) {
+  if (s == "builtin") return Engine::builtin;
+  if (s == "iron-proxy") return Engine::iron_proxy;
+  return std::nullopt;
+}
+std::optional<Isolation> parse_isolation(std::string_view s) {
+  if (s == "internal") return Isolation::internal;
+  if (s == "bridge") return Isolation::bridge;
+  return std::nullopt;
+}
+
+namespace {
+
+// Errors and warnings point into the file: "path:line:col: message".
+struct Locator {
+  std::string path;
+  std::string at(const YAML::Node& n) const {
+    auto m = n.Mark();
+    if (m.is_null()) return path;
+    return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+  std::unexpected<util::Error> error(const YAML::Node& n, const std::string& msg) const {
+    return util::fail(util::ErrorKind::invalid_argument, at(n) + ": " + msg);
+  }
+};
+
+util::Result<std::string> scalar(const Locator& loc, const YAML::Node& n, const std::string& key) {
+  if (!n.IsScalar()) return loc.error(n, key + ": expected a string");
+  return n.Scalar();
+}
+
+util::Result<bool> boolean(const Locator& loc, const YAML::Node& n, const std::string& key) {
+  bool b = false;
+  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, b))
+    return loc.error(n, key + ": expected true or false");
+  return b;
+}
+
+util::Result<std::vector<std::string>> string_list(const Locator& loc, const YAML::Node& n,
+                                                   const std::string& key) {
+  if (!n.IsSequence()) return loc.error(n, key + ": expected a list of strings");
+  std::vector<std::string> out;
+  for (const auto& item : n) {
+    if (!item.IsScalar()) return loc.error(item, key + ": expected a list of strings");
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
+using KeyParser =
+    std::function<util::Result<void>(const Locator&, const YAML::Node&, ProxySettings&)>;
+
+util::Result<void> parse_port(const Locator& loc, const YAML::Node& n, ProxySettings& p) {
+  long v = 0;
+  if (!n.IsScalar() || !YAML::convert<long>::decode(n, v) || v < 1 || v > 65533)
+    return loc.error(n, "proxy.tunnel_port: expected an integer in 1..65533 (the proxy also "
+                        "uses tunnel_port+1 and +2)");
+  p.tunnel_port = static_cast<std::uint16_t>(v);
+  return {};
+}
+
+util::Result<void> parse_hosts(const Locator& loc, const YAML::Node& n, ProxySettings& p) {
+  if (n.IsNull()) return {};
+  SR_ASSIGN(auto list, string_list(loc, n, "proxy.extra_allowed_hosts"));
+  p.extra_allowed_hosts.clear();
+  for (size_t i = 0; i < list.size(); ++i) {
+    auto h = normalize_allowed_host(list[i]);
+    if (!h) return loc.error(n[i], "proxy.extra_allowed_hosts: " + h.error().message);
+    p.extra_allowed_hosts.push_back(*h);
+  }
+  return {};
+}
+
+util::Result<void> parse_deny(const Locator& loc, const YAML::Node& n, ProxySettings& p) {
+  if (n.IsNull()) {
+    p.upstream_deny_cidrs.reset();
+    return {};
+  }
+  SR_ASSIGN(auto list, string_list(loc, n, "proxy.upstream_deny_cidrs"));
+  for (size_t i = 0; i < list.size(); ++i) {
+    auto c = validate_cidr(list[i]);
+    if (!c) return loc.error(n[i], "proxy.upstream_deny_cidrs: " + c.error().message);
+  }
+  p.upstream_deny_cidrs = std::move(list);
+  return {};
+}
+
+template <class E, class F>
+KeyParser enum_key(std::string key, F parse_fn, E ProxySettings::*field, std::string choices) {
+  return [=](const Locator& loc, const YAML::Node& n, ProxySettings& p) -> util::Result<void> {
+    auto v = n.IsScalar() ? parse_fn(n.Scalar()) : std::nullopt;
+    if (!v) return loc.error(n, "proxy." + key + ": expected one of " + choices);
+    p.*field = *v;
+    return {};
+  };
+}
+
+KeyParser bool_key(std::string key, bool ProxySettings::*field) {
+  return [=](const Locator& loc, const YAML::Node& n, ProxySettings& p) -> util::Result<void> {
+    SR_ASSIGN(p.*field, boolean(loc, n, "proxy." + key));
+    return {};
+  };
+}
+
+KeyParser string_key(std::string key, std::string ProxySettings::*field) {
+  return [=](const Locator& loc, const YAML::Node& n, ProxySettings& p) -> util::Result<void> {
+    SR_ASSIGN(p.*field, scalar(loc, n, "proxy." + key));
+    return {};
+  };
+}
+
+std::optional<CredentialSource> parse_source(std::string_view s) {
+  if (s == "env") return CredentialSource::env;
+  if (s == "bitwarden") return CredentialSource::bitwarden;
+  return std::nullopt;
+}
+
+const std::map<std::string, KeyParser>& proxy_keys() {
+  static const std::map<std::string, KeyParser> keys = {
+      {"enabled", bool_key("enabled", &ProxySettings::enabled)},
+      {"engine", enum_key("engine", parse_engine, &ProxySettings::engine, "builtin, iron-proxy")},
+      {"tunnel_port", parse_port},
+      {"auto_install", bool_key("auto_install", &ProxySettings::auto_install)},
+      {"credential_source", enum_key("credential_source", parse_source,
+                                     &ProxySettings::credential_source, "env, bitwarden")},
+      {"enforce", bool_key("enforce", &ProxySettings::enforce)},
+      {"allow_env_fallback", bool_key("allow_env_fallback", &ProxySettings::allow_env_fallback)},
+      {"upstream_deny_cidrs", parse_deny},
+      {"extra_allowed_hosts", parse_hosts},
+      {"isolation", enum_key("isolation", parse_isolation, &ProxySettings::isolation,
+                             "internal, bridge")},
+      {"release_base_url", string_key("release_base_url", &ProxySettings::release_base_url)},
+      {"bitwarden_project", string_key("bitwarden_project", &ProxySettings::bitwarden_project)},
+      {"bitwarden_token_env", string_key("bitwarden_token_env", &ProxySettings::bitwarden_token_env)},
+  };
+  return keys;
+}
+
+util::Result<void> parse_proxy(const Locator& loc, const YAML::Node& n, Config& c) {
+  if (n.IsNull()) return {};
+  if (!n.IsMap()) return loc.error(n, "proxy: expected a mapping");
+  for (const auto& kv : n) {
+    std::string key = kv.first.Scalar();
+    auto it = proxy_keys().find(key);
+    if (it == proxy_keys().end()) {
+      c.warnings.push_back(loc.at(kv.first) + ": unknown key 'proxy." + key + "' (ignored)");
+      continue;
+    }
+    SR_TRY(it->second(loc, kv.second, c.proxy));
+  }
+  return {};
+}
+
+util::Result<void> parse_docker_env(const Locator& loc, const YAML::Node& n, Config& c) {
+  if (n.IsNull()) return {};
+  if (!n.IsMap()) return loc.error(n, "docker_env: expected a mapping of NAME: value");
+  for (const auto& kv : n) {
+    if (!kv.second.IsScalar() && !kv.second.IsNull())
+      return loc.error(kv.second, "docker_env." + kv.first.Scalar() + ": expected a string");
+    c.docker_env[kv.first.Scalar()] = kv.second.IsNull() ? "" : kv.second.Scalar();
+  }
+  return {};
+}
+
+// Parses text into a node, turning yaml-cpp's exception into path:line:col.
+util::Result<YAML::Node> parse_yaml(const std::string& text, const std::string& path) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    std::string where = path;
+    if (!e.mark.is_null())
+      where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    return util::fail(util::ErrorKind::invalid_argument, where + ": " + e.msg);
+  }
+}
+
+// The file's text, "" when it does not exist.
+util::Result<std::string> read_config_text(const std::filesystem::path& path) {
+  auto text = util::read_file_nofollow(path);
+  if (!text && text.error().kind == util::ErrorKind::not_found) return std::string();
+  if (!text) return std::unexpected(std::move(text.error()).context("reading config"));
+  return *text;
+}
+
+}  // namespace
+
+util::Result<Config> load_config(const std::filesystem::path& path) {
+  Config c;
+  SR_ASSIGN(std::string text, read_config_text(path));
+  SR_ASSIGN(YAML::Node root, parse_yaml(text, path.string()));
+  Locator loc{path.string()};
+  if (root.IsNull()) return c;
+  if (!root.IsMap()) return loc.error(root, "expected a mapping at the top level");
+  for (const auto& kv : root) {
+    std::string key = kv.first.Scalar();
+    if (key == "proxy") SR_TRY(parse_proxy(loc, kv.second, c));
+    else if (key == "docker_env") SR_TRY(parse_docker_env(loc, kv.second, c));
+    else c.warnings.push_back(loc.at(kv.first) + ": unknown key '" + key + "' (ignored)");
+  }
+  return c;
+}
+
+util::Result<void> save_proxy_keys(const std::filesystem::path& path, const ProxySettings& proxy,
+                                   std::span<const ProxyKey> keys) {
+  SR_ASSIGN(std::string text, read_config_text(path));
+  SR_ASSIGN(YAML::Node root, parse_yaml(text, path.string()));
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap())
+    return Locator{path.string()}.error(root, "expected a mapping at the top level");
+  YAML::Node section = root["proxy"];
+  if (!section.IsMap()) {
+    section = YAML::Node(YAML::NodeType::Map);
+    root["proxy"] = section;
+  }
+  for (auto key : keys) {
+    switch (key) {
+      case ProxyKey::enabled: section["enabled"] = proxy.enabled; break;
+      case ProxyKey::engine: section["engine"] = std::string(to_string(proxy.engine)); break;
+      case ProxyKey::tunnel_port: section["tunnel_port"] = static_cast<int>(proxy.tunnel_port); break;
+      case ProxyKey::isolation: section["isolation"] = std::string(to_string(proxy.isolation)); break;
+    }
+  }
+  YAML::Emitter out;
+  out << root;
+  if (!out.good())
+    return util::fail(util::ErrorKind::generic, "rendering " + path.string() + ": " + out.GetLastError());
+  SR_TRY(util::ensure_dir(path.parent_path()));
+  return util::with_context(util::write_file_atomic(path, std::string(out.c_str()) + "\n", 0600),
+                            "saving config");
+}
+
+}  // namespace sr::egress

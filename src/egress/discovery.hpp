@@ -1,0 +1,43 @@
+// Which provider credentials are available: exported environment first, then
+// an optional dotenv file (an exported non-empty value wins). Only presence is
+// recorded; real values are never kept or printed.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "egress/providers.hpp"
+#include "util/error.hpp"
+
+namespace sr::egress {
+
+enum class CredentialOrigin { environment, env_file };
+
+struct FoundProvider {
+  const Provider* provider = nullptr;
+  std::string found_as;  // the name that held the value (canonical or an alias)
+  CredentialOrigin origin = CredentialOrigin::environment;
+};
+
+struct Discovery {
+  std::vector<FoundProvider> found;      // table order, one per provider (aliases collapsed)
+  std::vector<std::string> uncovered;    // uncovered names that are set
+};
+
+// Whether a variable is set non-empty, and where. A seam: tests pass a map.
+using PresenceLookup = std::function<std::optional<CredentialOrigin>(std::string_view name)>;
+
+Discovery discover(const PresenceLookup& present);
+
+// Lookup over the process environment, then `env_file` values (may be empty).
+PresenceLookup environment_lookup(std::map<std::string, std::string> env_file);
+
+// Loads the dotenv file when given (errors name the file, never a value).
+util::Result<PresenceLookup> environment_lookup(const std::optional<std::filesystem::path>& env_file);
+
+}  // namespace sr::egress

@@ -1,0 +1,32 @@
+// The seam through which setup obtains the project's internal Docker network
+// (isolation: internal). egress does not know Docker: runtime supplies the
+// implementation (runtime/egress_network.hpp); tests pass a fake.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/error.hpp"
+
+namespace sr::egress {
+
+// The network sandboxes join when isolation is internal (`Internal: true`:
+// no route out except through the proxy listening on its gateway).
+inline constexpr std::string_view kInternalNetworkName = "sandbox-egress";
+
+struct InternalNetwork {
+  std::string name;
+  std::string subnet;   // e.g. 10.213.37.0/24
+  std::string gateway;  // host side of the bridge: where the proxy binds
+  bool created = false; // created by this call (vs. found)
+};
+
+class SandboxNetwork {
+ public:
+  virtual ~SandboxNetwork() = default;
+  // Finds or creates the internal network. ErrorKind::connect when the
+  // Docker daemon is unreachable.
+  virtual util::Result<InternalNetwork> ensure_internal_network() = 0;
+};
+
+}  // namespace sr::egress

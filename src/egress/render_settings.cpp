@@ -1,0 +1,76 @@
+#include "egress/render_settings.hpp"
+
+#include <algorithm>
+
+#include "egress/bind_address.hpp"
+#include "egress/providers.hpp"
+#include "egress/validate.hpp"
+
+namespace sr::egress {
+
+namespace {
+
+void add_unique(std::vector<std::string>& list, const std::string& v) {
+  if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
+}
+
+util::Result<std::vector<std::string>> allowlist(const ProxySettings& p, const Mappings& m) {
+  std::vector<std::string> out;
+  for (auto h : default_allowed_hosts()) add_unique(out, std::string(h));
+  for (const auto& t : m.tokens)
+    for (const auto& h : t.upstream_hosts) add_unique(out, h);
+  for (const auto& h : p.extra_allowed_hosts) {
+    auto n = normalize_allowed_host(h);
+    if (!n) return std::unexpected(std::move(n.error()).context("proxy.extra_allowed_hosts"));
+    add_unique(out, *n);
+  }
+  return out;
+}
+
+util::Result<std::vector<std::string>> deny_cidrs(const ProxySettings& p) {
+  if (!p.upstream_deny_cidrs)
+    return std::vector<std::string>(default_deny_cidrs().begin(), default_deny_cidrs().end());
+  for (const auto& c : *p.upstream_deny_cidrs) {
+    auto ok = validate_cidr(c);
+    if (!ok) return std::unexpected(std::move(ok.error()).context("proxy.upstream_deny_cidrs"));
+  }
+  return *p.upstream_deny_cidrs;
+}
+
+proxyconf::Secret secret_for(const Mapping& m, Engine engine) {
+  proxyconf::Secret s;
+  s.source_var = m.env_name;
+  s.proxy_value = m.proxy_token;
+  s.match_headers = m.match_headers;
+  const Provider* p = find_provider(m.env_name);
+  s.match_query = p && p->match_query;
+  s.require = engine == Engine::builtin;
+  s.rule_hosts = m.upstream_hosts;
+  return s;
+}
+
+}  // namespace
+
+util::Result<proxyconf::ProxyConfig> render_settings(const Config& config, const Mappings& mappings,
+                                                     const Paths& paths,
+                                                     const std::string& bind_address) {
+  const ProxySettings& p = config.proxy;
+  if (p.tunnel_port < 1 || p.tunnel_port > 65533)
+    return util::fail(util::ErrorKind::invalid_argument,
+                      "tunnel_port " + std::to_string(p.tunnel_port) + " is outside 1..65533");
+  if (bind_address != kLoopback) SR_TRY(validate_bind_address(bind_address));
+  proxyconf::ProxyConfig pc;
+  const std::string port = std::to_string(p.tunnel_port);
+  pc.tunnel_listen = bind_address + ":" + port;
+  pc.http_listen = bind_address + ":" + std::to_string(p.tunnel_port + 1);
+  pc.management_listen = std::string(kLoopback) + ":" + std::to_string(p.tunnel_port + 2);
+  pc.management_api_key_env = kManagementKeyEnv;
+  pc.ca_cert = paths.ca_cert().string();
+  pc.ca_key = paths.ca_key().string();
+  SR_ASSIGN(pc.upstream_deny_cidrs, deny_cidrs(p));
+  SR_ASSIGN(pc.allowlist, allowlist(p, mappings));
+  for (const auto& m : mappings.tokens) pc.secrets.push_back(secret_for(m, p.engine));
+  return pc;
+}
+
+}  // namespace sr::egress
