@@ -1,8 +1,9 @@
 // Docker Engine API client: the calls `docker run` needs.
 //
-// Paths are prefixed with /v<version>, the lower of the daemon's ApiVersion
-// (GET /version, negotiated once, lazily) and kMaxApiVersion, unless
-// DOCKER_API_VERSION fixes it. Errors follow docker/errors.hpp; every call is
+// Paths are prefixed with /v<version>, the lower of the daemon's API version
+// and kMaxApiVersion, unless DOCKER_API_VERSION fixes it. The daemon's
+// version is negotiated once, lazily, like the Docker CLI: the Api-Version
+// header of GET /_ping (one cheap round trip), else GET /version. Errors follow docker/errors.hpp; every call is
 // safe to make from several threads at once.
 #pragma once
 
@@ -30,6 +31,7 @@ int compare_api_versions(std::string_view a, std::string_view b);
 
 enum class WaitCondition { next_exit, removed, not_running };
 enum class Force { no, yes };
+enum class RemoveVolumes { no, yes };
 
 struct CreateOptions {
   std::string name;      // ?name=, empty for a generated name
@@ -111,7 +113,8 @@ class Client {
   // signal: a number ("15") or a name ("SIGTERM").
   util::Result<void> kill_container(std::string_view id, std::string_view signal);
   util::Result<void> resize_container(std::string_view id, unsigned height, unsigned width);
-  util::Result<void> remove_container(std::string_view id, Force force);
+  util::Result<void> remove_container(std::string_view id, Force force,
+                                      RemoveVolumes volumes = RemoveVolumes::no);
   util::Result<nlohmann::json> inspect_container(std::string_view id);
 
   util::Result<nlohmann::json> inspect_image(std::string_view name);

@@ -13,6 +13,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "docker/host.hpp"
 #include "util/error.hpp"
@@ -28,6 +30,11 @@ struct Request {
 struct Response {
   long status = 0;
   std::string body;  // empty when the caller consumed it through on_data
+  // Response header fields as received, names as sent by the peer.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first header named `name` (case-insensitive), empty when absent.
+  [[nodiscard]] std::string header(std::string_view name) const;
 };
 
 // Lets another thread abort a transfer that is blocked on the network (a

@@ -1,0 +1,80 @@
+#include "docker/errors.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace sr::docker {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string daemon_message(std::string_view body) {
+  body = trim(body);
+  if (body.empty()) return {};
+  // The daemon answers errors with {"message": "..."}; proxies in front of it
+  // may answer with plain text or HTML, which we pass through trimmed.
+  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_object()) {
+    if (auto it = parsed.find("message"); it != parsed.end() && it->is_string())
+      return it->get<std::string>();
+  }
+  return std::string(body);
+}
+
+std::string_view reason_phrase(long status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 406: return "Not Acceptable";
+    case 409: return "Conflict";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "";
+  }
+}
+
+util::ErrorKind kind_from_status(long status) {
+  switch (status) {
+    case 401:
+    case 403: return util::ErrorKind::permission_denied;
+    case 404: return util::ErrorKind::not_found;
+    case 409: return util::ErrorKind::conflict;
+    default: return util::ErrorKind::api;
+  }
+}
+
+util::Error api_error(std::string_view method, std::string_view path, long status,
+                      std::string_view body) {
+  std::string msg(method);
+  msg += ' ';
+  msg += path.substr(0, path.find('?'));
+  msg += ": ";
+  msg += std::to_string(status);
+  if (auto reason = reason_phrase(status); !reason.empty()) {
+    msg += ' ';
+    msg += reason;
+  }
+  if (auto text = daemon_message(body); !text.empty()) {
+    msg += ": ";
+    msg += text;
+  }
+  return util::Error{kind_from_status(status), std::move(msg), 0};
+}
+
+}  // namespace sr::docker

@@ -1,0 +1,123 @@
+#include "docker/host.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdlib>
+
+namespace sr::docker {
+
+namespace {
+
+std::optional<std::string> getenv_lookup(std::string_view name) {
+  const char* v = std::getenv(std::string(name).c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+bool file_exists(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
+
+// tcp://host[:port][/path]; IPv6 as [::1]:2376.
+util::Result<std::string> tcp_base_url(std::string_view rest, TlsMode tls) {
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
+  std::string_view host = rest;
+  std::string_view port;
+  if (!rest.empty() && rest.front() == '[') {
+    auto close = rest.find(']');
+    if (close == std::string_view::npos)
+      return util::fail(util::ErrorKind::invalid_argument, "unterminated IPv6 address");
+    host = rest.substr(0, close + 1);
+    if (close + 1 < rest.size()) {
+      if (rest[close + 1] != ':') return util::fail(util::ErrorKind::invalid_argument, "bad address");
+      port = rest.substr(close + 2);
+    }
+  } else if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (host.empty()) host = "localhost";
+  unsigned value = 0;
+  if (!port.empty()) {
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || p != port.data() + port.size() || value == 0 || value > 65535)
+      return util::fail(util::ErrorKind::invalid_argument, "invalid port \"" + std::string(port) + "\"");
+  } else {
+    value = tls == TlsMode::off ? 2375 : 2376;
+  }
+  std::string url = tls == TlsMode::off ? "http://" : "https://";
+  url += host;
+  url += ':';
+  url += std::to_string(value);
+  return url;
+}
+
+}  // namespace
+
+util::Result<Endpoint> parse_docker_host(std::string_view host, TlsMode tls) {
+  Endpoint ep;
+  ep.host_spec = std::string(host);
+  ep.tls = tls;
+  auto bad = [&](std::string_view why) {
+    return util::fail(util::ErrorKind::invalid_argument,
+                      "invalid DOCKER_HOST \"" + std::string(host) + "\": " + std::string(why));
+  };
+  if (host.starts_with("unix://")) {
+    ep.unix_socket = std::string(host.substr(7));
+    if (ep.unix_socket.empty()) return bad("empty socket path");
+    ep.base_url = "http://localhost";
+    ep.tls = TlsMode::off;
+    return ep;
+  }
+  if (host.starts_with("tcp://") || host.starts_with("http://") || host.starts_with("https://")) {
+    auto rest = host.substr(host.find("://") + 3);
+    if (host.starts_with("https://") && tls == TlsMode::off) ep.tls = TlsMode::encrypt_only;
+    auto url = tcp_base_url(rest, ep.tls);
+    if (!url) return bad(url.error().message);
+    ep.base_url = std::move(*url);
+    return ep;
+  }
+  if (host.starts_with("/")) return parse_docker_host("unix://" + std::string(host), tls);
+  auto scheme_end = host.find("://");
+  if (scheme_end == std::string_view::npos) return bad("missing scheme (unix:// or tcp://)");
+  return bad("unsupported scheme " + std::string(host.substr(0, scheme_end + 3)) +
+             " (only unix:// and tcp:// are supported)");
+}
+
+util::Result<Endpoint> endpoint_from_env(const EnvLookup& lookup_in) {
+  EnvLookup lookup = lookup_in ? lookup_in : EnvLookup(getenv_lookup);
+  auto nonempty = [&](std::string_view name) -> std::string {
+    auto v = lookup(name);
+    return v ? *v : std::string();
+  };
+  // The Docker CLI turns TLS on for DOCKER_TLS_VERIFY (verifying the daemon)
+  // and DOCKER_TLS (encrypting only), whatever their values, when non-empty.
+  TlsMode tls = TlsMode::off;
+  if (!nonempty("DOCKER_TLS_VERIFY").empty())
+    tls = TlsMode::verify;
+  else if (!nonempty("DOCKER_TLS").empty())
+    tls = TlsMode::encrypt_only;
+
+  std::string host = nonempty("DOCKER_HOST");
+  if (host.empty()) host = std::string(kDefaultDockerHost);
+  SR_ASSIGN(Endpoint ep, parse_docker_host(host, tls));
+
+  if (ep.tls != TlsMode::off) {
+    std::string dir = nonempty("DOCKER_CERT_PATH");
+    if (dir.empty()) {
+      std::string config = nonempty("DOCKER_CONFIG");
+      dir = !config.empty() ? config : nonempty("HOME") + "/.docker";
+    }
+    auto pick = [&](const char* file) {
+      std::string path = dir + "/" + file;
+      return file_exists(path) ? path : std::string();
+    };
+    ep.tls_files = TlsFiles{pick("ca.pem"), pick("cert.pem"), pick("key.pem")};
+    if (ep.tls == TlsMode::verify && ep.tls_files.ca.empty())
+      return util::fail(util::ErrorKind::invalid_argument,
+                        "DOCKER_TLS_VERIFY is set but " + dir + "/ca.pem cannot be read (check DOCKER_CERT_PATH)");
+  }
+  ep.api_version = nonempty("DOCKER_API_VERSION");
+  return ep;
+}
+
+}  // namespace sr::docker

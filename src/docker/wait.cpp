@@ -1,0 +1,89 @@
+// Container wait on a background thread. The daemon writes the response head
+// as soon as it has registered the wait, so returning after the head is what
+// makes "wait before start" lose no exit.
+#include <sys/eventfd.h>
+
+#include <future>
+
+#include "docker/client.hpp"
+#include "docker/errors.hpp"
+
+namespace sr::docker {
+
+namespace {
+
+std::string_view condition_name(WaitCondition c) {
+  switch (c) {
+    case WaitCondition::next_exit: return "next-exit";
+    case WaitCondition::removed: return "removed";
+    case WaitCondition::not_running: return "not-running";
+  }
+  return "not-running";
+}
+
+util::Result<WaitOutcome> parse_outcome(const Response& r, const std::string& path) {
+  if (r.status != 200) return std::unexpected(api_error("POST", path, r.status, r.body));
+  auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("StatusCode"))
+    return util::fail(util::ErrorKind::api, "POST " + path + ": malformed wait response");
+  WaitOutcome out;
+  out.status_code = j["StatusCode"].get<int>();
+  if (auto e = j.find("Error"); e != j.end() && e->is_object()) {
+    out.error = e->value("Message", std::string());
+    if (out.error.empty()) out.error = "unknown error";
+  }
+  return out;
+}
+
+}  // namespace
+
+PendingWait::~PendingWait() {
+  cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PendingWait::cancel() { cancel_.cancel(); }
+
+util::Result<WaitOutcome> PendingWait::get() {
+  if (thread_.joinable()) thread_.join();
+  return outcome_;
+}
+
+util::Result<std::unique_ptr<PendingWait>> Client::wait_container(std::string_view id, WaitCondition condition) {
+  std::string path = "/containers/" + url_encode(id) + "/wait";
+  std::string query = "condition=" + std::string(condition_name(condition));
+  std::unique_ptr<PendingWait> w(new PendingWait());
+  w->ready_ = util::UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!w->ready_) return util::fail_errno("eventfd(container wait)");
+
+  auto head = std::make_shared<std::promise<void>>();
+  auto head_set = std::make_shared<std::once_flag>();
+  auto signal_head = [head, head_set] { std::call_once(*head_set, [&] { head->set_value(); }); };
+  std::future<void> head_arrived = head->get_future();
+
+  PendingWait* pw = w.get();
+  pw->thread_ = std::thread([this, pw, path, query, signal_head] {
+    RequestHooks hooks;
+    hooks.on_headers = [&](long) { signal_head(); };
+    hooks.cancel = &pw->cancel_;
+    auto r = call("POST", path, query, {}, hooks);
+    pw->outcome_ = r ? parse_outcome(*r, path) : util::Result<WaitOutcome>(std::unexpected(r.error()));
+    signal_head();
+    std::uint64_t one = 1;
+    (void)!::write(pw->ready_.get(), &one, sizeof one);
+  });
+  head_arrived.wait();
+
+  // A wait that failed outright (no such container, daemon gone) ends before
+  // or right at its head: report it now rather than after start.
+  std::uint64_t value = 0;
+  if (::read(w->ready_.get(), &value, sizeof value) == sizeof value) {
+    w->thread_.join();
+    if (!w->outcome_) return std::unexpected(w->outcome_.error());
+    std::uint64_t one = 1;
+    (void)!::write(w->ready_.get(), &one, sizeof one);
+  }
+  return w;
+}
+
+}  // namespace sr::docker
