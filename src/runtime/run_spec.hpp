@@ -3,7 +3,9 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace sr::runtime {
 
@@ -22,6 +24,12 @@ struct RunSpec {
   bool sig_proxy = true;            // --sig-proxy
   bool quiet = false;               // -q: no pull progress
   std::vector<std::string> attach_streams = {"stdout", "stderr"};  // -a (stdin added by -i)
+  // Where each user env key came from ("-e", "--env-file FILE"), for egress
+  // collision messages. A key missing here is reported as "-e/--env-file".
+  std::map<std::string, std::string> env_origins;
+  std::string user_network;         // --network/--net as given, "" when absent
+  bool dry_run = false;             // --dry-run: print the create request, create nothing
+  bool show_tokens = false;         // --show-tokens: do not redact tokens in --dry-run
 };
 
 }  // namespace sr::runtime

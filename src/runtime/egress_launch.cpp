@@ -1,0 +1,189 @@
+#include "runtime/egress_launch.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "egress/daemon_state.hpp"
+#include "egress/mappings.hpp"
+#include "egress/network_seam.hpp"
+#include "proxyconf/proxy_config.hpp"
+
+namespace sr::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+using util::ErrorKind;
+
+std::string key_of(const std::string& kv) { return kv.substr(0, kv.find('=')); }
+std::string value_of(const std::string& kv) {
+  auto eq = kv.find('=');
+  return eq == std::string::npos ? std::string() : kv.substr(eq + 1);
+}
+
+// config docker_env is added to every sandbox; the user's -e/--env-file win.
+void add_docker_env(RunSpec& spec, const egress::Config& config) {
+  if (config.docker_env.empty()) return;
+  auto& env = spec.create_body["Env"];
+  if (!env.is_array()) env = nlohmann::json::array();
+  std::set<std::string> present;
+  for (const auto& e : env) present.insert(key_of(e.get<std::string>()));
+  for (const auto& [k, v] : config.docker_env) {
+    if (present.contains(k)) continue;
+    env.push_back(k + "=" + v);
+    spec.env_origins.emplace(k, "config docker_env");
+  }
+}
+
+// Lowest precedence first: image ENV, then the create body's Env (docker_env,
+// --env-file and -e, each labelled with its origin).
+std::vector<EnvSource> env_sources(const RunSpec& spec, const std::vector<std::string>& image_env) {
+  std::vector<EnvSource> out;
+  for (const auto& kv : image_env) out.push_back({key_of(kv), value_of(kv), "image ENV"});
+  if (spec.create_body.contains("Env") && spec.create_body["Env"].is_array()) {
+    for (const auto& e : spec.create_body["Env"]) {
+      const auto kv = e.get<std::string>();
+      auto it = spec.env_origins.find(key_of(kv));
+      out.push_back({key_of(kv), value_of(kv),
+                     it == spec.env_origins.end() ? "-e/--env-file" : it->second});
+    }
+  }
+  return out;
+}
+
+util::Error refusal(std::string condition, std::string_view fix) {
+  return util::Error{ErrorKind::security, condition + "; fix: " + std::string(fix), 0};
+}
+
+struct Checked {
+  proxyconf::ProxyConfig proxy;
+  egress::Mappings mappings;
+  egress::DaemonState daemon;
+};
+
+// Reference §6, in the order a user would fix them.
+util::Result<Checked> check_egress(const egress::Paths& paths, const egress::Config& config) {
+  if (!fs::exists(paths.proxy_yaml()))
+    return std::unexpected(refusal("egress is enabled but not set up (no " +
+                                       paths.proxy_yaml().string() + ")",
+                                   "run `sandbox-egress setup`"));
+  if (!fs::exists(paths.ca_cert()))
+    return std::unexpected(refusal("the egress CA certificate " + paths.ca_cert().string() +
+                                       " is missing",
+                                   "run `sandbox-egress setup` and `sandbox-egress restart`"));
+  Checked c;
+  auto proxy = proxyconf::load(paths.proxy_yaml());
+  if (!proxy)
+    return std::unexpected(refusal("cannot read the proxy config: " + proxy.error().message,
+                                   "run `sandbox-egress setup`"));
+  c.proxy = std::move(*proxy);
+  auto mappings = egress::load_mappings(paths.mappings());
+  if (!mappings)
+    return std::unexpected(refusal("cannot read the token mappings: " + mappings.error().message,
+                                   "run `sandbox-egress setup` to rewrite them"));
+  if (mappings->tokens.empty())
+    return std::unexpected(refusal("no provider mappings in " + paths.mappings().string(),
+                                   "run `sandbox-egress setup --env-file FILE` with your API keys"));
+  c.mappings = std::move(*mappings);
+  c.daemon = egress::inspect_daemon(paths, config);
+  if (!c.daemon.ours)
+    return std::unexpected(refusal("the egress daemon is not running (" + c.daemon.detail + ")",
+                                   "run `sandbox-egress start`"));
+  if (!c.daemon.listening)
+    return std::unexpected(refusal("the egress daemon (pid " + std::to_string(*c.daemon.pid) +
+                                       ") is not accepting connections on " +
+                                       c.daemon.tunnel_address,
+                                   "run `sandbox-egress restart`"));
+  return c;
+}
+
+std::string listen_host(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return host;
+}
+
+EgressInputs make_inputs(const RunSpec& spec, const egress::Paths& paths,
+                         const egress::Config& config, const Checked& c,
+                         const std::vector<std::string>& image_env) {
+  EgressInputs in;
+  in.mappings = &c.mappings;
+  in.tunnel_port = config.proxy.tunnel_port;
+  in.ca_cert_host_path = paths.ca_cert().string();
+  if (config.proxy.isolation == egress::Isolation::internal) {
+    // host-gateway is the default bridge's gateway, not the internal
+    // network's: give the address the daemon actually listens on.
+    in.network = std::string(egress::kInternalNetworkName);
+    in.proxy_host_address = listen_host(c.proxy.tunnel_listen);
+  }
+  in.user_network = spec.user_network == "default" ? "" : spec.user_network;
+  in.user_env = env_sources(spec, image_env);
+  in.real_value = [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+  return in;
+}
+
+}  // namespace
+
+util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& paths,
+                                          const egress::Config& config,
+                                          const std::vector<std::string>& image_env) {
+  add_docker_env(spec, config);
+  EgressResult r;
+  if (!config.proxy.enabled) {
+    r.decisions.push_back("egress disabled (proxy.enabled: false): plain launch");
+    return r;
+  }
+  const bool enforce = config.proxy.enforce;
+  auto checked = check_egress(paths, config);
+  if (!checked) {
+    if (enforce) return std::unexpected(checked.error());
+    r.outcome = EgressOutcome::bypassed;
+    r.warnings.push_back(checked.error().message +
+                         "; starting WITHOUT the egress proxy (proxy.enforce is false)");
+    r.decisions.push_back("egress bypassed: " + checked.error().message);
+    return r;
+  }
+  r.daemon_pid = checked->daemon.pid.value_or(0);
+  auto plan = plan_egress(make_inputs(spec, paths, config, *checked, image_env));
+  for (const auto& w : plan.warnings) r.warnings.push_back(w);
+  if (!plan.collisions.empty()) {
+    std::string msg = "refusing to start the sandbox: ";
+    for (std::size_t i = 0; i < plan.collisions.size(); ++i)
+      msg += (i ? "; " : "") + plan.collisions[i].message;
+    if (enforce)
+      return std::unexpected(refusal(msg, "remove those values (an identical value is allowed), "
+                                          "or set proxy.enforce: false to only warn"));
+    for (const auto& col : plan.collisions)
+      r.warnings.push_back(col.message + " (proxy.enforce is false: the user's value wins)");
+  }
+  apply_egress(plan, spec.create_body, enforce ? UserWins::no : UserWins::yes);
+  r.outcome = EgressOutcome::applied;
+  r.decisions.push_back("egress applied: daemon pid " + std::to_string(r.daemon_pid) +
+                        " listening on " + checked->daemon.tunnel_address);
+  r.decisions.push_back("network: " + (plan.network.empty() ? std::string("default bridge")
+                                                            : plan.network));
+  r.decisions.push_back(std::to_string(checked->mappings.tokens.size()) +
+                        " provider token(s) injected; fingerprint " + plan.fingerprint);
+  r.plan = std::move(plan);
+  return r;
+}
+
+nlohmann::json redacted_body(const nlohmann::json& body, const EgressResult& egress,
+                             bool show_tokens) {
+  nlohmann::json out = body;
+  if (show_tokens || !egress.plan || !out.contains("Env")) return out;
+  for (auto& e : out["Env"]) {
+    std::string kv = e.get<std::string>();
+    for (const auto& token : egress.plan->token_values)
+      if (value_of(kv) == token) kv = key_of(kv) + "=" + egress::redact_token(token);
+    e = kv;
+  }
+  return out;
+}
+
+}  // namespace sr::runtime

@@ -1,0 +1,48 @@
+// Launch-time egress: the checks that must pass before a sandbox is created
+// (reference §6) and the changes to its create request (reference §5).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "egress/config.hpp"
+#include "egress/paths.hpp"
+#include "runtime/egress_plan.hpp"
+#include "runtime/run_spec.hpp"
+#include "util/error.hpp"
+
+namespace sr::runtime {
+
+enum class EgressOutcome {
+  disabled,   // proxy.enabled is false: plain launch
+  applied,    // the sandbox is routed through the proxy
+  bypassed,   // a check failed with enforce: false: plain launch, warned
+};
+
+struct EgressResult {
+  EgressOutcome outcome = EgressOutcome::disabled;
+  std::optional<EgressPlan> plan;
+  std::vector<std::string> warnings;  // printed by the caller as "sandbox-run: warning: ..."
+  std::vector<std::string> decisions; // what was decided, for --dry-run
+  pid_t daemon_pid = 0;               // for the while-attached liveness watch
+};
+
+// Adds config docker_env, then (when egress is enabled) checks setup, daemon,
+// CA and mappings and rewrites spec.create_body. `image_env` is the image's
+// own ENV list ("K=V"), used for collision checks. Any refused condition is
+// an ErrorKind::security error whose message names the condition and the
+// command that fixes it; nothing has been created at that point.
+util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& paths,
+                                          const egress::Config& config,
+                                          const std::vector<std::string>& image_env);
+
+// The create body as --dry-run prints it: token values redacted unless
+// show_tokens.
+nlohmann::json redacted_body(const nlohmann::json& body, const EgressResult& egress,
+                             bool show_tokens);
+
+}  // namespace sr::runtime
