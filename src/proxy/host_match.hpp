@@ -15,6 +15,7 @@
 //     ("[0:0::1]" matches "::1"); a wildcard never matches an IP literal.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,12 @@ std::optional<HostPort> split_host_port(std::string_view authority);
 // shared between threads; lookups are lock-free and allocation-light: a hash
 // lookup for exact entries, then one per wildcard suffix of the name.
 class HostMatcher {
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Set = std::unordered_set<std::string, Hash, std::equal_to<>>;
+
  public:
   HostMatcher() = default;  // matches nothing
 
@@ -63,8 +70,8 @@ class HostMatcher {
   [[nodiscard]] bool empty() const { return exact_.empty() && suffixes_.empty(); }
 
  private:
-  std::unordered_set<std::string> exact_;
-  std::unordered_set<std::string> suffixes_;  // "example.com" for "*.example.com"
+  Set exact_;
+  Set suffixes_;  // "example.com" for "*.example.com"
 };
 
 }  // namespace sr::proxy

@@ -1,12 +1,86 @@
 #include "proxy/scrubber.hpp"
 
+#include <algorithm>
+
 namespace sr::proxy {
-ScrubRules::ScrubRules(std::vector<Replacement> replacements) : rules_(std::move(replacements)) {}
-std::string ScrubRules::scrub(std::string_view text, std::size_t*) const { return std::string(text); }
-std::size_t ScrubRules::scrub_prefix(std::string_view, std::size_t, std::string&, std::size_t&) const {
-  return 0;
+
+ScrubRules::ScrubRules(std::vector<Replacement> replacements) {
+  for (auto& r : replacements)
+    if (!r.from.empty()) rules_.push_back(std::move(r));
+  // Longest first: at one position the longest value wins (a value that is
+  // a prefix of another must not leave the other's tail behind).
+  std::stable_sort(rules_.begin(), rules_.end(),
+                   [](const Replacement& a, const Replacement& b) { return a.from.size() > b.from.size(); });
+  longest_ = rules_.empty() ? 0 : rules_.front().from.size();
 }
+
+std::size_t ScrubRules::scrub_prefix(std::string_view buf, std::size_t limit, std::string& out,
+                                     std::size_t& count) const {
+  // next[i]: where rule i next matches at or after `pos` (npos: nowhere).
+  // Cached so each rule scans the buffer once overall, not once per match.
+  constexpr std::size_t kUnknown = std::string_view::npos - 1;
+  std::vector<std::size_t> next(rules_.size(), kUnknown);
+  std::size_t pos = 0;
+  while (pos < limit) {
+    // The earliest full match starting before `limit`; at equal starts the
+    // first rule wins, which is the longest (rules_ is sorted).
+    std::size_t best = std::string_view::npos;
+    const Replacement* rule = nullptr;
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+      if (next[i] == kUnknown || (next[i] != std::string_view::npos && next[i] < pos))
+        next[i] = buf.find(rules_[i].from, pos);
+      if (next[i] < best) {
+        best = next[i];
+        rule = &rules_[i];
+      }
+    }
+    if (rule == nullptr || best >= limit) break;
+    out.append(buf.substr(pos, best - pos));
+    out.append(rule->to);
+    ++count;
+    pos = best + rule->from.size();
+  }
+  if (pos < limit) {
+    out.append(buf.substr(pos, limit - pos));
+    pos = limit;
+  }
+  return pos;
+}
+
+std::string ScrubRules::scrub(std::string_view text, std::size_t* count) const {
+  if (rules_.empty()) return std::string(text);
+  std::string out;
+  out.reserve(text.size());
+  std::size_t n = 0;
+  scrub_prefix(text, text.size(), out, n);
+  if (count) *count += n;
+  return out;
+}
+
 StreamScrubber::StreamScrubber(std::shared_ptr<const ScrubRules> rules) : rules_(std::move(rules)) {}
-std::string StreamScrubber::feed(std::string_view chunk) { return std::string(chunk); }  // STUB
-std::string StreamScrubber::finish() { return {}; }
+
+std::string StreamScrubber::feed(std::string_view chunk) {
+  if (!rules_ || rules_->empty()) return std::string(chunk);
+  // Decisions are taken only at positions with a full longest() bytes of
+  // lookahead, so any chunking gives the same result as the one-shot form;
+  // the undecided tail (< longest() bytes) waits for the next chunk.
+  std::string buf = std::move(carry_);
+  buf.append(chunk);
+  std::size_t keep = rules_->longest() - 1;
+  std::size_t limit = buf.size() > keep ? buf.size() - keep : 0;
+  std::string out;
+  out.reserve(limit);
+  std::size_t done = rules_->scrub_prefix(buf, limit, out, count_);
+  carry_.assign(buf, done, std::string::npos);
+  return out;
+}
+
+std::string StreamScrubber::finish() {
+  std::string out;
+  if (!rules_ || carry_.empty()) return out;
+  rules_->scrub_prefix(carry_, carry_.size(), out, count_);
+  carry_.clear();
+  return out;
+}
+
 }  // namespace sr::proxy

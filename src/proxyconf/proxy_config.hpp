@@ -5,10 +5,12 @@
 // engine-only setting of the built-in engine is a `serve` flag, not a key here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/error.hpp"
@@ -71,6 +73,10 @@ util::Result<ProxyConfig> parse(const std::string& text, const std::string& sour
                                 std::vector<std::string>* ignored = nullptr);
 util::Result<ProxyConfig> load(const std::filesystem::path& path,
                                std::vector<std::string>* ignored = nullptr);
+
+// Go time.ParseDuration syntax ("30s", "1m30s", "500ms"), as used by
+// proxy.upstream_response_header_timeout.
+util::Result<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
 // Deterministic YAML (yaml-cpp emitter): same model, same bytes.
 std::string render(const ProxyConfig& config);
