@@ -1,0 +1,11 @@
+// sandbox-egress audit (tail | grep | stats | export).
+#pragma once
+
+#include <span>
+#include <string>
+
+namespace sr::egress {
+
+int cmd_audit(std::span<const std::string> args);
+
+}  // namespace sr::egress
