@@ -16,3 +16,17 @@ std::string sha256_hex(std::string_view data) {
 }
 
 }  // namespace sr::util
+
+#include <openssl/hmac.h>
+
+namespace sr::util {
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
+  return to_hex(md, len);
+}
+
+}  // namespace sr::util
