@@ -1,0 +1,153 @@
+#include "runtime/io_pump.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <array>
+#include <string>
+
+#include "docker/frames.hpp"
+
+namespace sr::runtime {
+
+namespace {
+
+constexpr std::size_t kChunk = 32 * 1024;
+
+util::Result<void> write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN) {
+        // An inherited non-blocking stdout: wait until it drains.
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, -1);
+        continue;
+      }
+      return util::fail_errno("writing container output to fd " + std::to_string(fd));
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+class Pump {
+ public:
+  explicit Pump(const PumpConfig& cfg) : cfg_(cfg), stdin_open_(cfg.stdin_fd >= 0 && cfg.stream != nullptr) {}
+
+  util::Result<PumpEnd> run() {
+    bool stream_open = cfg_.stream != nullptr;
+    bool done = false;
+    while (stream_open || !done) {
+      std::array<pollfd, 4> fds{};
+      nfds_t n = 0;
+      int i_stream = -1, i_stdin = -1, i_sig = -1, i_done = -1;
+      if (stream_open) {
+        short ev = POLLIN;
+        if (!outbox_.empty()) ev |= POLLOUT;
+        i_stream = add(fds, n, cfg_.stream->fd(), ev);
+      }
+      if (stream_open && stdin_open_ && outbox_.empty()) i_stdin = add(fds, n, cfg_.stdin_fd, POLLIN);
+      if (cfg_.signal_fd >= 0) i_sig = add(fds, n, cfg_.signal_fd, POLLIN);
+      if (!done && cfg_.done_fd >= 0) i_done = add(fds, n, cfg_.done_fd, POLLIN);
+      if (n == 0) break;
+      if (::poll(fds.data(), n, -1) < 0) {
+        if (errno == EINTR) continue;
+        return util::fail_errno("poll(attach)");
+      }
+      if (i_sig >= 0 && fds[i_sig].revents != 0) {
+        while (auto signo = cfg_.next_signal ? cfg_.next_signal() : std::nullopt) {
+          if (cfg_.on_signal && cfg_.on_signal(*signo) == SignalAction::stop) return PumpEnd{*signo};
+        }
+      }
+      if (i_done >= 0 && fds[i_done].revents != 0) done = true;
+      if (i_stream >= 0 && fds[i_stream].revents != 0) {
+        SR_ASSIGN(bool open, read_stream());
+        stream_open = open;
+        if (open) SR_TRY(flush_stdin());
+      }
+      if (i_stdin >= 0 && fds[i_stdin].revents != 0) SR_TRY(read_stdin());
+      if (cfg_.done_fd < 0 && !stream_open) break;
+    }
+    return PumpEnd{};
+  }
+
+ private:
+  static int add(std::array<pollfd, 4>& fds, nfds_t& n, int fd, short events) {
+    fds[n] = pollfd{fd, events, 0};
+    return static_cast<int>(n++);
+  }
+
+  // Reads until the stream would block (TLS may buffer more than poll
+  // shows); false at end of stream.
+  util::Result<bool> read_stream() {
+    std::array<char, kChunk> buf;
+    for (;;) {
+      SR_ASSIGN(auto r, cfg_.stream->read(buf));
+      if (r.state == docker::RawStream::IoState::again) return true;
+      if (r.state == docker::RawStream::IoState::eof) return false;
+      std::string_view data(buf.data(), r.bytes);
+      if (cfg_.framing == Framing::raw) {
+        SR_TRY(write_all(cfg_.stdout_fd, data));
+      } else {
+        SR_TRY(demux_.feed(data, [&](docker::StreamId id, std::string_view payload) {
+          return write_all(id == docker::StreamId::stderr_stream ? cfg_.stderr_fd : cfg_.stdout_fd, payload);
+        }));
+      }
+    }
+  }
+
+  util::Result<void> read_stdin() {
+    std::array<char, kChunk> buf;
+    ssize_t n = ::read(cfg_.stdin_fd, buf.data(), buf.size());
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return {};
+    if (n <= 0) {
+      // EOF, or a terminal that went away (EIO): the container sees EOF.
+      stdin_open_ = false;
+      stdin_eof_ = true;
+    } else {
+      outbox_.append(buf.data(), static_cast<std::size_t>(n));
+    }
+    return flush_stdin();
+  }
+
+  // Input errors only end forwarding, as in the Docker CLI: the container
+  // may have exited (closing its side) while output is still draining.
+  util::Result<void> flush_stdin() {
+    while (!outbox_.empty()) {
+      auto r = cfg_.stream->write(outbox_);
+      if (!r) {
+        stop_input();
+        return {};
+      }
+      if (r->state == docker::RawStream::IoState::again) return {};
+      outbox_.erase(0, r->bytes);
+    }
+    if (stdin_eof_ && !write_closed_) {
+      write_closed_ = true;
+      (void)cfg_.stream->close_write();
+    }
+    return {};
+  }
+
+  void stop_input() {
+    outbox_.clear();
+    stdin_open_ = false;
+    stdin_eof_ = true;
+    write_closed_ = true;
+  }
+
+  const PumpConfig& cfg_;
+  docker::FrameDemuxer demux_;
+  std::string outbox_;
+  bool stdin_open_;
+  bool stdin_eof_ = false;
+  bool write_closed_ = false;
+};
+
+}  // namespace
+
+util::Result<PumpEnd> pump(const PumpConfig& cfg) { return Pump(cfg).run(); }
+
+}  // namespace sr::runtime

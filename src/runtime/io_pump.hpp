@@ -1,0 +1,36 @@
+// The attach loop of `docker run`: copies the container's output to our
+// stdout/stderr (demultiplexed without a TTY), our stdin to the container
+// (half-closing on EOF), and hands received signals to the launcher, all
+// from one poll(2) loop on the calling thread.
+#pragma once
+
+#include <functional>
+
+#include "docker/transport.hpp"
+#include "util/error.hpp"
+
+namespace sr::runtime {
+
+enum class Framing { raw, multiplexed };
+
+enum class SignalAction { keep_going, stop };
+
+struct PumpConfig {
+  docker::RawStream* stream = nullptr;  // null when nothing is attached
+  Framing framing = Framing::multiplexed;
+  int stdin_fd = -1;  // forwarded to the stream when >= 0
+  int stdout_fd = 1;
+  int stderr_fd = 2;
+  int signal_fd = -1;  // SignalWatcher::fd(), or -1
+  int done_fd = -1;    // the wait's ready fd: the loop ends when it is readable and the stream has closed
+  std::function<SignalAction(int signo)> on_signal;
+  std::function<std::optional<int>()> next_signal;  // reads signal_fd
+};
+
+struct PumpEnd {
+  int stopped_by_signal = 0;  // the signal that stopped the loop, 0 when it ran to the end
+};
+
+util::Result<PumpEnd> pump(const PumpConfig& cfg);
+
+}  // namespace sr::runtime

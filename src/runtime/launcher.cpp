@@ -1,0 +1,214 @@
+// `docker run` over the Engine API, after the Docker CLI's
+// cli/command/container/run.go: create (pulling per policy), attach and wait
+// registered before start, stream, exit with the container's status.
+#include "runtime/launcher.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include "docker/client.hpp"
+#include "runtime/io_pump.hpp"
+#include "runtime/pull_display.hpp"
+#include "runtime/signals.hpp"
+#include "runtime/terminal.hpp"
+
+namespace sr::runtime {
+
+namespace {
+
+constexpr int kExitLauncher = 125;
+constexpr int kExitCannotInvoke = 126;
+constexpr int kExitNotFound = 127;
+
+void print_error(std::string_view message) {
+  std::fprintf(stderr, "sandbox-run: error: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+
+// The Docker CLI's runStartContainerErr: the OCI runtime's message says
+// whether the command was missing (127) or not executable (126).
+int start_error_status(const util::Error& e) {
+  const std::string& m = e.message;
+  if (m.find("executable file not found") != std::string::npos ||
+      m.find("no such file or directory") != std::string::npos ||
+      m.find("system cannot find the file specified") != std::string::npos)
+    return kExitNotFound;
+  if (m.find("permission denied") != std::string::npos || m.find("is a directory") != std::string::npos)
+    return kExitCannotInvoke;
+  return kExitLauncher;
+}
+
+bool wants(const RunSpec& spec, std::string_view stream) {
+  return std::find(spec.attach_streams.begin(), spec.attach_streams.end(), stream) != spec.attach_streams.end();
+}
+
+class Launch {
+ public:
+  Launch(const RunSpec& spec, docker::Client& client) : spec_(spec), client_(client) {}
+
+  int run() {
+    streams_ = docker::AttachStreams{spec_.interactive || wants(spec_, "stdin"), wants(spec_, "stdout"),
+                                     wants(spec_, "stderr")};
+    if (spec_.tty && streams_.in && !::isatty(STDIN_FILENO)) {
+      print_error("the input device is not a TTY");
+      return 1;
+    }
+    auto ref = docker::parse_image_ref(spec_.image);
+    if (!ref) return fail(ref.error());
+    ref_ = *ref;
+    if (spec_.pull == PullPolicy::always) {
+      if (auto r = pull(); !r) return fail(r.error());
+    }
+    // From here on a signal must not kill us before the container we may
+    // create is cleaned up: signals are read from the poll loop instead.
+    auto watcher = SignalWatcher::block(proxied_signals());
+    if (!watcher) return fail(watcher.error());
+    signals_.emplace(std::move(*watcher));
+    auto created = create();
+    if (!created) return fail(created.error());
+    id_ = created->id;
+    for (const auto& w : created->warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
+    return spec_.detach ? run_detached() : run_attached();
+  }
+
+ private:
+  int fail(const util::Error& e, int status = kExitLauncher) {
+    print_error(e.message);
+    return status;
+  }
+
+  // Removes the container on a failure path after create when --rm was
+  // given (the daemon's AutoRemove only acts once it has run and exited).
+  int fail_after_create(const util::Error& e, int status = kExitLauncher) {
+    int code = fail(e, status);
+    remove_if_auto();
+    return code;
+  }
+
+  void remove_if_auto() {
+    if (!spec_.auto_remove || id_.empty()) return;
+    auto r = client_.remove_container(id_, docker::Force::yes, docker::RemoveVolumes::yes);
+    // 404: already gone; 409: the daemon's own removal is in progress.
+    if (!r && r.error().kind != util::ErrorKind::not_found && r.error().kind != util::ErrorKind::conflict)
+      print_error(r.error().context("removing container " + id_).message);
+  }
+
+  util::Result<void> pull() {
+    Verbosity v = pull_verbosity(spec_.quiet);
+    auto r = client_.pull_image(ref_, spec_.platform,
+                                [v](const nlohmann::json& msg) { show_pull_message(msg, v); });
+    return util::with_context(std::move(r), "pulling image " + ref_.familiar());
+  }
+
+  util::Result<docker::Created> create() {
+    docker::CreateOptions opts{spec_.name, spec_.platform};
+    auto created = client_.create_container(spec_.create_body, opts);
+    if (created || !is_missing_image(created.error())) return created;
+    if (spec_.pull == PullPolicy::never)
+      return util::fail(util::ErrorKind::not_found,
+                        "Unable to find image '" + ref_.familiar() + "' locally (--pull never)");
+    if (spec_.pull == PullPolicy::always) return created;
+    if (!spec_.quiet) std::fprintf(stderr, "Unable to find image '%s' locally\n", ref_.familiar().c_str());
+    SR_TRY(pull());
+    return client_.create_container(spec_.create_body, opts);
+  }
+
+  static bool is_missing_image(const util::Error& e) {
+    return e.kind == util::ErrorKind::not_found && e.message.find("No such image") != std::string::npos;
+  }
+
+  int run_detached() {
+    if (auto r = client_.start_container(id_); !r) return fail_after_create(r.error(), start_error_status(r.error()));
+    std::printf("%s\n", id_.c_str());
+    std::fflush(stdout);
+    return 0;
+  }
+
+  int run_attached() {
+    std::unique_ptr<docker::RawStream> stream;
+    if (streams_.in || streams_.out || streams_.err) {
+      auto s = client_.attach_container(id_, streams_);
+      if (!s) return fail_after_create(s.error());
+      stream = std::move(*s);
+    }
+    auto condition = spec_.auto_remove ? docker::WaitCondition::removed : docker::WaitCondition::next_exit;
+    auto wait = client_.wait_container(id_, condition);
+    if (!wait) return fail_after_create(wait.error());
+
+    std::optional<RawTerminal> raw;
+    if (spec_.tty && streams_.in && ::isatty(STDIN_FILENO)) {
+      auto t = RawTerminal::enter(STDIN_FILENO);
+      if (!t) return fail_after_create(t.error());
+      raw.emplace(std::move(*t));
+    }
+    if (auto r = client_.start_container(id_); !r) {
+      if (raw) raw->restore();
+      return fail_after_create(r.error(), start_error_status(r.error()));
+    }
+    if (spec_.tty) resize();
+
+    auto end = pump(make_pump_config(stream.get(), (*wait)->ready_fd()));
+    if (raw) raw->restore();
+    if (!end) return fail_after_create(end.error());
+    if (end->stopped_by_signal != 0) {
+      remove_if_auto();
+      return 128 + end->stopped_by_signal;
+    }
+    auto outcome = (*wait)->get();
+    if (!outcome) return fail_after_create(outcome.error().context("waiting for container " + id_));
+    if (!outcome->error.empty()) {
+      print_error("waiting for container " + id_ + ": " + outcome->error);
+      return kExitLauncher;
+    }
+    return outcome->status_code;
+  }
+
+  PumpConfig make_pump_config(docker::RawStream* stream, int done_fd) {
+    PumpConfig cfg;
+    cfg.stream = stream;
+    cfg.framing = spec_.tty ? Framing::raw : Framing::multiplexed;
+    cfg.stdin_fd = streams_.in ? STDIN_FILENO : -1;
+    cfg.signal_fd = signals_->fd();
+    cfg.done_fd = done_fd;
+    cfg.next_signal = [this] { return signals_->next(); };
+    cfg.on_signal = [this](int signo) { return on_signal(signo); };
+    return cfg;
+  }
+
+  SignalAction on_signal(int signo) {
+    if (signo == SIGWINCH) {
+      if (spec_.tty) resize();
+      return SignalAction::keep_going;
+    }
+    // The Docker CLI proxies signals only without a TTY (with one, ^C is a
+    // byte on stdin); an unproxied terminating signal ends the run here.
+    if (!spec_.sig_proxy || spec_.tty) return SignalAction::stop;
+    if (auto r = client_.kill_container(id_, std::to_string(signo)); !r)
+      print_error(r.error().context(std::string("forwarding ") + signal_name(signo)).message);
+    return SignalAction::keep_going;
+  }
+
+  void resize() {
+    // The Docker CLI sizes the container's TTY after our stdout terminal.
+    auto size = terminal_size(STDOUT_FILENO);
+    if (!size) size = terminal_size(STDIN_FILENO);
+    if (!size) return;
+    (void)client_.resize_container(id_, size->rows, size->cols);
+  }
+
+  const RunSpec& spec_;
+  docker::Client& client_;
+  docker::ImageRef ref_;
+  docker::AttachStreams streams_;
+  std::optional<SignalWatcher> signals_;
+  std::string id_;
+};
+
+}  // namespace
+
+int launch(const RunSpec& spec, docker::Client& client) { return Launch(spec, client).run(); }
+
+}  // namespace sr::runtime
