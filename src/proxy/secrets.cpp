@@ -1,16 +1,327 @@
 #include "proxy/secrets.hpp"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+#include "proxy/scrubber.hpp"
+
 namespace sr::proxy {
+namespace http = boost::beast::http;
+
+namespace {
+
+std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool replace_all(std::string& text, std::string_view from, std::string_view to) {
+  bool changed = false;
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+    changed = true;
+  }
+  return changed;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    int hi = 0, lo = 0;
+    if (s[i] == '%' && i + 2 < s.size() &&
+        (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// RFC 3986 unreserved characters pass; everything else is %XX, so a real
+// value with '&', '=', '/' or '+' cannot change the target's structure.
+std::string percent_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// "Basic <base64>" (scheme case-insensitive): returns the decoded payload.
+std::optional<std::string> basic_payload(std::string_view value, std::size_t* payload_at = nullptr) {
+  if (value.size() < 6 || lowercase(value.substr(0, 6)) != "basic ") return std::nullopt;
+  std::size_t at = value.find_first_not_of(' ', 6);
+  if (at == std::string_view::npos) return std::nullopt;
+  std::string_view b64 = value.substr(at);
+  while (!b64.empty() && b64.back() == ' ') b64.remove_suffix(1);
+  if (b64.empty() || b64.size() % 4 != 0 || b64.size() > 64 * 1024) return std::nullopt;
+  std::string out(b64.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+  if (n < 0) return std::nullopt;
+  // EVP_DecodeBlock counts the '=' padding as zero bytes; drop them.
+  std::size_t pad = b64.ends_with("==") ? 2 : b64.ends_with('=') ? 1 : 0;
+  out.resize(static_cast<std::size_t>(n) - pad);
+  if (payload_at) *payload_at = at;
+  return out;
+}
+
+std::string base64(std::string_view raw) {
+  std::string out((raw.size() + 2) / 3 * 4 + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+// Implementation helpers with access to SecretSet's entries.
+struct SecretSetAccess {
+  using Entry = SecretSet::Entry;
+
+  // Everything in the request a token could hide in, as views and owned
+  // decoded copies (Basic payloads, the percent-decoded target).
+  struct Haystack {
+    std::vector<std::string_view> views;
+    std::vector<std::string> owned;
+    [[nodiscard]] bool contains(std::string_view needle) const {
+      for (auto v : views)
+        if (v.find(needle) != std::string_view::npos) return true;
+      for (const auto& o : owned)
+        if (o.find(needle) != std::string::npos) return true;
+      return false;
+    }
+  };
+
+  static Haystack gather(const RequestHead& head, const std::string* body) {
+    Haystack h;
+    for (const auto& f : head) {
+      h.views.push_back(sv(f.name_string()));
+      h.views.push_back(sv(f.value()));
+      if (auto p = basic_payload(sv(f.value()))) h.owned.push_back(std::move(*p));
+    }
+    h.views.push_back(sv(head.method_string()));
+    h.views.push_back(sv(head.target()));
+    std::string decoded = percent_decode(sv(head.target()));
+    if (decoded != sv(head.target())) h.owned.push_back(std::move(decoded));
+    if (body) h.views.push_back(*body);
+    return h;
+  }
+
+  // Step 1 of apply(): a token headed to a host none of its entries allow.
+  static std::optional<std::string> wrong_host(const SecretSet& set, const Haystack& h,
+                                               std::string_view raw_host, std::string_view host,
+                                               bool host_ok) {
+    std::set<std::string_view> checked;
+    for (const auto& e : set.entries_) {
+      if (!checked.insert(e.token).second) continue;
+      bool in_host = raw_host.find(e.token) != std::string_view::npos ||
+                     host.find(e.token) != std::string_view::npos;
+      if (!in_host && !h.contains(e.token)) continue;
+      if (in_host) return "proxy token for " + e.env_name + " in the destination host name";
+      bool allowed = false;
+      for (const auto& other : set.entries_)
+        if (other.token == e.token && host_ok && other.rules.matches_normalized(host)) allowed = true;
+      if (!allowed)
+        return "proxy token for " + e.env_name + " sent to host " +
+               (host_ok ? set.redact(host) : std::string("(invalid host name)"));
+    }
+    return std::nullopt;
+  }
+
+  static bool swap_headers(const Entry& e, RequestHead& head) {
+    if (e.headers.empty()) return false;
+    bool changed = false;
+    std::vector<std::pair<std::string, std::string>> fields;  // in order, all of them
+    for (const auto& f : head) fields.emplace_back(std::string(sv(f.name_string())), std::string(sv(f.value())));
+    std::set<std::string> touched;
+    for (auto& [name, value] : fields) {
+      std::string lname = lowercase(name);
+      if (std::find(e.headers.begin(), e.headers.end(), lname) == e.headers.end()) continue;
+      std::size_t at = 0;
+      bool field_changed = false;
+      if (auto payload = basic_payload(value, &at); payload && replace_all(*payload, e.token, e.value)) {
+        value = value.substr(0, at) + base64(*payload);
+        field_changed = true;
+      }
+      field_changed = replace_all(value, e.token, e.value) || field_changed;
+      if (field_changed) touched.insert(lname);
+      changed = changed || field_changed;
+    }
+    // Rewrite each touched header name, keeping the order among its fields.
+    for (const auto& lname : touched) {
+      head.erase(lname);
+      for (const auto& [name, value] : fields)
+        if (lowercase(name) == lname) head.insert(name, value);
+    }
+    return changed;
+  }
+
+  static bool swap_target(const Entry& e, RequestHead& head) {
+    if (!e.match_query && !e.match_path) return false;
+    std::string target(sv(head.target()));
+    std::size_t q = target.find('?');
+    std::string path = target.substr(0, q);
+    std::string query = q == std::string::npos ? "" : target.substr(q);
+    std::string encoded = percent_encode(e.value);
+    bool changed = false;
+    if (e.match_path) changed = replace_all(path, e.token, encoded) || changed;
+    if (e.match_query) changed = replace_all(query, e.token, encoded) || changed;
+    if (changed) head.target(path + query);
+    return changed;
+  }
+};
+
 SecretLookup environment_lookup() {
-  return [](std::string_view) -> std::optional<std::string> { return std::nullopt; };  // STUB
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
 }
-util::Result<SecretSet> SecretSet::create(const std::vector<proxyconf::Secret>&, const SecretLookup&) {
-  return util::fail(util::ErrorKind::generic, "SecretSet: not implemented yet");
+
+namespace {
+
+util::Result<void> check_ambiguity(const std::vector<ValueToken>& all) {
+  for (const auto& a : all) {
+    for (const auto& b : all) {
+      if (&a == &b) continue;
+      if (a.token == b.token && a.env_name != b.env_name)
+        return util::fail(util::ErrorKind::invalid_argument,
+                          "secrets " + a.env_name + " and " + b.env_name + " use the same proxy token");
+      if (a.token != b.token && b.token.find(a.token) != std::string::npos)
+        return util::fail(util::ErrorKind::invalid_argument, "the proxy token of " + a.env_name +
+                                                                 " is part of the proxy token of " + b.env_name);
+      if (b.value.find(a.token) != std::string::npos || a.token.find(b.value) != std::string::npos)
+        return util::fail(util::ErrorKind::invalid_argument,
+                          "the proxy token of " + a.env_name + " and the value of " + b.env_name +
+                              " contain one another; swaps would be ambiguous");
+    }
+  }
+  return {};
 }
-SwapOutcome SecretSet::apply(RequestHead&, std::string_view, std::string*) const {
-  return {Decision::reject, "secrets: not implemented yet", {}, false};
+
+}  // namespace
+
+util::Result<SecretSet> SecretSet::create(const std::vector<proxyconf::Secret>& secrets,
+                                          const SecretLookup& lookup) {
+  SecretSet set;
+  std::vector<ValueToken> all;
+  for (std::size_t i = 0; i < secrets.size(); ++i) {
+    const auto& s = secrets[i];
+    std::string what = "secret " + std::to_string(i) + (s.source_var.empty() ? "" : " (" + s.source_var + ")");
+    if (s.source_type != "env")
+      return util::fail(util::ErrorKind::invalid_argument,
+                        what + ": source type \"" + s.source_type + "\" is not supported (only env)");
+    if (s.source_var.empty()) return util::fail(util::ErrorKind::invalid_argument, what + ": source var is empty");
+    if (s.proxy_value.empty())
+      return util::fail(util::ErrorKind::invalid_argument, what + ": proxy_value is empty");
+    auto value = lookup(s.source_var);
+    if (!value || value->empty())
+      return util::fail(util::ErrorKind::invalid_argument,
+                        what + ": environment variable " + s.source_var + " is not set or empty");
+    SR_ASSIGN(HostMatcher rules, util::with_context(HostMatcher::create(s.rule_hosts), what + ": rules"));
+    Entry e{s.source_var, s.proxy_value, *value, {}, s.match_query, s.match_path, s.match_body, s.require,
+            std::move(rules)};
+    for (const auto& h : s.match_headers) e.headers.push_back(lowercase(h));
+    all.push_back(ValueToken{e.value, e.token, e.env_name});
+    set.entries_.push_back(std::move(e));
+  }
+  SR_TRY(check_ambiguity(all));
+  std::vector<Replacement> redactions;
+  for (const auto& vt : all) {
+    redactions.push_back(Replacement{vt.token, "[proxy-token:" + vt.env_name + "]"});
+    redactions.push_back(Replacement{vt.value, "[secret:" + vt.env_name + "]"});
+  }
+  set.redactor_ = std::make_shared<const ScrubRules>(std::move(redactions));
+  return set;
 }
-bool SecretSet::wants_body(std::string_view) const { return false; }
-std::vector<ValueToken> SecretSet::value_tokens() const { return {}; }
-std::string SecretSet::redact(std::string_view text) const { return std::string(text); }
+
+SwapOutcome SecretSet::apply(RequestHead& head, std::string_view host_in, std::string* body) const {
+  SwapOutcome out;
+  if (entries_.empty()) return out;
+  auto normalized = normalize_host(host_in);
+  std::string_view host = normalized ? std::string_view(*normalized) : host_in;
+  auto haystack = SecretSetAccess::gather(head, body);
+
+  if (auto reason = SecretSetAccess::wrong_host(*this, haystack, host_in, host, normalized.has_value())) {
+    out.decision = Decision::reject;
+    out.reason = std::move(*reason);
+    return out;
+  }
+  std::vector<const Entry*> applying;
+  for (const auto& e : entries_)
+    if (normalized && e.rules.matches_normalized(host)) applying.push_back(&e);
+  // require before any swap, so that a rejected request is left untouched.
+  for (const Entry* e : applying) {
+    if (e->require && !haystack.contains(e->token)) {
+      out.decision = Decision::reject;
+      out.reason = "request to " + redact(host) + " carries no proxy token for " + e->env_name + " (require)";
+      return out;
+    }
+  }
+  for (const Entry* e : applying) {
+    bool swapped = SecretSetAccess::swap_headers(*e, head);
+    swapped = SecretSetAccess::swap_target(*e, head) || swapped;
+    if (e->match_body && body && replace_all(*body, e->token, e->value)) {
+      swapped = true;
+      out.body_changed = true;
+    }
+    if (swapped && std::find(out.swapped.begin(), out.swapped.end(), e->env_name) == out.swapped.end())
+      out.swapped.push_back(e->env_name);
+  }
+  return out;
+}
+
+bool SecretSet::wants_body(std::string_view host) const {
+  auto normalized = normalize_host(host);
+  if (!normalized) return false;
+  for (const auto& e : entries_)
+    if (e.match_body && e.rules.matches_normalized(*normalized)) return true;
+  return false;
+}
+
+std::vector<ValueToken> SecretSet::value_tokens() const {
+  std::vector<ValueToken> out;
+  for (const auto& e : entries_) {
+    bool dup = std::any_of(out.begin(), out.end(), [&](const ValueToken& v) { return v.value == e.value; });
+    if (!dup) out.push_back(ValueToken{e.value, e.token, e.env_name});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ValueToken& a, const ValueToken& b) { return a.value.size() > b.value.size(); });
+  return out;
+}
+
+std::string SecretSet::redact(std::string_view text) const {
+  if (!redactor_) return std::string(text);
+  return redactor_->scrub(text);
+}
+
 }  // namespace sr::proxy

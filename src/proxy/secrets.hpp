@@ -43,6 +43,7 @@
 
 #include "proxy/decision.hpp"
 #include "proxy/host_match.hpp"
+#include "proxy/scrubber.hpp"
 #include "proxyconf/proxy_config.hpp"
 #include "util/error.hpp"
 
@@ -120,6 +121,7 @@ class SecretSet {
     HostMatcher rules;
   };
   std::vector<Entry> entries_;
+  std::shared_ptr<const ScrubRules> redactor_;  // tokens and values -> labels
 
   friend struct SecretSetAccess;  // implementation helpers in secrets.cpp
 };
