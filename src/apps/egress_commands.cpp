@@ -1,5 +1,11 @@
 #include "apps/egress_commands.hpp"
 
+#include "egress/commands.hpp"
+#include "runtime/egress_network.hpp"
+#include "egress/audit_command.hpp"
+#include "egress/daemon_commands.hpp"
+#include "proxy/serve.hpp"
+
 // Each library exposes its commands as `int sr::<lib>::cmd_<name>(args)`.
 // Add one include and one row per command; keep the order of `--help`.
 
@@ -7,6 +13,18 @@ namespace sr::apps {
 
 const std::vector<EgressCommand>& egress_commands() {
   static const std::vector<EgressCommand> table = {
+      {"setup", "Create the CA, proxy tokens and proxy.yaml; enable egress", &sr::runtime::cmd_egress_setup},
+      {"status", "Show configuration, CA, daemon and mappings (--json)", &sr::egress::cmd_status},
+      {"config", "Print the path of the rendered proxy.yaml", &sr::egress::cmd_config},
+      {"disable", "Turn egress off for new sandboxes", &sr::egress::cmd_disable},
+      {"rotate-ca", "Replace the egress CA, keeping a backup", &sr::egress::cmd_rotate_ca},
+      {"start", "Start the egress daemon", &sr::egress::cmd_start},
+      {"stop", "Stop the egress daemon", &sr::egress::cmd_stop},
+      {"restart", "Stop, then start the egress daemon", &sr::egress::cmd_restart},
+      {"reload", "Make the running daemon re-read proxy.yaml", &sr::egress::cmd_reload},
+      {"install", "Install the pinned iron-proxy engine binary", &sr::egress::cmd_install},
+      {"serve", "Run the built-in egress proxy engine in the foreground", &sr::proxy::cmd_serve},
+      {"audit", "Query the audit log: tail, grep, stats, export", &sr::egress::cmd_audit},
   };
   return table;
 }

@@ -1,34 +1,12 @@
 #include "egress/daemon_env.hpp"
 
-#include <openssl/rand.h>
-
 #include <cstdlib>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace sr::egress {
 
-util::Result<std::vector<MappedCredential>> load_mapped_credentials(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::vector<MappedCredential>{};
-  std::stringstream ss;
-  ss << in.rdbuf();
+std::vector<MappedCredential> mapped_credentials(const Mappings& mappings) {
   std::vector<MappedCredential> out;
-  try {
-    auto doc = nlohmann::json::parse(ss.str());
-    for (const auto& t : doc.at("tokens")) {
-      MappedCredential c;
-      c.env_name = t.at("env_name").get<std::string>();
-      if (t.contains("alias_env_names"))
-        c.aliases = t.at("alias_env_names").get<std::vector<std::string>>();
-      out.push_back(std::move(c));
-    }
-  } catch (const nlohmann::json::exception& e) {
-    return util::fail(util::ErrorKind::invalid_argument,
-                      "reading " + path + ": corrupt mappings file (" + e.what() +
-                          "); run 'sandbox-egress setup' to rewrite it");
-  }
+  for (const auto& m : mappings.tokens) out.push_back({m.env_name, m.alias_env_names});
   return out;
 }
 
@@ -61,19 +39,6 @@ DaemonEnv build_daemon_env(const DaemonEnvInputs& in) {
                         "https_proxy", "all_proxy", "no_proxy"})
     env.vars.erase(p);
   return env;
-}
-
-util::Result<std::string> random_hex_token() {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1)
-    return util::fail(util::ErrorKind::io, "RAND_bytes: OpenSSL CSPRNG failure");
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
 }
 
 }  // namespace sr::egress

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "egress/mappings.hpp"
 #include "util/error.hpp"
 
 namespace sr::egress {
@@ -28,9 +29,8 @@ struct MappedCredential {
   std::vector<std::string> aliases;
 };
 
-// Reads the credential names from mappings.json. Missing file -> empty list;
-// corrupt file -> error naming the file.
-util::Result<std::vector<MappedCredential>> load_mapped_credentials(const std::string& path);
+// The credential names of mappings.json entries (egress/mappings.hpp).
+std::vector<MappedCredential> mapped_credentials(const Mappings& mappings);
 
 // Looks a variable up in some environment (the caller's, or a secret store).
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
@@ -56,8 +56,5 @@ struct DaemonEnv {
 // then every proxy variable (HTTP_PROXY HTTPS_PROXY ALL_PROXY NO_PROXY, both
 // cases) removed.
 DaemonEnv build_daemon_env(const DaemonEnvInputs& in);
-
-// 128 bits from the OS CSPRNG, hex.
-util::Result<std::string> random_hex_token();
 
 }  // namespace sr::egress

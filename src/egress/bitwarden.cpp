@@ -1,0 +1,139 @@
+#include "egress/bitwarden.hpp"
+
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
+#include <boost/process/exe.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/pipe.hpp>
+#include <boost/process/search_path.hpp>
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <system_error>
+
+namespace bp = boost::process;
+
+namespace sr::egress {
+namespace {
+
+struct BwsRun {
+  int status = 0;
+  std::string out;
+  std::string err;
+};
+
+// bws output is a small JSON document and its errors a few lines, so stdout
+// is drained first and stderr after it without risk of filling a pipe.
+util::Result<BwsRun> run_bws(const std::string& project, const std::string& token,
+                             const EnvLookup& caller_env) {
+  auto exe = bp::search_path("bws");
+  if (exe.empty())
+    return util::fail(util::ErrorKind::not_found,
+                      "the Bitwarden Secrets Manager CLI 'bws' is not on PATH (needed by "
+                      "proxy.credential_source: bitwarden)");
+  bp::environment env;
+  for (const char* name : {"PATH", "HOME", "TMPDIR", "LANG", "SSL_CERT_FILE", "SSL_CERT_DIR"})
+    if (auto v = caller_env(name)) env[name] = *v;
+  // The token goes through the environment, never argv (visible in ps).
+  env["BWS_ACCESS_TOKEN"] = token;
+  bp::ipstream out;
+  bp::ipstream err;
+  BwsRun run;
+  try {
+    bp::child c(exe, bp::args = {"secret", "list", project, "--output", "json"}, env,
+                bp::std_out > out, bp::std_err > err, bp::std_in < bp::null);
+    std::stringstream o;
+    o << out.rdbuf();
+    run.out = o.str();
+    std::stringstream e;
+    e << err.rdbuf();
+    run.err = e.str();
+    c.wait();
+    run.status = c.exit_code();
+  } catch (const std::system_error& e) {
+    return util::fail(util::ErrorKind::io, "running " + exe.string() + ": " + e.code().message());
+  }
+  return run;
+}
+
+}  // namespace
+
+util::Result<std::vector<std::pair<std::string, std::string>>> parse_bws_secret_list(
+    const std::string& json_text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  try {
+    auto doc = nlohmann::json::parse(json_text);
+    if (!doc.is_array()) throw std::runtime_error("expected a JSON array");
+    for (const auto& s : doc) out.emplace_back(s.at("key").get<std::string>(), s.at("value").get<std::string>());
+  } catch (const std::exception& e) {
+    return util::fail(util::ErrorKind::api, std::string("unexpected 'bws secret list' output: ") + e.what());
+  }
+  return out;
+}
+
+util::Result<SecretSource> bitwarden_secrets(const ProxySettings& settings,
+                                             const std::vector<MappedCredential>& credentials,
+                                             const EnvLookup& caller_env) {
+  SecretSource source;
+  auto fallback = [&](util::Error e) -> util::Result<SecretSource> {
+    if (!settings.allow_env_fallback) return std::unexpected(std::move(e));
+    source.warnings.push_back(e.message + "; using the environment instead (allow_env_fallback)");
+    source.lookup = caller_env;
+    return source;
+  };
+  auto token = caller_env(settings.bitwarden_token_env);
+  if (!token || token->empty())
+    return fallback({util::ErrorKind::invalid_argument,
+                     "Bitwarden: $" + settings.bitwarden_token_env +
+                         " is not set (export the machine-account access token, or set proxy.bitwarden_token_env)", 0});
+  if (settings.bitwarden_project.empty())
+    return fallback({util::ErrorKind::invalid_argument,
+                     "Bitwarden: proxy.bitwarden_project is not set in config.yaml", 0});
+  auto run = run_bws(settings.bitwarden_project, *token, caller_env);
+  if (!run) return fallback(std::move(run.error()).context("Bitwarden"));
+  if (run->status != 0)
+    return fallback({util::ErrorKind::api, "Bitwarden: 'bws secret list " + settings.bitwarden_project +
+                                               "' failed (status " + std::to_string(run->status) + "): " + run->err, 0});
+  auto list = parse_bws_secret_list(run->out);
+  if (!list) return fallback(std::move(list.error()).context("Bitwarden"));
+
+  // Keep only the names the mappings ask for; nothing else reaches the daemon.
+  auto found = std::make_shared<std::map<std::string, std::string>>();
+  std::vector<std::string> absent;
+  std::vector<std::string> fallback_names;  // absent credentials and their aliases
+  for (const auto& cred : credentials) {
+    bool any = false;
+    std::vector<std::string> names{cred.env_name};
+    names.insert(names.end(), cred.aliases.begin(), cred.aliases.end());
+    for (const auto& [key, value] : *list) {
+      if (std::find(names.begin(), names.end(), key) != names.end() && !value.empty()) {
+        (*found)[key] = value;
+        any = true;
+      }
+    }
+    if (!any) {
+      absent.push_back(cred.env_name);
+      fallback_names.insert(fallback_names.end(), names.begin(), names.end());
+    }
+  }
+  if (!absent.empty()) {
+    std::string names;
+    for (const auto& n : absent) names += (names.empty() ? "" : ", ") + n;
+    std::string msg = "Bitwarden: project " + settings.bitwarden_project + " has no secret named " + names;
+    if (!settings.allow_env_fallback) return util::fail(util::ErrorKind::not_found, msg);
+    source.warnings.push_back(msg + "; using the environment for it (allow_env_fallback)");
+  }
+  source.lookup = [found, fallback_names, caller_env](const std::string& name) -> std::optional<std::string> {
+    if (auto it = found->find(name); it != found->end()) return it->second;
+    for (const auto& a : fallback_names)
+      if (a == name) return caller_env(name);
+    return std::nullopt;
+  };
+  return source;
+}
+
+}  // namespace sr::egress
