@@ -1,0 +1,261 @@
+// The `docker run` options sandbox-run supports: one row per option, saying
+// how its value lands in the container create body. Semantics and wording
+// follow docker/cli cli/command/container/opts.go.
+#include <array>
+
+#include "runtime/spec.hpp"
+#include "runtime/values.hpp"
+
+namespace sr::runtime {
+namespace {
+
+using nlohmann::json;
+using util::ErrorKind;
+using util::fail;
+using util::Result;
+using V = const std::string&;
+using B = SpecBuilder&;
+
+Result<void> set_flag(bool& target, V v) {
+  SR_ASSIGN(target, parse_bool(v));
+  return {};
+}
+
+Result<void> set_json_bool(json& target, const char* key, V v) {
+  SR_ASSIGN(const bool b, parse_bool(v));
+  target[key] = b;
+  return {};
+}
+
+Result<void> set_json_int(json& target, const char* key, V v) {
+  SR_ASSIGN(const std::int64_t n, parse_int64(v));
+  target[key] = n;
+  return {};
+}
+
+Result<void> set_json_bytes(json& target, const char* key, V v) {
+  SR_ASSIGN(const std::int64_t n, parse_ram_bytes(v));
+  target[key] = n;
+  return {};
+}
+
+Result<void> add_env_file(B b, V path) {
+  SR_ASSIGN(auto lines, read_env_file(path, b.lookup()));
+  for (const auto& line : lines) b.env_origins.try_emplace(line.substr(0, line.find('=')), "--env-file " + path);
+  b.env_from_files.insert(b.env_from_files.end(), lines.begin(), lines.end());
+  return {};
+}
+
+Result<void> add_label(B b, V v) {
+  const auto eq = v.find('=');
+  const std::string key = v.substr(0, eq);
+  if (key.find_first_not_of(" \t\n\v\f\r") == std::string::npos)
+    return fail(ErrorKind::invalid_argument, "invalid label '" + v + "': empty name");
+  b.labels[key] = eq == std::string::npos ? "" : v.substr(eq + 1);
+  return {};
+}
+
+Result<void> add_volume(B b, V v) {
+  SR_ASSIGN(const VolumeSpec vol, parse_volume(v, b.cwd()));
+  if (vol.kind == VolumeSpec::Kind::bind) b.host["Binds"].push_back(vol.bind);
+  else b.config["Volumes"][vol.target] = json::object();
+  return {};
+}
+
+Result<void> add_publish(B b, V v) {
+  SR_ASSIGN(const auto mappings, parse_publish(v));
+  for (const auto& m : mappings) {
+    b.config["ExposedPorts"][m.port] = json::object();
+    json binding = json::object();
+    if (!m.host_ip.empty()) binding["HostIp"] = m.host_ip;
+    if (!m.host_port.empty()) binding["HostPort"] = m.host_port;
+    b.host["PortBindings"][m.port].push_back(binding);
+  }
+  return {};
+}
+
+Result<void> add_tmpfs(B b, V v) {
+  const auto colon = v.find(':');
+  b.host["Tmpfs"][v.substr(0, colon)] = colon == std::string::npos ? "" : v.substr(colon + 1);
+  return {};
+}
+
+Result<void> add_ulimit(B b, V v) {
+  SR_ASSIGN(Ulimit u, parse_ulimit(v));
+  b.ulimits[u.name] = u;
+  return {};
+}
+
+Result<void> set_attach(B b, V v) {
+  std::string stream = v;
+  for (auto& c : stream) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (stream != "stdin" && stream != "stdout" && stream != "stderr")
+    return fail(ErrorKind::invalid_argument, "valid streams are STDIN, STDOUT and STDERR");
+  b.attach.push_back(stream);
+  return {};
+}
+
+Result<void> set_network(B b, V v) {
+  if (v.find('=') != std::string::npos)
+    return fail(ErrorKind::invalid_argument,
+                "the advanced --network syntax (name=...,alias=...) is not supported; give a network name");
+  b.host["NetworkMode"] = v;
+  b.spec.user_network = v;
+  return {};
+}
+
+Result<void> set_pull(B b, V v) {
+  if (v == "missing") b.spec.pull = PullPolicy::missing;
+  else if (v == "always") b.spec.pull = PullPolicy::always;
+  else if (v == "never") b.spec.pull = PullPolicy::never;
+  else
+    return fail(ErrorKind::invalid_argument, "invalid pull option: '" + v +
+                                                 "': must be one of \"always\", \"missing\" or \"never\"");
+  return {};
+}
+
+constexpr auto F = ValueArity::flag;
+constexpr auto S = ValueArity::value;
+constexpr auto L = Repeat::last_wins;
+constexpr auto A = Repeat::append;
+
+constexpr std::array kOptions = {
+    OptionDef{"add-host", 0, S, A, "list", "Add a custom host-to-IP mapping (host:ip)",
+              [](B b, V v) -> Result<void> {
+                SR_ASSIGN(auto h, parse_extra_host(v));
+                b.host["ExtraHosts"].push_back(h);
+                return {};
+              }},
+    OptionDef{"attach", 'a', S, A, "list", "Attach to STDIN, STDOUT or STDERR", set_attach},
+    OptionDef{"cap-add", 0, S, A, "list", "Add Linux capabilities",
+              [](B b, V v) -> Result<void> { b.cap_add.push_back(normalize_capability(v)); return {}; }},
+    OptionDef{"cap-drop", 0, S, A, "list", "Drop Linux capabilities",
+              [](B b, V v) -> Result<void> { b.cap_drop.push_back(normalize_capability(v)); return {}; }},
+    OptionDef{"cpus", 0, S, L, "decimal", "Number of CPUs",
+              [](B b, V v) -> Result<void> {
+                SR_ASSIGN(b.host["NanoCpus"], parse_nano_cpus(v));
+                return {};
+              }},
+    OptionDef{"detach", 'd', F, L, "", "Run container in background and print container ID",
+              [](B b, V v) { return set_flag(b.spec.detach, v); }},
+    OptionDef{"dry-run", 0, F, L, "", "Print the create request and create nothing (sandbox-run only)",
+              [](B b, V v) { return set_flag(b.spec.dry_run, v); }},
+    OptionDef{"entrypoint", 0, S, L, "string", "Overwrite the default ENTRYPOINT of the image",
+              [](B b, V v) -> Result<void> { b.entrypoint = v; return {}; }},
+    OptionDef{"env", 'e', S, A, "list", "Set environment variables (KEY=VALUE, or KEY from the environment)",
+              [](B b, V v) -> Result<void> {
+                SR_ASSIGN(auto e, resolve_env_flag(v, b.lookup()));
+                b.env_origins[e.substr(0, e.find('='))] = "-e";
+                b.env_from_flags.push_back(e);
+                return {};
+              }},
+    OptionDef{"env-file", 0, S, A, "list", "Read in a file of environment variables", add_env_file},
+    OptionDef{"help", 0, F, L, "", "Print usage",
+              [](B b, V) -> Result<void> { b.action = Action::help; return {}; }},
+    OptionDef{"hostname", 'h', S, L, "string", "Container host name",
+              [](B b, V v) -> Result<void> { b.config["Hostname"] = v; return {}; }},
+    OptionDef{"init", 0, F, L, "", "Run an init inside the container that forwards signals and reaps processes",
+              [](B b, V v) { return set_json_bool(b.host, "Init", v); }},
+    OptionDef{"interactive", 'i', F, L, "", "Keep STDIN open even if not attached",
+              [](B b, V v) { return set_flag(b.spec.interactive, v); }},
+    OptionDef{"label", 'l', S, A, "list", "Set meta data on a container", add_label},
+    OptionDef{"memory", 'm', S, L, "bytes", "Memory limit",
+              [](B b, V v) { return set_json_bytes(b.host, "Memory", v); }},
+    OptionDef{"mount", 0, S, A, "mount", "Attach a filesystem mount to the container (bind, volume, tmpfs)",
+              [](B b, V v) -> Result<void> {
+                SR_ASSIGN(auto m, parse_mount(v, b.cwd()));
+                b.host["Mounts"].push_back(std::move(m));
+                return {};
+              }},
+    OptionDef{"name", 0, S, L, "string", "Assign a name to the container",
+              [](B b, V v) -> Result<void> { b.spec.name = v; return {}; }},
+    OptionDef{"network", 0, S, L, "network", "Connect a container to a network (alias --net)", set_network},
+    OptionDef{"pids-limit", 0, S, L, "int", "Tune container pids limit (set -1 for unlimited)",
+              [](B b, V v) { return set_json_int(b.host, "PidsLimit", v); }},
+    OptionDef{"platform", 0, S, L, "string", "Set platform if server is multi-platform capable",
+              [](B b, V v) -> Result<void> { b.spec.platform = v; return {}; }},
+    OptionDef{"privileged", 0, F, L, "", "Give extended privileges to this container",
+              [](B b, V v) { return set_json_bool(b.host, "Privileged", v); }},
+    OptionDef{"publish", 'p', S, A, "list", "Publish a container's port(s) to the host", add_publish},
+    OptionDef{"pull", 0, S, L, "string", "Pull image before running (\"always\", \"missing\", \"never\") (default \"missing\")",
+              set_pull},
+    OptionDef{"quiet", 'q', F, L, "", "Suppress the pull output",
+              [](B b, V v) { return set_flag(b.spec.quiet, v); }},
+    OptionDef{"read-only", 0, F, L, "", "Mount the container's root filesystem as read only",
+              [](B b, V v) { return set_json_bool(b.host, "ReadonlyRootfs", v); }},
+    OptionDef{"rm", 0, F, L, "", "Automatically remove the container when it exits",
+              [](B b, V v) { return set_flag(b.spec.auto_remove, v); }},
+    OptionDef{"security-opt", 0, S, A, "list", "Security Options",
+              [](B b, V v) -> Result<void> { b.security_opts.push_back(v); return {}; }},
+    OptionDef{"show-tokens", 0, F, L, "", "Do not redact tokens in --dry-run output (sandbox-run only)",
+              [](B b, V v) { return set_flag(b.spec.show_tokens, v); }},
+    OptionDef{"shm-size", 0, S, L, "bytes", "Size of /dev/shm",
+              [](B b, V v) { return set_json_bytes(b.host, "ShmSize", v); }},
+    OptionDef{"sig-proxy", 0, F, L, "", "Proxy received signals to the process (default true)",
+              [](B b, V v) { return set_flag(b.spec.sig_proxy, v); }},
+    OptionDef{"stop-signal", 0, S, L, "string", "Signal to stop the container",
+              [](B b, V v) -> Result<void> { b.config["StopSignal"] = v; return {}; }},
+    OptionDef{"stop-timeout", 0, S, L, "int", "Timeout (in seconds) to stop a container",
+              [](B b, V v) { return set_json_int(b.config, "StopTimeout", v); }},
+    OptionDef{"tmpfs", 0, S, A, "list", "Mount a tmpfs directory (path[:options])", add_tmpfs},
+    OptionDef{"tty", 't', F, L, "", "Allocate a pseudo-TTY",
+              [](B b, V v) { return set_flag(b.spec.tty, v); }},
+    OptionDef{"ulimit", 0, S, A, "ulimit", "Ulimit options (name=soft[:hard])", add_ulimit},
+    OptionDef{"user", 'u', S, L, "string", "Username or UID (format: <name|uid>[:<group|gid>])",
+              [](B b, V v) -> Result<void> { b.config["User"] = v; return {}; }},
+    OptionDef{"version", 0, F, L, "", "Print version information and quit",
+              [](B b, V) -> Result<void> { b.action = Action::version; return {}; }},
+    OptionDef{"volume", 'v', S, A, "list", "Bind mount a volume", add_volume},
+    OptionDef{"workdir", 'w', S, L, "string", "Working directory inside the container",
+              [](B b, V v) -> Result<void> { b.config["WorkingDir"] = v; return {}; }},
+};
+
+// Every other `docker run` option (docker 28): refused by name.
+constexpr std::array kUnsupported = {
+    UnsupportedOption{"annotation", 0},       UnsupportedOption{"blkio-weight", 0},
+    UnsupportedOption{"blkio-weight-device", 0}, UnsupportedOption{"cgroup-parent", 0},
+    UnsupportedOption{"cgroupns", 0},         UnsupportedOption{"cidfile", 0},
+    UnsupportedOption{"cpu-count", 0},        UnsupportedOption{"cpu-percent", 0},
+    UnsupportedOption{"cpu-period", 0},       UnsupportedOption{"cpu-quota", 0},
+    UnsupportedOption{"cpu-rt-period", 0},    UnsupportedOption{"cpu-rt-runtime", 0},
+    UnsupportedOption{"cpu-shares", 'c'},     UnsupportedOption{"cpuset-cpus", 0},
+    UnsupportedOption{"cpuset-mems", 0},      UnsupportedOption{"detach-keys", 0},
+    UnsupportedOption{"device", 0},           UnsupportedOption{"device-cgroup-rule", 0},
+    UnsupportedOption{"device-read-bps", 0},  UnsupportedOption{"device-read-iops", 0},
+    UnsupportedOption{"device-write-bps", 0}, UnsupportedOption{"device-write-iops", 0},
+    UnsupportedOption{"disable-content-trust", 0}, UnsupportedOption{"dns", 0},
+    UnsupportedOption{"dns-opt", 0},          UnsupportedOption{"dns-option", 0},
+    UnsupportedOption{"dns-search", 0},       UnsupportedOption{"domainname", 0},
+    UnsupportedOption{"expose", 0},           UnsupportedOption{"gpus", 0},
+    UnsupportedOption{"group-add", 0},        UnsupportedOption{"health-cmd", 0},
+    UnsupportedOption{"health-interval", 0},  UnsupportedOption{"health-retries", 0},
+    UnsupportedOption{"health-start-interval", 0}, UnsupportedOption{"health-start-period", 0},
+    UnsupportedOption{"health-timeout", 0},   UnsupportedOption{"io-maxbandwidth", 0},
+    UnsupportedOption{"io-maxiops", 0},       UnsupportedOption{"ip", 0},
+    UnsupportedOption{"ip6", 0},              UnsupportedOption{"ipc", 0},
+    UnsupportedOption{"isolation", 0},        UnsupportedOption{"kernel-memory", 0},
+    UnsupportedOption{"label-file", 0},       UnsupportedOption{"link", 0},
+    UnsupportedOption{"link-local-ip", 0},    UnsupportedOption{"log-driver", 0},
+    UnsupportedOption{"log-opt", 0},          UnsupportedOption{"mac-address", 0},
+    UnsupportedOption{"memory-reservation", 0}, UnsupportedOption{"memory-swap", 0},
+    UnsupportedOption{"memory-swappiness", 0}, UnsupportedOption{"net-alias", 0},
+    UnsupportedOption{"network-alias", 0},    UnsupportedOption{"no-healthcheck", 0},
+    UnsupportedOption{"oom-kill-disable", 0}, UnsupportedOption{"oom-score-adj", 0},
+    UnsupportedOption{"pid", 0},              UnsupportedOption{"publish-all", 'P'},
+    UnsupportedOption{"restart", 0},          UnsupportedOption{"runtime", 0},
+    UnsupportedOption{"storage-opt", 0},      UnsupportedOption{"sysctl", 0},
+    UnsupportedOption{"use-api-socket", 0},   UnsupportedOption{"userns", 0},
+    UnsupportedOption{"uts", 0},              UnsupportedOption{"volume-driver", 0},
+    UnsupportedOption{"volumes-from", 0},
+};
+
+constexpr std::array<std::string_view, 2> kAliases = {"net", "network"};
+
+}  // namespace
+
+const OptionTable& run_option_table() {
+  static const OptionTable table{kOptions, kUnsupported, kAliases};
+  return table;
+}
+
+}  // namespace sr::runtime

@@ -1,0 +1,45 @@
+#include "runtime/spec.hpp"
+
+#include <unistd.h>
+
+#include <climits>
+
+namespace sr::runtime {
+
+ParseContext process_context() {
+  std::string cwd;
+  char buf[PATH_MAX];
+  if (::getcwd(buf, sizeof buf) != nullptr) cwd = buf;
+  return ParseContext{process_env_lookup(), std::move(cwd)};
+}
+
+util::Result<Command> parse_run_command(std::span<const std::string> args,
+                                        const ParseContext& context) {
+  SR_ASSIGN(const CommandLine line, parse_command_line(run_option_table(), args));
+  SpecBuilder builder(context.lookup, context.cwd);
+  for (const auto& [def, value] : line.options) {
+    if (auto r = def->apply(builder, value); !r)
+      return std::unexpected(std::move(r.error()).context(
+          "invalid argument \"" + value + "\" for \"" + display_name(*def) + "\" flag"));
+  }
+  Command cmd;
+  cmd.action = builder.action;
+  if (cmd.action != Action::run) return cmd;
+  SR_ASSIGN(cmd.spec, builder.finish(line.positional));
+  return cmd;
+}
+
+std::string usage_text() {
+  return "Usage:  sandbox-run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+         "\n"
+         "Create and run a new container from an image, like `docker run`, through the\n"
+         "Docker Engine API (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH).\n"
+         "\n"
+         "Options:\n" +
+         format_option_help(run_option_table()) +
+         "\n"
+         "Exit status: 125 when sandbox-run or the daemon fails, 126 when the command\n"
+         "cannot be invoked, 127 when it is not found, otherwise the container's.\n";
+}
+
+}  // namespace sr::runtime

@@ -1,0 +1,55 @@
+// The state the option table's apply functions write into, and its assembly
+// into a RunSpec. Fields that map one-to-one go straight into the create body
+// (config / host_config); fields that combine several options or whose order
+// matters are kept apart and assembled by finish().
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/env_file.hpp"
+#include "runtime/run_spec.hpp"
+#include "runtime/values.hpp"
+#include "util/error.hpp"
+
+namespace sr::runtime {
+
+enum class Action { run, help, version };
+
+class SpecBuilder {
+ public:
+  SpecBuilder(EnvLookup lookup, std::string cwd)
+      : lookup_(std::move(lookup)), cwd_(std::move(cwd)) {}
+
+  const EnvLookup& lookup() const { return lookup_; }
+  const std::string& cwd() const { return cwd_; }
+
+  // Assembles the create body from what the options set and the positional
+  // arguments (IMAGE [COMMAND] [ARG...]). Checks the cross-option rules
+  // (-a with -d, an image is required).
+  util::Result<RunSpec> finish(const std::vector<std::string>& positional) const;
+
+  Action action = Action::run;
+  RunSpec spec;                                      // client-side behaviour
+  nlohmann::json config = nlohmann::json::object();  // Config fields set directly
+  nlohmann::json host = nlohmann::json::object();    // HostConfig fields set directly
+  std::vector<std::string> env_from_files;           // --env-file, sent first
+  std::vector<std::string> env_from_flags;           // -e, after the files
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> attach;                   // -a, lower case
+  std::optional<std::string> entrypoint;
+  std::vector<std::string> cap_add, cap_drop;
+  std::map<std::string, Ulimit> ulimits;             // last one per name wins
+  std::vector<std::string> security_opts;
+  std::map<std::string, std::string> env_origins;    // key -> "-e" / "--env-file F"
+
+ private:
+  EnvLookup lookup_;
+  std::string cwd_;
+};
+
+}  // namespace sr::runtime
