@@ -8,6 +8,8 @@
 // the CA key (SHA-256). The SSL_CTX serves the chain [leaf, CA], TLS >= 1.2,
 // and selects ALPN "http/1.1" (no ALPN extension in the ClientHello is fine;
 // a client offering only h2 gets no ALPN and speaks HTTP/1.1 or fails).
+// Session tickets and the session cache are off (every tunnel is a full
+// handshake; no resumption state is shared across names).
 //
 // Use with Asio: create the ssl::stream on a base context from
 // make_server_ctx() (or wrap a leaf ctx: SSL_CTX_up_ref + ssl::context(native)),
@@ -41,7 +43,7 @@ using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
 // A server SSL_CTX without a certificate: TLS >= 1.2, ALPN http/1.1 selection,
-// session tickets off (leaf contexts swap in per name). Errors drain the
+// no tickets, no session cache, no renegotiation (leaf contexts swap in per name). Errors drain the
 // OpenSSL error queue into the message.
 util::Result<SslCtxPtr> make_server_ctx();
 
