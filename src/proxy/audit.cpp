@@ -1,15 +1,131 @@
 #include "proxy/audit.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "proxy/secrets.hpp"
+
 namespace sr::proxy {
-std::string strip_query_values(std::string_view target) { return std::string(target); }  // STUB
-std::string format_time(std::chrono::system_clock::time_point) { return {}; }
-util::Result<std::unique_ptr<AuditLog>> AuditLog::open_file(const std::filesystem::path&) {
-  return util::fail(util::ErrorKind::generic, "AuditLog: not implemented yet");
+
+std::string strip_query_values(std::string_view target) {
+  auto hash = target.find('#');
+  if (hash != std::string_view::npos) target = target.substr(0, hash);
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, q + 1));
+  std::string_view query = target.substr(q + 1);
+  bool first = true;
+  while (true) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    if (!first) out += '&';
+    first = false;
+    auto eq = pair.find('=');
+    out += pair.substr(0, eq);
+    if (eq != std::string_view::npos) out += '=';
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
 }
+
+std::string format_time(std::chrono::system_clock::time_point t) {
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
+  if (secs > t) secs -= std::chrono::seconds(1);  // floor for times before the epoch
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count();
+  std::time_t tt = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms));
+  return buf;
+}
+
+util::Result<std::unique_ptr<AuditLog>> AuditLog::open_file(const std::filesystem::path& path) {
+  util::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) {
+    if (errno == ELOOP)
+      return util::fail(util::ErrorKind::security,
+                        "opening audit log " + path.string() + ": it is a symlink (refusing to follow it)");
+    return util::fail_errno("opening audit log " + path.string());
+  }
+  struct stat st{};
+  if (::fstat(fd.get(), &st) != 0) return util::fail_errno("stat audit log " + path.string());
+  if (!S_ISREG(st.st_mode))
+    return util::fail(util::ErrorKind::security, "audit log " + path.string() + " is not a regular file");
+  if (st.st_uid != ::geteuid())
+    return util::fail(util::ErrorKind::security, "audit log " + path.string() + " is owned by uid " +
+                                                     std::to_string(st.st_uid) + ", not by this user");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return util::fail(util::ErrorKind::security, "audit log " + path.string() + " has mode " + mode +
+                                                     ", expected 0600 (fix: chmod 600 " + path.string() + ")");
+  }
+  return std::unique_ptr<AuditLog>(new AuditLog(std::move(fd)));
+}
+
 util::Result<std::unique_ptr<AuditLog>> AuditLog::to_stderr() {
-  return util::fail(util::ErrorKind::generic, "AuditLog: not implemented yet");
+  util::UniqueFd fd(::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
+  if (!fd) return util::fail_errno("duplicating stderr for the audit log");
+  return std::unique_ptr<AuditLog>(new AuditLog(std::move(fd)));
 }
-std::string AuditLog::format(const AuditRecord&, const SecretSet*) { return {}; }
-void AuditLog::write(const AuditRecord&, const SecretSet*) noexcept {}
-std::uint64_t AuditLog::write_failures() const { return 0; }
+
+std::string AuditLog::format(const AuditRecord& r, const SecretSet* redactor) {
+  auto clean = [&](std::string_view s) { return redactor ? redactor->redact(s) : std::string(s); };
+  nlohmann::json secrets = nlohmann::json::array();
+  for (const auto& name : r.secrets_swapped) secrets.push_back(clean(name));
+  double duration_ms = std::chrono::duration<double, std::milli>(r.duration).count();
+  nlohmann::ordered_json j = {
+      {"time", format_time(r.time)},
+      {"client", clean(r.client)},
+      {"method", clean(r.method)},
+      {"host", clean(r.host)},
+      // Redact before stripping: a token spanning '=' or '&' still goes.
+      {"path", strip_query_values(clean(r.target))},
+      {"status", r.status},
+      {"bytes_in", r.bytes_in},
+      {"bytes_out", r.bytes_out},
+      {"duration_ms", static_cast<double>(static_cast<std::int64_t>(duration_ms * 1000)) / 1000},
+      {"decision", to_string(r.decision)},
+      {"reason", clean(r.reason)},
+      {"secrets_swapped", secrets},
+  };
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void AuditLog::write(const AuditRecord& record, const SecretSet* redactor) noexcept {
+  std::string line;
+  try {
+    line = format(record, redactor);
+    line += '\n';
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    ++failures_;
+    return;
+  }
+  std::lock_guard lock(mu_);
+  std::size_t done = 0;
+  while (done < line.size()) {
+    ssize_t n = ::write(fd_.get(), line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ++failures_;
+      return;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+std::uint64_t AuditLog::write_failures() const {
+  std::lock_guard lock(mu_);
+  return failures_;
+}
+
 }  // namespace sr::proxy
