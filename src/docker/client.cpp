@@ -71,7 +71,7 @@ Client::Client(std::unique_ptr<Transport> transport, std::string fixed_api_versi
 
 util::Result<std::unique_ptr<Client>> Client::from_env() {
   SR_ASSIGN(Endpoint ep, endpoint_from_env());
-  SR_ASSIGN(auto transport, make_curl_transport(ep));
+  SR_ASSIGN(auto transport, make_transport(ep));
   return std::make_unique<Client>(std::move(transport), ep.api_version);
 }
 

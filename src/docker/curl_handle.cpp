@@ -1,27 +1,25 @@
 #include "docker/curl_handle.hpp"
 
+#include "docker/errors.hpp"
+
 #include <cerrno>
 #include <cstring>
 
 namespace sr::docker::detail {
 
 util::Result<void> ensure_curl_global() {
-  // curl_global_init is not thread-safe; since 7.57 the flags no longer
-  // select whether TLS is initialized, so one call covers every endpoint.
-  static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (rc != CURLE_OK)
-    return util::fail(util::ErrorKind::generic, std::string("initializing libcurl: ") + curl_easy_strerror(rc));
+  SR_TRY(load_curl());
   return {};
 }
 
 util::Result<CurlEasy> new_easy() {
-  CurlEasy h(curl_easy_init());
+  CurlEasy h(curl().easy_init());
   if (!h) return util::fail(util::ErrorKind::generic, "curl_easy_init failed");
   return h;
 }
 
 void append_header(CurlSlist& list, const char* header) {
-  curl_slist* next = curl_slist_append(list.get(), header);
+  curl_slist* next = curl().slist_append(list.get(), header);
   if (next != nullptr) {
     (void)list.release();
     list.reset(next);
@@ -29,41 +27,29 @@ void append_header(CurlSlist& list, const char* header) {
 }
 
 void apply_endpoint(CURL* h, const Endpoint& ep, char* error_buffer) {
-  curl_easy_reset(h);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+  curl().easy_reset(h);
+  curl().easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl().easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
   error_buffer[0] = '\0';
-  if (!ep.unix_socket.empty()) curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, ep.unix_socket.c_str());
+  if (!ep.unix_socket.empty()) curl().easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, ep.unix_socket.c_str());
   if (ep.tls == TlsMode::off) return;
-  if (!ep.tls_files.ca.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ep.tls_files.ca.c_str());
-  if (!ep.tls_files.cert.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, ep.tls_files.cert.c_str());
-  if (!ep.tls_files.key.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, ep.tls_files.key.c_str());
+  if (!ep.tls_files.ca.empty()) curl().easy_setopt(h, CURLOPT_CAINFO, ep.tls_files.ca.c_str());
+  if (!ep.tls_files.cert.empty()) curl().easy_setopt(h, CURLOPT_SSLCERT, ep.tls_files.cert.c_str());
+  if (!ep.tls_files.key.empty()) curl().easy_setopt(h, CURLOPT_SSLKEY, ep.tls_files.key.c_str());
   long verify = ep.tls == TlsMode::verify ? 1L : 0L;
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, verify);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, verify * 2L);
+  curl().easy_setopt(h, CURLOPT_SSL_VERIFYPEER, verify);
+  curl().easy_setopt(h, CURLOPT_SSL_VERIFYHOST, verify * 2L);
 }
 
 util::Error transfer_error(CURL* h, CURLcode code, const char* error_buffer, const Endpoint& ep) {
   long os_errno = 0;
-  curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
-  std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+  curl().easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+  std::string detail = error_buffer[0] != '\0' ? error_buffer : curl().easy_strerror(code);
   switch (code) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: {
-      if (os_errno == EACCES || os_errno == EPERM)
-        return util::Error{util::ErrorKind::permission_denied,
-                           "permission denied while trying to connect to the Docker daemon at " +
-                               ep.host_spec +
-                               ": check the socket's permissions (is your user in the docker group?) "
-                               "or DOCKER_HOST",
-                           static_cast<int>(os_errno)};
-      std::string cause = os_errno != 0 ? std::strerror(static_cast<int>(os_errno)) : detail;
-      return util::Error{util::ErrorKind::connect,
-                         "cannot connect to the Docker daemon at " + ep.host_spec + ": " + cause +
-                             ": is dockerd running, and does DOCKER_HOST point at it?",
-                         static_cast<int>(os_errno)};
-    }
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return connect_error(ep.host_spec, static_cast<int>(os_errno), detail);
     case CURLE_OPERATION_TIMEDOUT:
       return util::Error{util::ErrorKind::timeout, "talking to the Docker daemon at " + ep.host_spec + ": " + detail, 0};
     case CURLE_SSL_CONNECT_ERROR:

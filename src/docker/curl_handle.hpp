@@ -2,7 +2,7 @@
 // shares (endpoint, TLS files). Internal to sr::docker.
 #pragma once
 
-#include <curl/curl.h>
+#include "docker/curl_api.hpp"
 
 #include <memory>
 #include <string>
@@ -13,15 +13,15 @@
 namespace sr::docker::detail {
 
 struct CurlEasyDeleter {
-  void operator()(CURL* h) const { curl_easy_cleanup(h); }
+  void operator()(CURL* h) const { curl().easy_cleanup(h); }
 };
 struct CurlSlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  void operator()(curl_slist* l) const { curl().slist_free_all(l); }
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 
-// Initializes libcurl once per process (thread-safe).
+// Loads and initializes libcurl once per process (thread-safe).
 util::Result<void> ensure_curl_global();
 
 util::Result<CurlEasy> new_easy();

@@ -6,6 +6,7 @@
 
 #include "docker/curl_handle.hpp"
 #include "docker/hijack.hpp"
+#include "docker/plain_transport.hpp"
 #include "docker/transport.hpp"
 
 namespace sr::docker {
@@ -14,6 +15,7 @@ namespace {
 
 using detail::CurlEasy;
 using detail::CurlSlist;
+using detail::curl;
 
 struct TransferState {
   CURL* handle = nullptr;
@@ -29,13 +31,13 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   // The blank line ends a response head; interim 1xx heads are skipped.
   if (len <= 2 && !st->head_done) {
     long status = 0;
-    curl_easy_getinfo(st->handle, CURLINFO_RESPONSE_CODE, &status);
+    curl().easy_getinfo(st->handle, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200) {
       st->head_done = true;
       st->response->status = status;
       if (st->hooks->cancel != nullptr) {
         curl_socket_t fd = CURL_SOCKET_BAD;
-        curl_easy_getinfo(st->handle, CURLINFO_ACTIVESOCKET, &fd);
+        curl().easy_getinfo(st->handle, CURLINFO_ACTIVESOCKET, &fd);
         if (!st->hooks->cancel->arm(static_cast<int>(fd))) return 0;
       }
       if (st->hooks->on_headers) st->hooks->on_headers(status);
@@ -96,34 +98,34 @@ class CurlTransport final : public Transport {
     char errbuf[CURL_ERROR_SIZE];
     detail::apply_endpoint(h, ep_, errbuf);
     std::string url = ep_.base_url + req.target;
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl().easy_setopt(h, CURLOPT_URL, url.c_str());
     CurlSlist headers;
     detail::append_header(headers, "User-Agent: sandbox-run");
     detail::append_header(headers, "Expect:");
     if (req.method == "GET") {
-      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+      curl().easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else if (req.method == "HEAD") {
-      curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+      curl().easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (req.method == "POST") {
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.c_str());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
+      curl().easy_setopt(h, CURLOPT_POST, 1L);
+      curl().easy_setopt(h, CURLOPT_POSTFIELDS, req.body.c_str());
+      curl().easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
       if (!req.body.empty()) detail::append_header(headers, "Content-Type: application/json");
     } else {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+      curl().easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    curl().easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
     Response response;
     TransferState st{h, &hooks, &response, false, false};
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &st);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &st);
-    CURLcode rc = curl_easy_perform(h);
+    curl().easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl().easy_setopt(h, CURLOPT_HEADERDATA, &st);
+    curl().easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl().easy_setopt(h, CURLOPT_WRITEDATA, &st);
+    CURLcode rc = curl().easy_perform(h);
     if (hooks.cancel != nullptr) hooks.cancel->disarm();
     if (rc == CURLE_OK) {
-      if (response.status == 0) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+      if (response.status == 0) curl().easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
       return response;
     }
     if (hooks.cancel != nullptr && hooks.cancel->cancelled())
@@ -159,6 +161,11 @@ class CurlTransport final : public Transport {
 util::Result<std::unique_ptr<Transport>> make_curl_transport(const Endpoint& endpoint) {
   SR_TRY(detail::ensure_curl_global());
   return std::unique_ptr<Transport>(std::make_unique<CurlTransport>(endpoint));
+}
+
+util::Result<std::unique_ptr<Transport>> make_transport(const Endpoint& endpoint) {
+  if (endpoint.tls == TlsMode::off) return make_plain_transport(endpoint);
+  return make_curl_transport(endpoint);
 }
 
 }  // namespace sr::docker

@@ -1,5 +1,8 @@
 #include "docker/errors.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 namespace sr::docker {
@@ -75,6 +78,19 @@ util::Error api_error(std::string_view method, std::string_view path, long statu
     msg += text;
   }
   return util::Error{kind_from_status(status), std::move(msg), 0};
+}
+
+util::Error connect_error(std::string_view host_spec, int err, std::string_view detail) {
+  if (err == EACCES || err == EPERM)
+    return util::Error{util::ErrorKind::permission_denied,
+                       "permission denied while trying to connect to the Docker daemon at " + std::string(host_spec) +
+                           ": check the socket's permissions (is your user in the docker group?) or DOCKER_HOST",
+                       err};
+  std::string cause = err != 0 ? std::strerror(err) : std::string(detail);
+  return util::Error{util::ErrorKind::connect,
+                     "cannot connect to the Docker daemon at " + std::string(host_spec) + ": " + cause +
+                         ": is dockerd running, and does DOCKER_HOST point at it?",
+                     err};
 }
 
 }  // namespace sr::docker

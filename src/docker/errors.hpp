@@ -26,4 +26,10 @@ util::ErrorKind kind_from_status(long status);
 util::Error api_error(std::string_view method, std::string_view path, long status,
                       std::string_view body);
 
+// A failed connection to the daemon at host_spec (as configured, e.g.
+// "unix:///var/run/docker.sock"), worded to say what to check: EACCES/EPERM
+// is permission_denied (socket permissions, docker group), anything else
+// connect (is dockerd running, DOCKER_HOST).
+util::Error connect_error(std::string_view host_spec, int err, std::string_view detail = {});
+
 }  // namespace sr::docker

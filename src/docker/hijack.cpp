@@ -33,19 +33,19 @@ class CurlRawStream final : public RawStream {
       return IoResult{IoState::ok, n};
     }
     size_t n = 0;
-    CURLcode rc = curl_easy_recv(h_.get(), buf.data(), buf.size(), &n);
+    CURLcode rc = curl().easy_recv(h_.get(), buf.data(), buf.size(), &n);
     if (rc == CURLE_AGAIN) return IoResult{IoState::again, 0};
     if (rc != CURLE_OK)
-      return util::fail(util::ErrorKind::io, std::string("reading the attach stream: ") + curl_easy_strerror(rc));
+      return util::fail(util::ErrorKind::io, std::string("reading the attach stream: ") + curl().easy_strerror(rc));
     return IoResult{n == 0 ? IoState::eof : IoState::ok, n};
   }
 
   util::Result<IoResult> write(std::span<const char> data) override {
     size_t n = 0;
-    CURLcode rc = curl_easy_send(h_.get(), data.data(), data.size(), &n);
+    CURLcode rc = curl().easy_send(h_.get(), data.data(), data.size(), &n);
     if (rc == CURLE_AGAIN) return IoResult{IoState::again, 0};
     if (rc != CURLE_OK)
-      return util::fail(util::ErrorKind::io, std::string("writing the attach stream: ") + curl_easy_strerror(rc));
+      return util::fail(util::ErrorKind::io, std::string("writing the attach stream: ") + curl().easy_strerror(rc));
     return IoResult{IoState::ok, n};
   }
 
@@ -73,13 +73,13 @@ util::Result<void> wait_fd(int fd, short events) {
 util::Result<void> send_all(CURL* h, int fd, std::string_view data) {
   while (!data.empty()) {
     size_t n = 0;
-    CURLcode rc = curl_easy_send(h, data.data(), data.size(), &n);
+    CURLcode rc = curl().easy_send(h, data.data(), data.size(), &n);
     if (rc == CURLE_AGAIN) {
       SR_TRY(wait_fd(fd, POLLOUT));
       continue;
     }
     if (rc != CURLE_OK)
-      return util::fail(util::ErrorKind::io, std::string("sending attach request: ") + curl_easy_strerror(rc));
+      return util::fail(util::ErrorKind::io, std::string("sending attach request: ") + curl().easy_strerror(rc));
     data.remove_prefix(n);
   }
   return {};
@@ -90,13 +90,13 @@ util::Result<bool> recv_some(CURL* h, int fd, std::string& buf) {
   char chunk[16 * 1024];
   for (;;) {
     size_t n = 0;
-    CURLcode rc = curl_easy_recv(h, chunk, sizeof chunk, &n);
+    CURLcode rc = curl().easy_recv(h, chunk, sizeof chunk, &n);
     if (rc == CURLE_AGAIN) {
       SR_TRY(wait_fd(fd, POLLIN));
       continue;
     }
     if (rc != CURLE_OK)
-      return util::fail(util::ErrorKind::io, std::string("reading attach response: ") + curl_easy_strerror(rc));
+      return util::fail(util::ErrorKind::io, std::string("reading attach response: ") + curl().easy_strerror(rc));
     buf.append(chunk, n);
     return n > 0;
   }
@@ -134,12 +134,12 @@ util::Result<Transport::Hijacked> hijack_connection(CurlEasy handle, const Endpo
   CURL* h = handle.get();
   char errbuf[CURL_ERROR_SIZE];
   apply_endpoint(h, ep, errbuf);
-  curl_easy_setopt(h, CURLOPT_URL, ep.base_url.c_str());
-  curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
-  if (CURLcode rc = curl_easy_perform(h); rc != CURLE_OK)
+  curl().easy_setopt(h, CURLOPT_URL, ep.base_url.c_str());
+  curl().easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+  if (CURLcode rc = curl().easy_perform(h); rc != CURLE_OK)
     return std::unexpected(transfer_error(h, rc, errbuf, ep));
   curl_socket_t sock = CURL_SOCKET_BAD;
-  curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock);
+  curl().easy_getinfo(h, CURLINFO_ACTIVESOCKET, &sock);
   if (sock == CURL_SOCKET_BAD) return util::fail(util::ErrorKind::io, "attach: no socket after connect");
   int fd = static_cast<int>(sock);
 

@@ -104,6 +104,11 @@ class Transport {
   [[nodiscard]] virtual std::string describe() const = 0;
 };
 
+// The transport for an endpoint: plain HTTP on Boost.Beast for unix sockets
+// and tcp without TLS (the common, latency-critical case: nothing to
+// initialize), libcurl when TLS is on.
+util::Result<std::unique_ptr<Transport>> make_transport(const Endpoint& endpoint);
+
 // libcurl-backed transport for an Endpoint. Keeps a small pool of easy
 // handles so connections are reused, one handle per concurrent call.
 util::Result<std::unique_ptr<Transport>> make_curl_transport(const Endpoint& endpoint);
