@@ -71,8 +71,17 @@ util::Result<RunSpec> SpecBuilder::finish(const std::vector<std::string>& positi
   if (positional.size() > 1) body["Cmd"] = std::vector<std::string>(positional.begin() + 1, positional.end());
   if (entrypoint) body["Entrypoint"] = std::vector<std::string>{*entrypoint};  // "" -> [""]
 
+  // Files first, then -e; a repeated -e KEY replaces the earlier value (the
+  // Docker CLI keeps one value per -e key).
   std::vector<std::string> env = env_from_files;
-  env.insert(env.end(), env_from_flags.begin(), env_from_flags.end());
+  std::vector<std::string> flags;
+  auto key_of = [](const std::string& kv) { return kv.substr(0, kv.find('=')); };
+  for (const auto& kv : env_from_flags) {
+    auto same = std::ranges::find(flags, key_of(kv), key_of);
+    if (same != flags.end()) *same = kv;
+    else flags.push_back(kv);
+  }
+  env.insert(env.end(), flags.begin(), flags.end());
   if (!env.empty()) body["Env"] = env;
   body["Labels"] = labels;
 
