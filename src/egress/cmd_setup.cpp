@@ -1,0 +1,108 @@
+// `sandbox-egress setup`: flags -> SetupOptions, real environment -> SetupEnv.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "egress/cli_util.hpp"
+#include "egress/commands.hpp"
+#include "egress/daemon.hpp"
+#include "egress/daemon_state.hpp"
+#include "egress/setup.hpp"
+
+namespace sr::egress {
+
+namespace {
+
+// A typed word on a TTY; without a TTY there is nobody to ask (reference §3).
+bool confirm_rotation() {
+  if (!::isatty(STDIN_FILENO)) return true;
+  std::cerr << "Rotating replaces every proxy token: running sandboxes keep the old ones and\n"
+               "their requests will stop being authenticated. Type 'rotate' to continue: "
+            << std::flush;
+  std::string line;
+  if (!std::getline(std::cin, line)) return false;
+  return line == "rotate";
+}
+
+// A running daemon keeps its listeners, TLS and transforms until restarted.
+int handle_daemon(const Paths& paths, RestartPolicy policy) {
+  auto config = load_config(paths.config());
+  if (!config) return cli::error(config.error().context("setup"));
+  DaemonState d = inspect_daemon(paths, *config);
+  if (!d.alive || !d.ours) {
+    if (policy == RestartPolicy::restart) cli::info("daemon: not running, nothing to restart");
+    return 0;
+  }
+  std::string pid = std::to_string(*d.pid);
+  if (policy == RestartPolicy::no_restart) {
+    cli::info("daemon: pid " + pid + " keeps running with the previous settings (--no-restart)");
+    return 0;
+  }
+  if (policy == RestartPolicy::tell) {
+    cli::warn("the egress daemon (pid " + pid + ") still runs with the previous settings; "
+              "restart it with 'sandbox-egress restart' (or re-run setup with --restart)");
+    return 0;
+  }
+  if (auto stopped = stop_daemon(paths, *config); !stopped)
+    return cli::error(stopped.error().context("setup: restarting the daemon: stopping pid " + pid));
+  auto started = start_daemon(paths, *config);
+  if (!started) return cli::error(started.error().context("setup: restarting the daemon"));
+  for (const auto& w : started->warnings) cli::warn(w);
+  cli::info("daemon: restarted (pid " + std::to_string(started->pid) + ", listening on " +
+            started->tunnel_address + ")");
+  return 0;
+}
+
+}  // namespace
+
+int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
+  CLI::App app{"Create the CA, proxy tokens and proxy.yaml, and enable egress.", "setup"};
+  int port = 0;
+  std::string env_file, engine, isolation;
+  bool rotate = false, restart = false, no_restart = false;
+  auto* port_opt = app.add_option("--tunnel-port", port, "CONNECT port (1..65533; +1 plain HTTP, +2 management)");
+  auto* env_opt = app.add_option("--env-file", env_file, "dotenv file with provider keys (exported values win)");
+  auto* engine_opt = app.add_option("--engine", engine, "builtin | iron-proxy");
+  auto* iso_opt = app.add_option("--isolation", isolation, "internal | bridge");
+  app.add_flag("--rotate-tokens", rotate, "mint new proxy tokens (backs up mappings.json)");
+  auto* r = app.add_flag("--restart", restart, "restart a running daemon afterwards");
+  auto* nr = app.add_flag("--no-restart", no_restart, "leave a running daemon alone");
+  r->excludes(nr);
+  if (auto code = cli::parse(app, args)) return *code;
+
+  SetupOptions o;
+  if (*port_opt) {
+    if (port < 1 || port > 65533) {
+      std::fprintf(stderr, "sandbox-egress setup: error: --tunnel-port %d is outside 1..65533 "
+                           "(the proxy also uses port+1 and port+2)\n", port);
+      return 2;
+    }
+    o.tunnel_port = static_cast<std::uint16_t>(port);
+  }
+  if (*engine_opt && !(o.engine = parse_engine(engine))) {
+    std::fprintf(stderr, "sandbox-egress setup: error: --engine must be builtin or iron-proxy\n");
+    return 2;
+  }
+  if (*iso_opt && !(o.isolation = parse_isolation(isolation))) {
+    std::fprintf(stderr, "sandbox-egress setup: error: --isolation must be internal or bridge\n");
+    return 2;
+  }
+  if (*env_opt) o.env_file = env_file;
+  o.tokens = rotate ? TokenPolicy::rotate : TokenPolicy::keep_existing;
+  o.restart = restart ? RestartPolicy::restart : no_restart ? RestartPolicy::no_restart : RestartPolicy::tell;
+
+  Paths paths = Paths::from_environment();
+  auto presence = environment_lookup(o.env_file);
+  if (!presence) return cli::error(presence.error());
+  SetupEnv env;
+  env.presence = *presence;
+  env.network = network;
+  env.confirm_rotation = confirm_rotation;
+  env.info = cli::info;
+  env.warn = cli::warn;
+  if (auto done = run_setup(paths, o, env); !done) return cli::error(done.error().context("setup"));
+  cli::info("egress is set up; start the proxy with 'sandbox-egress start'");
+  return handle_daemon(paths, o.restart);
+}
+
+}  // namespace sr::egress

@@ -1,0 +1,20 @@
+// The sandbox-egress commands this library implements. Each parses its own
+// flags and returns the exit code: 0 success, 1 failure, 2 usage.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "egress/network_seam.hpp"
+
+namespace sr::egress {
+
+// `network` provides the internal Docker network (isolation: internal); null
+// when the caller has no Docker access (setup then falls back with a warning).
+int cmd_setup(std::span<const std::string> args, SandboxNetwork* network);
+int cmd_status(std::span<const std::string> args);
+int cmd_config(std::span<const std::string> args);
+int cmd_disable(std::span<const std::string> args);
+int cmd_rotate_ca(std::span<const std::string> args);
+
+}  // namespace sr::egress

@@ -1,0 +1,176 @@
+#include "egress/setup.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+#include "egress/ca.hpp"
+#include "egress/mappings.hpp"
+#include "egress/render_settings.hpp"
+#include "proxyconf/proxy_config.hpp"
+#include "util/atomic_file.hpp"
+#include "util/secure_dir.hpp"
+
+namespace sr::egress {
+
+std::string backup_timestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
+  return buf;
+}
+
+std::filesystem::path backup_path(const std::filesystem::path& base) {
+  std::filesystem::path p = base.string() + ".rotated-" + backup_timestamp();
+  for (int n = 2; util::path_exists_nofollow(p); ++n)
+    p = base.string() + ".rotated-" + backup_timestamp() + "-" + std::to_string(n);
+  return p;
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string names_looked_for() {
+  std::string out;
+  for (auto n : recognised_env_names()) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+util::Result<void> ensure_ca(const Paths& paths, SetupEnv& env) {
+  bool have_cert = util::path_exists_nofollow(paths.ca_cert());
+  bool have_key = util::path_exists_nofollow(paths.ca_key());
+  SR_TRY(util::refuse_symlink(paths.ca_cert()));
+  SR_TRY(util::refuse_symlink(paths.ca_key()));
+  if (have_cert && have_key) {
+    SR_TRY(util::with_context(verify_ca_pair(paths.ca_cert(), paths.ca_key()),
+                              "checking the existing CA (run 'sandbox-egress rotate-ca' to replace it)"));
+    SR_ASSIGN(CaInfo info, inspect_ca(paths.ca_cert()));
+    env.info("CA: keeping " + paths.ca_cert().string() + " (expires " + info.not_after + ")");
+    if (info.not_after_epoch < std::time(nullptr) + 30 * 24 * 3600)
+      env.warn("the CA expires on " + info.not_after + "; run 'sandbox-egress rotate-ca'");
+    return {};
+  }
+  SR_ASSIGN(CaPem ca, generate_ca(CaOptions{}));
+  SR_TRY(write_ca(ca, paths.ca_cert(), paths.ca_key()));
+  SR_ASSIGN(CaInfo info, inspect_ca(paths.ca_cert()));
+  env.info("CA: created " + paths.ca_cert().string() + " (expires " + info.not_after + ")");
+  return {};
+}
+
+// Loads existing mappings; with --rotate-tokens, confirms and backs them up.
+util::Result<Mappings> existing_mappings(const Paths& paths, TokenPolicy policy, SetupEnv& env) {
+  auto loaded = load_mappings(paths.mappings());
+  if (policy == TokenPolicy::keep_existing) {
+    if (!loaded) return std::unexpected(loaded.error());
+    return *loaded;
+  }
+  if (loaded && loaded->tokens.empty()) {
+    env.info("--rotate-tokens: no existing tokens, nothing to rotate");
+    return Mappings{};
+  }
+  if (!loaded && loaded.error().kind != util::ErrorKind::invalid_argument)
+    return std::unexpected(loaded.error());
+  if (env.confirm_rotation && !env.confirm_rotation())
+    return util::fail(util::ErrorKind::generic, "token rotation not confirmed; nothing changed");
+  SR_ASSIGN(std::string raw, util::read_file_nofollow(paths.mappings()));
+  auto backup = backup_path(paths.mappings());
+  SR_TRY(util::with_context(util::write_file_atomic(backup, raw, 0600), "backing up mappings"));
+  env.info("tokens: previous mappings backed up to " + backup.string());
+  return loaded ? *loaded : Mappings{};
+}
+
+util::Result<Mappings> update_mappings(const Paths& paths, const Discovery& found,
+                                       TokenPolicy policy, SetupEnv& env) {
+  SR_ASSIGN(Mappings old, existing_mappings(paths, policy, env));
+  ReconcileReport report;
+  SR_ASSIGN(Mappings fresh, reconcile(old, found, policy, report));
+  SR_TRY(save_mappings(paths.mappings(), fresh));
+  for (const auto& m : fresh.tokens) {
+    bool kept = std::find(report.kept.begin(), report.kept.end(), m.env_name) != report.kept.end();
+    std::string aliases = m.alias_env_names.empty() ? "" : " (also as " + join(m.alias_env_names) + ")";
+    env.info("token: " + m.env_name + aliases + " -> " + redact_token(m.proxy_token) +
+             (kept ? " (kept)" : " (new)"));
+  }
+  for (const auto& d : report.dropped)
+    env.info("token: " + d + " dropped (no longer set)");
+  return fresh;
+}
+
+BindChoice bind_for(const Config& config, SetupEnv& env) {
+  std::optional<std::string> gateway;
+  std::string net_name(kInternalNetworkName);
+  if (config.proxy.isolation == Isolation::internal) {
+    if (!env.network) {
+      env.warn("isolation is internal but Docker is not available here; using the bridge policy");
+    } else if (auto net = env.network->ensure_internal_network()) {
+      gateway = net->gateway;
+      net_name = net->name;
+      env.info("network: " + net->name + " " + net->subnet + " gateway " + net->gateway +
+               (net->created ? " (created, internal)" : " (internal)"));
+    } else {
+      env.warn("could not prepare the internal Docker network " + net_name + ": " +
+               net.error().message + "; re-run setup once Docker is reachable");
+    }
+  }
+  std::vector<InterfaceAddress> ifs;
+  if (auto listed = env.interfaces ? env.interfaces() : list_interface_addresses()) ifs = *listed;
+  else env.warn("listing interfaces: " + listed.error().message);
+  BindChoice choice = choose_bind_address(gateway, net_name, ifs);
+  for (const auto& w : choice.warnings) env.warn(w);
+  return choice;
+}
+
+void apply_options(Config& config, const SetupOptions& o) {
+  config.proxy.enabled = true;
+  if (o.tunnel_port) config.proxy.tunnel_port = *o.tunnel_port;
+  if (o.engine) config.proxy.engine = *o.engine;
+  if (o.isolation) config.proxy.isolation = *o.isolation;
+}
+
+}  // namespace
+
+util::Result<void> run_setup(const Paths& paths, const SetupOptions& options, SetupEnv& env) {
+  SR_ASSIGN(Config config, load_config(paths.config()));
+  for (const auto& w : config.warnings) env.warn(w);
+  Discovery found = discover(env.presence);
+  for (const auto& u : found.uncovered)
+    env.warn(u + " is set but uses signature-based auth the proxy cannot swap; a sandbox given "
+                 "it would see the real credential");
+  if (found.found.empty())
+    return util::fail(util::ErrorKind::not_found,
+                      "no provider credential found in the environment" +
+                          std::string(options.env_file ? " or " + options.env_file->string() : "") +
+                          "; looked for: " + names_looked_for());
+  apply_options(config, options);
+
+  SR_TRY(util::with_context(util::ensure_private_dir(paths.state_dir()), "preparing state directory"));
+  SR_TRY(ensure_ca(paths, env));
+  SR_ASSIGN(Mappings mappings, update_mappings(paths, found, options.tokens, env));
+  SR_TRY(ensure_management_token(paths.management_token()));
+
+  BindChoice bind = bind_for(config, env);
+  SR_ASSIGN(auto model, render_settings(config, mappings, paths, bind.address));
+  SR_TRY(util::with_context(
+      util::write_file_atomic(paths.proxy_yaml(), proxyconf::render(model), 0600),
+      "writing proxy.yaml"));
+  env.info("proxy.yaml: " + paths.proxy_yaml().string() + " (engine " +
+           std::string(to_string(config.proxy.engine)) + ", tunnel " + model.tunnel_listen +
+           ", plain HTTP " + model.http_listen + ", bound via " + bind.source + ")");
+
+  // Only the keys this run decided: a value the user never set stays unset.
+  std::vector<ProxyKey> keys{ProxyKey::enabled};
+  if (options.engine) keys.push_back(ProxyKey::engine);
+  if (options.tunnel_port) keys.push_back(ProxyKey::tunnel_port);
+  if (options.isolation) keys.push_back(ProxyKey::isolation);
+  SR_TRY(save_proxy_keys(paths.config(), config.proxy, keys));
+  env.info("config: " + paths.config().string() + ": proxy.enabled = true");
+  return {};
+}
+
+}  // namespace sr::egress

@@ -1,0 +1,131 @@
+#include "runtime/egress_network.hpp"
+
+#include <arpa/inet.h>
+
+#include <nlohmann/json.hpp>
+
+#include "egress/bind_address.hpp"
+#include "egress/commands.hpp"
+
+namespace sr::runtime {
+
+namespace {
+
+using nlohmann::json;
+
+// Networks are a v1.24+ API; 1.41 is the oldest daemon the project supports.
+constexpr std::string_view kApi = "/v1.41";
+
+struct Range {
+  uint32_t first = 0, last = 0;
+};
+
+std::optional<Range> ipv4_range(const std::string& cidr) {
+  auto slash = cidr.find('/');
+  in_addr a{};
+  if (inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &a) != 1) return std::nullopt;
+  int prefix = slash == std::string::npos ? 32 : std::atoi(cidr.c_str() + slash + 1);
+  if (prefix < 0 || prefix > 32) return std::nullopt;
+  uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+  uint32_t base = ntohl(a.s_addr) & mask;
+  return Range{base, base | ~mask};
+}
+
+util::Error api_error(const std::string& what, const docker::Response& r) {
+  std::string msg = r.body;
+  if (auto j = json::parse(r.body, nullptr, false); j.is_object() && j.contains("message"))
+    msg = j["message"].get<std::string>();
+  return util::Error{r.status == 404 ? util::ErrorKind::not_found
+                     : r.status == 409 ? util::ErrorKind::conflict
+                                       : util::ErrorKind::api,
+                     what + ": " + std::to_string(r.status) + ": " + msg, 0};
+}
+
+util::Result<std::vector<Range>> used_ranges(docker::Transport& t) {
+  SR_ASSIGN(auto r, t.perform({"GET", std::string(kApi) + "/networks", ""}));
+  if (r.status != 200) return std::unexpected(api_error("GET /networks", r));
+  std::vector<Range> used;
+  auto list = json::parse(r.body, nullptr, false);
+  for (const auto& n : list.is_array() ? list : json::array()) {
+    const auto& cfg = n.value("IPAM", json::object()).value("Config", json::array());
+    for (const auto& c : cfg.is_array() ? cfg : json::array())
+      if (auto range = ipv4_range(c.value("Subnet", ""))) used.push_back(*range);
+  }
+  if (auto ifs = egress::list_interface_addresses())
+    for (const auto& i : *ifs)
+      if (auto range = ipv4_range(i.ipv4)) used.push_back(*range);
+  return used;
+}
+
+}  // namespace
+
+DockerSandboxNetwork::DockerSandboxNetwork(std::unique_ptr<docker::Transport> transport,
+                                           std::string name)
+    : transport_(std::move(transport)), name_(std::move(name)) {}
+
+util::Result<egress::InternalNetwork> DockerSandboxNetwork::inspect() {
+  std::string what = "GET /networks/" + name_;
+  SR_ASSIGN(auto r, transport_->perform({"GET", std::string(kApi) + "/networks/" + name_, ""}));
+  if (r.status != 200) return std::unexpected(api_error(what, r));
+  auto n = json::parse(r.body, nullptr, false);
+  if (!n.is_object()) return util::fail(util::ErrorKind::api, what + ": unparseable answer");
+  if (!n.value("Internal", false))
+    return util::fail(util::ErrorKind::conflict,
+                      "network " + name_ + " exists but is not internal; remove it with "
+                      "'docker network rm " + name_ + "' and re-run setup");
+  egress::InternalNetwork out{name_, "", "", false};
+  const auto& cfg = n.value("IPAM", json::object()).value("Config", json::array());
+  for (const auto& c : cfg.is_array() ? cfg : json::array()) {
+    if (!ipv4_range(c.value("Subnet", ""))) continue;
+    out.subnet = c.value("Subnet", "");
+    out.gateway = c.value("Gateway", "");
+    break;
+  }
+  if (out.gateway.empty())
+    return util::fail(util::ErrorKind::api, "network " + name_ + " has no IPv4 gateway");
+  return out;
+}
+
+util::Result<egress::InternalNetwork> DockerSandboxNetwork::create() {
+  SR_ASSIGN(auto used, used_ranges(*transport_));
+  for (int third = 37; third < 256; ++third) {
+    std::string prefix = "10.213." + std::to_string(third) + ".";
+    Range mine = *ipv4_range(prefix + "0/24");
+    bool clash = std::any_of(used.begin(), used.end(), [&](const Range& u) {
+      return u.first <= mine.last && mine.first <= u.last;
+    });
+    if (clash) continue;
+    json body = {{"Name", name_},
+                 {"CheckDuplicate", true},
+                 {"Driver", "bridge"},
+                 {"Internal", true},
+                 {"IPAM", {{"Driver", "default"},
+                           {"Config", json::array({{{"Subnet", prefix + "0/24"},
+                                                    {"Gateway", prefix + "1"}}})}}},
+                 {"Labels", {{"io.sandbox-run.egress", "internal"}}}};
+    SR_ASSIGN(auto r, transport_->perform({"POST", std::string(kApi) + "/networks/create", body.dump()}));
+    if (r.status == 409) return inspect();  // created concurrently
+    if (r.status != 201 && r.status != 200)
+      return std::unexpected(api_error("POST /networks/create " + name_, r));
+    return egress::InternalNetwork{name_, prefix + "0/24", prefix + "1", true};
+  }
+  return util::fail(util::ErrorKind::conflict,
+                    "no free /24 in 10.213.0.0/16 for network " + name_);
+}
+
+util::Result<egress::InternalNetwork> DockerSandboxNetwork::ensure_internal_network() {
+  auto found = inspect();
+  if (found || found.error().kind != util::ErrorKind::not_found) return found;
+  return create();
+}
+
+int cmd_egress_setup(std::span<const std::string> args) {
+  std::unique_ptr<DockerSandboxNetwork> network;
+  if (auto endpoint = docker::endpoint_from_env()) {
+    if (auto transport = docker::make_curl_transport(*endpoint))
+      network = std::make_unique<DockerSandboxNetwork>(std::move(*transport));
+  }
+  return egress::cmd_setup(args, network.get());
+}
+
+}  // namespace sr::runtime

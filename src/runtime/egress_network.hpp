@@ -1,0 +1,36 @@
+// The Docker side of egress setup: implements egress::SandboxNetwork with the
+// Engine API, and the `sandbox-egress setup` entry point that wires it in
+// (egress must not know Docker; runtime composes the two).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "docker/transport.hpp"
+#include "egress/network_seam.hpp"
+
+namespace sr::runtime {
+
+// Finds the internal network by name (it must be `Internal: true`), else
+// creates it on the first /24 of 10.213.0.0/16 that overlaps no existing
+// Docker network and no host interface address.
+class DockerSandboxNetwork final : public egress::SandboxNetwork {
+ public:
+  explicit DockerSandboxNetwork(std::unique_ptr<docker::Transport> transport,
+                                std::string name = std::string(egress::kInternalNetworkName));
+  util::Result<egress::InternalNetwork> ensure_internal_network() override;
+
+ private:
+  util::Result<egress::InternalNetwork> inspect();
+  util::Result<egress::InternalNetwork> create();
+
+  std::unique_ptr<docker::Transport> transport_;
+  std::string name_;
+};
+
+// `sandbox-egress setup`: a DockerSandboxNetwork over the environment's
+// DOCKER_HOST when one can be built, then egress::cmd_setup.
+int cmd_egress_setup(std::span<const std::string> args);
+
+}  // namespace sr::runtime
