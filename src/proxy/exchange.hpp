@@ -1,0 +1,45 @@
+// The request loop of one client connection: reads each request head with a
+// Beast parser, runs the pipeline (allowlist, secrets, deny CIDRs), forwards
+// it upstream and streams the response back (scrubbed), with keep-alive on
+// both sides. Used for plain forwarding (absolute-form), for plain HTTP inside
+// a CONNECT tunnel and for the decrypted requests of a MITM tunnel.
+#pragma once
+
+#include <string>
+
+#include "proxy/engine.hpp"
+#include "proxy/net.hpp"
+#include "proxy/upstream.hpp"
+
+namespace sr::proxy {
+
+enum class Mode {
+  forward,       // absolute-form requests; a CONNECT ends the loop
+  tunnel_plain,  // plain HTTP inside a CONNECT tunnel to `tunnel`
+  tunnel_tls,    // decrypted HTTPS inside a CONNECT tunnel to `tunnel`
+};
+
+struct ConnInfo {
+  std::string client;  // "ip:port"
+  Mode mode = Mode::forward;
+  Target tunnel;                 // tunnel modes: the CONNECT target
+  std::string connect_authority; // set when the loop ends on a CONNECT
+};
+
+enum class LoopEnd { closed, connect_requested };
+
+// Serves requests until the client closes, an error, a non-keep-alive
+// exchange, an upgrade, or (forward mode) a CONNECT, which is left unanswered
+// for the caller with its authority in info.connect_authority.
+template <class Stream>
+awaitable<LoopEnd> request_loop(Stream& client, beast::flat_buffer& buffer, LoopContext& ctx,
+                                ConnInfo& info);
+
+// A short text response (403 refusals, 502, ...), "Connection: close" when
+// keep_alive is no.
+enum class KeepAlive { no, yes };
+template <class Stream>
+awaitable<void> send_text(Stream& stream, unsigned version, http::status status, std::string body,
+                          KeepAlive keep_alive);
+
+}  // namespace sr::proxy

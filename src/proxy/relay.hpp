@@ -1,0 +1,188 @@
+// Body relays shared by the exchange: streaming a request body upstream,
+// streaming a (scrubbed) response body back, and the raw byte splice after an
+// Upgrade. Internal to the engine (included by exchange.cpp only).
+//
+// Bodies go through Beast parsers with buffer_body and async_read_some, so a
+// chunk is forwarded as soon as it arrives (server-sent events are not held
+// back) and memory per exchange stays bounded by one chunk plus the
+// scrubber's carry-over.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "proxy/net.hpp"
+#include "proxy/scrubber.hpp"
+
+namespace sr::proxy::relay {
+
+inline constexpr std::size_t kChunk = 16 * 1024;
+inline constexpr std::chrono::seconds kBodyIdle{600};
+
+enum class Outcome { done, read_failed, write_failed, too_large };
+
+// Reads the rest of the body of `parser` into `out`, failing with too_large
+// beyond `limit` bytes.
+template <class Client>
+awaitable<Outcome> read_body(Client& client, beast::flat_buffer& buffer,
+                             http::request_parser<http::buffer_body>& parser, std::string& out,
+                             std::uint64_t limit) {
+  std::array<char, kChunk> chunk;
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    lowest(client).expires_after(kBodyIdle);
+    error_code ec;
+    co_await http::async_read_some(client, buffer, parser, ec_token(ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return Outcome::read_failed;
+    out.append(chunk.data(), chunk.size() - parser.get().body().size);
+    if (out.size() > limit) co_return Outcome::too_large;
+  }
+  co_return Outcome::done;
+}
+
+// Streams the request body from the client upstream; the header of
+// parser.get() (already rewritten) is sent first.
+template <class Client, class Up>
+awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
+                                  http::request_parser<http::buffer_body>& parser, Up& up,
+                                  std::uint64_t& bytes) {
+  auto& req = parser.get();
+  http::request_serializer<http::buffer_body> sr{req};
+  req.body().data = nullptr;
+  req.body().size = 0;
+  req.body().more = true;
+  error_code ec;
+  co_await http::async_write_header(up, sr, ec_token(ec));
+  if (ec) co_return Outcome::write_failed;
+  std::array<char, kChunk> chunk;
+  for (;;) {
+    if (!parser.is_done()) {
+      req.body().data = chunk.data();
+      req.body().size = chunk.size();
+      lowest(client).expires_after(kBodyIdle);
+      co_await http::async_read_some(client, buffer, parser, ec_token(ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return Outcome::read_failed;
+      std::size_t n = chunk.size() - req.body().size;
+      req.body().data = n ? chunk.data() : nullptr;
+      req.body().size = n;
+      req.body().more = !parser.is_done();
+      bytes += n;
+      if (n == 0 && !parser.is_done()) continue;
+    } else {
+      req.body().data = nullptr;
+      req.body().size = 0;
+      req.body().more = false;
+    }
+    lowest(up).expires_after(kBodyIdle);
+    co_await http::async_write(up, sr, ec_token(ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return Outcome::write_failed;
+    if (parser.is_done() && sr.is_done()) co_return Outcome::done;
+  }
+}
+
+// Streams the response body of `rp` to the client through `out` (whose
+// header is written first), replacing echoed secrets when `scrubber` is set.
+template <class Client, class Up>
+awaitable<Outcome> stream_response(Up& up, beast::flat_buffer& up_buffer,
+                                   http::response_parser<http::buffer_body>& rp,
+                                   http::response<http::buffer_body>& out, Client& client,
+                                   std::optional<StreamScrubber>& scrubber, std::uint64_t& bytes) {
+  http::response_serializer<http::buffer_body> sr{out};
+  out.body().data = nullptr;
+  out.body().size = 0;
+  out.body().more = true;
+  error_code ec;
+  lowest(client).expires_after(kBodyIdle);
+  co_await http::async_write_header(client, sr, ec_token(ec));
+  if (ec) co_return Outcome::write_failed;
+  std::array<char, kChunk> chunk;
+  std::string scrubbed;
+  for (;;) {
+    std::string_view piece;
+    if (!rp.is_done()) {
+      rp.get().body().data = chunk.data();
+      rp.get().body().size = chunk.size();
+      lowest(up).expires_after(kBodyIdle);
+      co_await http::async_read_some(up, up_buffer, rp, ec_token(ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return Outcome::read_failed;
+      piece = {chunk.data(), chunk.size() - rp.get().body().size};
+    }
+    bool done = rp.is_done();
+    if (scrubber) {
+      scrubbed = scrubber->feed(piece);
+      if (done) scrubbed += scrubber->finish();
+      piece = scrubbed;
+    }
+    if (piece.empty() && !done) continue;
+    out.body().data = piece.empty() ? nullptr : const_cast<char*>(piece.data());
+    out.body().size = piece.size();
+    out.body().more = !done;
+    lowest(client).expires_after(kBodyIdle);
+    co_await http::async_write(client, sr, ec_token(ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return Outcome::write_failed;
+    bytes += piece.size();
+    if (done) co_return Outcome::done;
+  }
+}
+
+template <class From, class To>
+awaitable<void> pump(From& from, To& to, std::uint64_t& bytes) {
+  std::array<char, kChunk> chunk;
+  for (;;) {
+    error_code ec;
+    std::size_t n = co_await from.async_read_some(asio::buffer(chunk), ec_token(ec));
+    if (ec) co_return;
+    co_await asio::async_write(to, asio::buffer(chunk.data(), n), ec_token(ec));
+    if (ec) co_return;
+    bytes += n;
+  }
+}
+
+// Raw two-way relay after a 101 Switching Protocols; returns when either side
+// closes. Bytes already buffered on either side are delivered first.
+template <class Client, class Up>
+awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up,
+                       beast::flat_buffer& up_buffer, std::uint64_t& bytes_in,
+                       std::uint64_t& bytes_out) {
+  error_code ec;
+  lowest(client).expires_never();
+  lowest(up).expires_never();
+  if (client_buffer.size()) {
+    co_await asio::async_write(up, client_buffer.data(), ec_token(ec));
+    client_buffer.consume(client_buffer.size());
+  }
+  if (up_buffer.size() && !ec) {
+    co_await asio::async_write(client, up_buffer.data(), ec_token(ec));
+    up_buffer.consume(up_buffer.size());
+  }
+  if (ec) co_return;
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer joined(executor, asio::steady_timer::time_point::max());
+  bool upward_done = false;
+  asio::co_spawn(
+      executor,
+      [&]() -> awaitable<void> {
+        co_await pump(client, up, bytes_in);
+        upward_done = true;
+        error_code ignored;
+        lowest(up).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        joined.cancel();
+      },
+      asio::detached);
+  co_await pump(up, client, bytes_out);
+  lowest(client).socket().shutdown(tcp::socket::shutdown_both, ec);
+  lowest(client).socket().cancel(ec);
+  lowest(up).socket().cancel(ec);
+  if (!upward_done) co_await joined.async_wait(ec_token(ec));
+}
+
+}  // namespace sr::proxy::relay

@@ -1,0 +1,250 @@
+#include "proxy/server.hpp"
+
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "proxy/admin_http.hpp"
+#include "proxy/session.hpp"
+
+namespace sr::proxy {
+
+namespace {
+
+constexpr std::chrono::seconds kDrainLimit{10};
+
+void log_line(const std::string& text) {
+  std::fprintf(stderr, "sandbox-egress serve: %s\n", text.c_str());
+  std::fflush(stderr);
+}
+
+// "127.0.0.1:9090", "[::1]:9090", ":9090" (all interfaces, as in Go).
+util::Result<tcp::endpoint> parse_listen(const std::string& address) {
+  auto bad = [&](const std::string& why) {
+    return util::fail(util::ErrorKind::invalid_argument,
+                      "invalid listen address '" + address + "': " + why);
+  };
+  std::size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return bad("expected host:port");
+  std::string host = address.substr(0, colon);
+  std::string port_text = address.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  unsigned long port = 0;
+  try {
+    std::size_t used = 0;
+    port = std::stoul(port_text, &used);
+    if (used != port_text.size() || port > 65535) return bad("port out of range");
+  } catch (const std::exception&) {
+    return bad("port is not a number");
+  }
+  error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return bad("host must be an IP address");
+  return tcp::endpoint(addr, static_cast<std::uint16_t>(port));
+}
+
+std::string endpoint_text(const tcp::endpoint& ep) {
+  auto a = ep.address();
+  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+}
+
+util::Result<std::shared_ptr<const Rules>> load_rules(const std::filesystem::path& path) {
+  std::vector<std::string> ignored;
+  SR_ASSIGN(auto config, proxyconf::load(path, &ignored));
+  for (const auto& line : ignored) log_line("config: " + line);
+  return util::with_context(build_rules(std::move(config), environment_lookup()),
+                            path.string());
+}
+
+}  // namespace
+
+struct Server::Loop {
+  explicit Loop(Engine& engine)
+      : pool(ioc, engine.upstream_tls(), engine.overrides()), ctx{engine, ioc, pool} {}
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+  UpstreamPool pool;
+  LoopContext ctx;
+};
+
+Server::Server(ServeOptions options) : options_(std::move(options)) {}
+
+Server::~Server() {
+  listeners_.clear();
+  loops_.clear();
+}
+
+util::Result<std::unique_ptr<Server>> Server::create(ServeOptions options) {
+  std::unique_ptr<Server> server(new Server(std::move(options)));
+  const auto& opts = server->options_;
+  SR_ASSIGN(auto rules, load_rules(opts.config_path));
+  const auto& cfg = rules->config;
+  SR_ASSIGN(auto ca, util::with_context(CertAuthority::load(cfg.ca_cert, cfg.ca_key),
+                                        "loading the CA (tls.ca_cert, tls.ca_key)"));
+  auto certs = std::make_unique<CertCache>(
+      std::move(ca), CertCacheOptions{std::max<std::size_t>(1, cfg.cert_cache_size),
+                                      std::chrono::hours(std::max(1u, cfg.leaf_cert_expiry_hours))});
+  SR_ASSIGN(auto base, util::with_context(make_server_ctx(), "creating the MITM TLS context"));
+  std::unique_ptr<AuditLog> audit;
+  if (opts.audit_log) {
+    SR_ASSIGN(audit, util::with_context(AuditLog::open_file(*opts.audit_log), "opening the audit log"));
+  } else {
+    SR_ASSIGN(audit, AuditLog::to_stderr());
+  }
+  if (!cfg.management_listen.empty()) {
+    const char* key = cfg.management_api_key_env.empty()
+                          ? nullptr
+                          : std::getenv(cfg.management_api_key_env.c_str());
+    if (!key || !*key)
+      return util::fail(util::ErrorKind::invalid_argument,
+                        "management.listen is set but the env var named by management.api_key_env ('" +
+                            cfg.management_api_key_env + "') is empty or unset");
+    server->management_key_ = key;
+  }
+  server->engine_ = std::make_unique<Engine>(rules, std::move(certs), std::move(audit),
+                                             std::move(base), opts.resolve);
+  unsigned threads = std::max(1u, opts.threads);
+  for (unsigned i = 0; i < threads; ++i)
+    server->loops_.push_back(std::make_unique<Loop>(*server->engine_));
+  if (cfg.tunnel_listen.empty() && cfg.http_listen.empty() && opts.listen_extra.empty())
+    return util::fail(util::ErrorKind::invalid_argument,
+                      "neither proxy.tunnel_listen nor proxy.http_listen is set");
+  if (!cfg.tunnel_listen.empty()) SR_TRY(server->bind("tunnel", cfg.tunnel_listen));
+  if (!cfg.http_listen.empty()) SR_TRY(server->bind("http", cfg.http_listen));
+  for (const auto& extra : opts.listen_extra) SR_TRY(server->bind("extra", extra));
+  SR_TRY(server->bind("metrics", cfg.metrics_listen.empty() ? "127.0.0.1:0" : cfg.metrics_listen));
+  if (!cfg.management_listen.empty()) SR_TRY(server->bind("management", cfg.management_listen));
+  return server;
+}
+
+util::Result<void> Server::bind(const std::string& role, const std::string& address) {
+  SR_ASSIGN(auto endpoint, util::with_context(parse_listen(address), role + " listener"));
+  auto acceptor = std::make_unique<tcp::acceptor>(loops_[0]->ioc);
+  error_code ec;
+  auto step = [&](const char* what) {
+    return util::fail(util::kind_from_errno(ec.value()),
+                      std::string(what) + " " + role + " listener " + address + ": " + ec.message() +
+                          " (errno " + std::to_string(ec.value()) + ")");
+  };
+  acceptor->open(endpoint.protocol(), ec);
+  if (ec) return step("opening");
+  acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  acceptor->bind(endpoint, ec);
+  if (ec) return step("binding");
+  acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return step("listening on");
+  log_line("listening " + role + " " + endpoint_text(acceptor->local_endpoint(ec)));
+  listeners_.push_back(Listener{role, std::move(acceptor)});
+  return {};
+}
+
+std::optional<std::string> Server::reload() {
+  auto rules = load_rules(options_.config_path);
+  if (!rules) {
+    log_line("reload refused, running rules unchanged: " + rules.error().message);
+    return rules.error().message;
+  }
+  engine_->set_rules(std::move(*rules));
+  for (auto& loop : loops_) asio::post(loop->ioc, [&pool = loop->pool] { pool.clear(); });
+  log_line("reloaded " + options_.config_path.string());
+  return std::nullopt;
+}
+
+awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
+  for (;;) {
+    Loop& loop = *loops_[next_loop_++ % loops_.size()];
+    error_code ec;
+    auto socket = co_await acceptor.async_accept(loop.ioc.get_executor(), ec_token(ec));
+    if (ec) {
+      if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
+      // Out of fds or a transient accept error: back off briefly.
+      asio::steady_timer wait(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await wait.async_wait(ec_token(ec));
+      continue;
+    }
+    asio::co_spawn(loop.ioc, run_client(tcp::socket(std::move(socket)), loop.ctx), asio::detached);
+  }
+}
+
+void Server::start_listeners() {
+  auto& ioc = loops_[0]->ioc;
+  for (auto& l : listeners_) {
+    if (l.role == "metrics") {
+      asio::co_spawn(ioc,
+                     admin_accept_loop(*l.acceptor, health_handler([e = engine_.get()] {
+                                         return e->metrics().render();
+                                       })),
+                     asio::detached);
+    } else if (l.role == "management") {
+      asio::co_spawn(ioc,
+                     admin_accept_loop(*l.acceptor,
+                                       management_handler(management_key_, [this] { return reload(); })),
+                     asio::detached);
+    } else {
+      asio::co_spawn(ioc, accept_loop(*l.acceptor), asio::detached);
+    }
+  }
+}
+
+awaitable<void> Server::signal_loop() {
+  asio::signal_set signals(loops_[0]->ioc, SIGINT, SIGTERM, SIGHUP);
+  for (;;) {
+    error_code ec;
+    int sig = co_await signals.async_wait(ec_token(ec));
+    if (ec) co_return;
+    if (sig == SIGHUP) {
+      log_line("SIGHUP: reloading");
+      reload();
+      continue;
+    }
+    log_line(std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+             ": no longer accepting; draining in-flight requests (up to 10 s)");
+    begin_shutdown();
+    co_return;
+  }
+}
+
+void Server::begin_shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  engine_->start_draining();
+  for (auto& l : listeners_) {
+    error_code ec;
+    l.acceptor->close(ec);
+  }
+  asio::co_spawn(loops_[0]->ioc, drain(), asio::detached);
+}
+
+awaitable<void> Server::drain() {
+  auto deadline = std::chrono::steady_clock::now() + kDrainLimit;
+  asio::steady_timer timer(loops_[0]->ioc);
+  while (engine_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    error_code ec;
+    co_await timer.async_wait(ec_token(ec));
+  }
+  int left = engine_->in_flight();
+  log_line(left ? std::to_string(left) + " request(s) still in flight after 10 s; stopping"
+                : "drained; stopping");
+  for (auto& loop : loops_) loop->ioc.stop();
+}
+
+int Server::run() {
+  std::signal(SIGPIPE, SIG_IGN);
+  start_listeners();
+  asio::co_spawn(loops_[0]->ioc, signal_loop(), asio::detached);
+  log_line("ready (" + std::to_string(loops_.size()) + " event loop thread(s))");
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < loops_.size(); ++i)
+    threads.emplace_back([&loop = *loops_[i]] { loop.ioc.run(); });
+  loops_[0]->ioc.run();
+  for (auto& t : threads) t.join();
+  return 0;
+}
+
+}  // namespace sr::proxy

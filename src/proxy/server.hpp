@@ -1,0 +1,69 @@
+// The running engine: N single-threaded event loops (one io_context per
+// thread, no thread per connection), the listeners, signal handling (SIGHUP
+// reload; SIGTERM/SIGINT drain then stop), and reload from proxy.yaml.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "proxy/engine.hpp"
+#include "proxy/net.hpp"
+#include "proxy/upstream.hpp"
+#include "util/error.hpp"
+
+namespace sr::proxy {
+
+struct ServeOptions {
+  std::filesystem::path config_path;
+  std::optional<std::filesystem::path> audit_log;  // stderr when absent
+  ResolveOverrides resolve;
+  std::vector<std::string> listen_extra;  // more CONNECT/forward listeners
+  unsigned threads = 2;
+};
+
+class Server {
+ public:
+  // Loads the config, the CA and the secrets, and binds every listener. A
+  // listener that cannot bind is an error naming the address and errno.
+  static util::Result<std::unique_ptr<Server>> create(ServeOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Serves until SIGTERM/SIGINT and the drain are over. Returns the exit code.
+  int run();
+
+  // Re-reads proxy.yaml and the environment; on success the new rules apply to
+  // requests that start afterwards. Returns the reason on failure (the
+  // running rules are unchanged).
+  std::optional<std::string> reload();
+
+ private:
+  struct Loop;
+  struct Listener {
+    std::string role;  // "tunnel", "http", "metrics", "management", "extra"
+    std::unique_ptr<tcp::acceptor> acceptor;
+  };
+
+  explicit Server(ServeOptions options);
+  util::Result<void> bind(const std::string& role, const std::string& address);
+  void start_listeners();
+  awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  awaitable<void> signal_loop();
+  awaitable<void> drain();
+  void begin_shutdown();
+
+  ServeOptions options_;
+  std::unique_ptr<Engine> engine_;
+  std::string management_key_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::vector<Listener> listeners_;
+  std::size_t next_loop_ = 0;
+  bool shutting_down_ = false;
+};
+
+}  // namespace sr::proxy

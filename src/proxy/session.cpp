@@ -1,0 +1,41 @@
+#include "proxy/session.hpp"
+
+#include "proxy/exchange.hpp"
+#include "proxy/tunnel.hpp"
+
+namespace sr::proxy {
+
+namespace {
+
+// Counts the connection in the open-connections gauge for its lifetime.
+class OpenConnection {
+ public:
+  explicit OpenConnection(Metrics& m) : m_(m) { m_.connection_opened(); }
+  ~OpenConnection() { m_.connection_closed(); }
+  OpenConnection(const OpenConnection&) = delete;
+  OpenConnection& operator=(const OpenConnection&) = delete;
+
+ private:
+  Metrics& m_;
+};
+
+}  // namespace
+
+awaitable<void> run_client(tcp::socket socket, LoopContext& ctx) {
+  OpenConnection open(ctx.engine.metrics());
+  ConnInfo info;
+  error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  if (ec) co_return;
+  info.client = (peer.address().is_v6() ? "[" + peer.address().to_string() + "]"
+                                         : peer.address().to_string()) +
+                ":" + std::to_string(peer.port());
+  socket.set_option(tcp::no_delay(true), ec);
+  PlainStream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  auto end = co_await request_loop(stream, buffer, ctx, info);
+  if (end == LoopEnd::connect_requested)
+    co_await run_tunnel(std::move(stream), std::move(buffer), ctx, std::move(info));
+}
+
+}  // namespace sr::proxy

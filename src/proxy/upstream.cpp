@@ -1,0 +1,164 @@
+#include "proxy/upstream.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace sr::proxy {
+
+std::string Target::key() const {
+  return std::string(scheme == Scheme::https ? "https://" : "http://") + host + ":" +
+         std::to_string(port);
+}
+
+std::unique_ptr<ssl::context> make_upstream_tls_context() {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  // SSL_CTX_set_default_verify_paths reads SSL_CERT_FILE / SSL_CERT_DIR first.
+  ctx->set_default_verify_paths();
+  ctx->set_verify_mode(ssl::verify_peer);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  static const unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  SSL_CTX_set_alpn_protos(ctx->native_handle(), alpn, sizeof alpn);
+  SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_CLIENT);
+  return ctx;
+}
+
+UpstreamPool::UpstreamPool(asio::io_context& ioc, ssl::context& tls,
+                           const ResolveOverrides& overrides, UpstreamSettings settings)
+    : ioc_(ioc), tls_(tls), overrides_(overrides), settings_(settings), resolver_(ioc) {}
+
+namespace {
+
+// A pooled connection is reusable only if the peer has neither closed it nor
+// sent anything unsolicited (a TLS close_notify shows up as readable data).
+bool still_idle(UpstreamConn& conn) {
+  int fd = std::visit([](auto& s) { return beast::get_lowest_layer(s).socket().native_handle(); },
+                      conn.stream);
+  char byte;
+  ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && conn.buffer.size() == 0;
+}
+
+std::string openssl_error_text(const error_code& ec) {
+  std::string text = ec.message();
+  if (ec.category() == asio::error::get_ssl_category()) {
+    char buf[256];
+    ERR_error_string_n(static_cast<unsigned long>(ec.value()), buf, sizeof buf);
+    text = buf;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::unique_ptr<UpstreamConn> UpstreamPool::take_pooled(const std::string& key) {
+  auto it = idle_.find(key);
+  if (it == idle_.end()) return nullptr;
+  auto now = std::chrono::steady_clock::now();
+  auto& list = it->second;
+  while (!list.empty()) {
+    auto conn = std::move(list.back());
+    list.pop_back();
+    if (now - conn->idle_since < settings_.idle_keep && still_idle(*conn)) return conn;
+  }
+  return nullptr;
+}
+
+void UpstreamPool::release(std::unique_ptr<UpstreamConn> conn) {
+  auto& list = idle_[conn->target.key()];
+  auto now = std::chrono::steady_clock::now();
+  std::erase_if(list, [&](const auto& c) { return now - c->idle_since >= settings_.idle_keep; });
+  if (list.size() >= settings_.max_idle_per_host) return;  // dropped: closes it
+  conn->idle_since = now;
+  std::visit([](auto& s) { beast::get_lowest_layer(s).expires_never(); }, conn->stream);
+  list.push_back(std::move(conn));
+}
+
+awaitable<std::expected<std::vector<tcp::endpoint>, DialError>> UpstreamPool::resolve(
+    const Target& target, const AddressFilter& filter) {
+  std::vector<asio::ip::address> addresses;
+  auto over = overrides_.find(target.host + ":" + std::to_string(target.port));
+  if (over != overrides_.end()) {
+    error_code ec;
+    std::string_view text = over->second;
+    if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+      text = text.substr(1, text.size() - 2);
+    auto addr = asio::ip::make_address(text, ec);
+    if (!ec) addresses.push_back(addr);
+  } else {
+    error_code ec;
+    auto results = co_await resolver_.async_resolve(target.host, std::to_string(target.port),
+                                                    ec_token(ec));
+    if (ec)
+      co_return std::unexpected(DialError{
+          UpstreamError::resolve, "resolving " + target.host + ": " + ec.message()});
+    for (const auto& r : results) addresses.push_back(r.endpoint().address());
+  }
+  std::vector<tcp::endpoint> allowed;
+  std::string reason;
+  for (const auto& addr : addresses) {
+    std::string why = filter ? filter(addr) : std::string();
+    if (why.empty())
+      allowed.emplace_back(addr, target.port);
+    else if (reason.empty())
+      reason = why;
+  }
+  if (allowed.empty())
+    co_return std::unexpected(DialError{
+        UpstreamError::denied,
+        "every address of " + target.host + " is denied" + (reason.empty() ? "" : ": " + reason)});
+  co_return allowed;
+}
+
+awaitable<std::expected<std::unique_ptr<UpstreamConn>, DialError>> UpstreamPool::connect(
+    const Target& target, std::vector<tcp::endpoint> endpoints) {
+  auto conn = std::make_unique<UpstreamConn>(UpstreamConn{
+      target, std::variant<PlainStream, TlsStream>(std::in_place_type<PlainStream>, ioc_), {}, {}});
+  PlainStream plain(ioc_);
+  plain.expires_after(settings_.connect_timeout);
+  error_code ec;
+  co_await plain.async_connect(endpoints, ec_token(ec));
+  if (ec) {
+    auto kind = ec == beast::error::timeout ? UpstreamError::timeout : UpstreamError::connect;
+    co_return std::unexpected(
+        DialError{kind, "connecting to " + target.host + ":" + std::to_string(target.port) +
+                                ": " + ec.message()});
+  }
+  plain.socket().set_option(tcp::no_delay(true), ec);
+  if (target.scheme == Scheme::http) {
+    plain.expires_never();
+    conn->stream.emplace<PlainStream>(std::move(plain));
+    co_return conn;
+  }
+  auto& tls = conn->stream.emplace<TlsStream>(std::move(plain), tls_);
+  SSL* handle = tls.native_handle();
+  error_code addr_ec;
+  asio::ip::make_address(target.host, addr_ec);
+  if (addr_ec) {
+    SSL_set_tlsext_host_name(handle, target.host.c_str());
+    SSL_set1_host(handle, target.host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(handle), target.host.c_str());
+  }
+  co_await tls.async_handshake(ssl::stream_base::client, ec_token(ec));
+  if (ec) {
+    auto kind = ec == beast::error::timeout ? UpstreamError::timeout : UpstreamError::tls;
+    co_return std::unexpected(DialError{
+        kind, "TLS handshake with " + target.host + ": " + openssl_error_text(ec)});
+  }
+  beast::get_lowest_layer(tls).expires_never();
+  co_return conn;
+}
+
+awaitable<std::expected<std::unique_ptr<UpstreamConn>, DialError>> UpstreamPool::acquire(
+    const Target& target, const AddressFilter& filter) {
+  if (auto pooled = take_pooled(target.key())) co_return pooled;
+  auto endpoints = co_await resolve(target, filter);
+  if (!endpoints) co_return std::unexpected(endpoints.error());
+  co_return co_await connect(target, std::move(*endpoints));
+}
+
+}  // namespace sr::proxy
