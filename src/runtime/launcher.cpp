@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -155,7 +156,7 @@ class Launch {
     if (!end) return fail_after_create(end.error());
     if (end->stopped_by_signal != 0) {
       remove_if_auto();
-      return 128 + end->stopped_by_signal;
+      return die_of(end->stopped_by_signal);
     }
     auto outcome = (*wait)->get();
     if (!outcome) return fail_after_create(outcome.error().context("waiting for container " + id_));
@@ -188,7 +189,24 @@ class Launch {
     if (!spec_.sig_proxy || spec_.tty) return SignalAction::stop;
     if (auto r = client_.kill_container(id_, std::to_string(signo)); !r)
       print_error(r.error().context(std::string("forwarding ") + signal_name(signo)).message);
+    // A container may ignore what we forward (a PID 1 without handlers
+    // does); like the Docker CLI, the third SIGINT/SIGTERM gives up.
+    if ((signo == SIGINT || signo == SIGTERM) && ++termination_signals_ >= 3) {
+      print_error("got 3 SIGTERM/SIGINTs, forcefully exiting");
+      return SignalAction::stop;
+    }
     return SignalAction::keep_going;
+  }
+
+  // The Docker CLI dies of a signal it does not proxy; after our cleanup we
+  // do the same, so a parent sees the same wait status. 128+signo remains
+  // the answer should the signal somehow not end the process.
+  int die_of(int signo) {
+    std::fflush(stdout);
+    std::signal(signo, SIG_DFL);
+    signals_.reset();  // unblocks; the raise below is then delivered at once
+    std::raise(signo);
+    return 128 + signo;
   }
 
   void resize() {
@@ -205,6 +223,7 @@ class Launch {
   docker::AttachStreams streams_;
   std::optional<SignalWatcher> signals_;
   std::string id_;
+  int termination_signals_ = 0;
 };
 
 }  // namespace
