@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Launch benchmark: `sandbox-run --rm IMG true` against `docker run --rm IMG true`.
 
-For each variant it measures, per launch, the wall time from spawn to exit and
-the launcher process's own resource use from os.wait4(): CPU time (user + sys)
-and peak RSS (ru_maxrss). Runs alternate between the variants (the order flips
+For each variant it measures, per launch, the wall time from fork to exit and
+the launcher process's own resource use from wait4(): CPU time (user + sys)
+and peak RSS (ru_maxrss), through the small helper rusage_exec.c (compiled
+with cc for the run; see there why Python cannot measure RSS itself). Runs alternate between the variants (the order flips
 every round) after a few discarded warm-up runs. Then PARALLEL launches of each
 variant are started at once (a batch), for ROUNDS batches.
 
 Prints a markdown report (tables + targets) on stdout; --json writes the raw
-numbers. Python 3 stdlib only. The image must already exist locally
+numbers. Python 3 stdlib plus a C compiler. The image must already exist locally
 (scripts/build-images.sh); nothing is ever pulled.
 
 Targets (issue 2): wall ratio <= 1.0, launcher CPU <= 25 % and peak RSS <= 25 %
@@ -39,72 +40,110 @@ class LaunchFailed(Exception):
     pass
 
 
+class Helper:
+    """bench/launch/rusage_exec.c, compiled for this run (static when libc.a is there).
+
+    Each launch runs as `rusage_exec OUTFILE LAUNCHER...`: the helper forks, execs
+    and wait4()s the launcher and writes its wall time, CPU and peak RSS. Measuring
+    from Python directly would fold the interpreter's RSS into ru_maxrss (see the .c).
+    """
+
+    def __init__(self, workdir):
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rusage_exec.c")
+        self.path = os.path.join(workdir, "rusage_exec")
+        cc = os.environ.get("CC", "cc")
+        self.static = True
+        r = subprocess.run([cc, "-O2", "-static", "-o", self.path, src], capture_output=True, text=True)
+        if r.returncode != 0:
+            self.static = False
+            r = subprocess.run([cc, "-O2", "-o", self.path, src], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit("bench_launch: compiling %s with %s failed:\n%s" % (src, cc, r.stderr))
+
+
 class Variant:
     def __init__(self, name, prefix, image, command):
         self.name = name
         self.argv = prefix + ["--rm", image] + command
 
-    def spawn(self, output_fd):
-        """Starts one launch, stdin on /dev/null, stdout+stderr to OUTPUT_FD; returns its pid."""
+    @classmethod
+    def raw(cls, name, argv):
+        v = cls(name, [], "", [])
+        v.argv = argv
+        return v
+
+    def spawn(self, helper, result_path, output_fd):
+        """Starts one launch under the helper, stdin on /dev/null, stdout+stderr to OUTPUT_FD."""
         actions = [
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_DUP2, output_fd, 1),
             (os.POSIX_SPAWN_DUP2, output_fd, 2),
         ]
-        return os.posix_spawnp(self.argv[0], self.argv, os.environ, file_actions=actions)
+        argv = [helper.path, result_path] + self.argv
+        return os.posix_spawn(helper.path, argv, os.environ, file_actions=actions)
 
 
-def sample(wall_s, rusage):
-    return {
-        "wall_ms": wall_s * 1000.0,
-        "cpu_ms": (rusage.ru_utime + rusage.ru_stime) * 1000.0,
-        "rss_kib": rusage.ru_maxrss,  # Linux: KiB
-    }
+class Launch:
+    """One launch's files: the helper's result line and the launcher's output."""
+
+    def __init__(self, workdir, index):
+        self.result_path = os.path.join(workdir, "result-%d" % index)
+        self.output = tempfile.TemporaryFile(dir=workdir)
+
+    def collect(self, variant, status):
+        self.output.seek(0)
+        tail = self.output.read().decode(errors="replace")[-2000:]
+        self.output.close()
+        code = os.waitstatus_to_exitcode(status)
+        try:
+            with open(self.result_path) as f:
+                wall_ns, user_us, sys_us, rss_kib, _ = (int(x) for x in f.read().split())
+            os.unlink(self.result_path)
+        except (OSError, ValueError):
+            raise LaunchFailed("%s: no measurement (helper exited %d): %s\n%s"
+                               % (variant.name, code, shlex.join(variant.argv), tail))
+        if code != 0:
+            raise LaunchFailed("%s exited %d: %s\n%s" % (variant.name, code, shlex.join(variant.argv), tail))
+        return {"wall_ms": wall_ns / 1e6, "cpu_ms": (user_us + sys_us) / 1e3, "rss_kib": rss_kib}
 
 
-def check_status(variant, status, errfile):
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        errfile.seek(0)
-        tail = errfile.read().decode(errors="replace")[-2000:]
-        raise LaunchFailed("%s exited %d: %s\n%s" % (variant.name, code, shlex.join(variant.argv), tail))
+class Runner:
+    def __init__(self, helper, workdir):
+        self.helper = helper
+        self.workdir = workdir
+        self.count = 0
 
+    def _new_launch(self):
+        self.count += 1
+        return Launch(self.workdir, self.count)
 
-def launch_once(variant):
-    with tempfile.TemporaryFile() as err:
+    def once(self, variant):
+        launch = self._new_launch()
+        pid = variant.spawn(self.helper, launch.result_path, launch.output.fileno())
+        _, status = os.waitpid(pid, 0)
+        return launch.collect(variant, status)
+
+    def batch(self, variant, count):
+        """Starts COUNT launches at once; returns (batch wall ms, per-launch samples)."""
         start = time.monotonic()
-        pid = variant.spawn(err.fileno())
-        _, status, rusage = os.wait4(pid, 0)
-        wall = time.monotonic() - start
-        check_status(variant, status, err)
-    return sample(wall, rusage)
-
-
-def launch_batch(variant, count):
-    """Starts COUNT launches at once; returns (batch wall ms, per-launch samples)."""
-    errs = [tempfile.TemporaryFile() for _ in range(count)]
-    try:
-        start = time.monotonic()
-        pids = {variant.spawn(e.fileno()): e for e in errs}
+        pending = {}
+        for _ in range(count):
+            launch = self._new_launch()
+            pending[variant.spawn(self.helper, launch.result_path, launch.output.fileno())] = launch
         samples, failure = [], None
-        while pids:
-            # wait4(-1): whichever launch ends first, so each gets its own end time.
-            pid, status, rusage = os.wait4(-1, 0)
-            end = time.monotonic()
-            err = pids.pop(pid, None)
-            if err is None:
+        while pending:
+            pid, status = os.waitpid(-1, 0)
+            launch = pending.pop(pid, None)
+            if launch is None:
                 continue
             try:
-                check_status(variant, status, err)
+                samples.append(launch.collect(variant, status))
             except LaunchFailed as e:
                 failure = failure or e
-            samples.append(sample(end - start, rusage))
+        batch_ms = (time.monotonic() - start) * 1000.0
         if failure:
             raise failure
-        return (time.monotonic() - start) * 1000.0, samples
-    finally:
-        for e in errs:
-            e.close()
+        return batch_ms, samples
 
 
 def median(samples, key):
@@ -116,24 +155,24 @@ def p90(samples, key):
     return values[min(len(values) - 1, int(round(0.9 * (len(values) - 1))))]
 
 
-def sequential(variants, runs, warmup):
+def sequential(runner, variants, runs, warmup):
     results = {v.name: [] for v in variants}
     for _ in range(warmup):
         for v in variants:
-            launch_once(v)
+            runner.once(v)
     for i in range(runs):
         order = variants if i % 2 == 0 else list(reversed(variants))
         for v in order:
-            results[v.name].append(launch_once(v))
+            results[v.name].append(runner.once(v))
     return results
 
 
-def parallel(variants, count, rounds):
+def parallel(runner, variants, count, rounds):
     results = {v.name: {"batch_ms": [], "samples": []} for v in variants}
     for i in range(rounds):
         order = variants if i % 2 == 0 else list(reversed(variants))
         for v in order:
-            batch_ms, samples = launch_batch(v, count)
+            batch_ms, samples = runner.batch(v, count)
             results[v.name]["batch_ms"].append(batch_ms)
             results[v.name]["samples"].extend(samples)
     return results
@@ -172,18 +211,21 @@ def fmt_ratio(value, target):
     return "%.2f (target <= %.2f: %s)" % (value, target, verdict)
 
 
-def report(args, variants, seq, par, docker_name):
+def report(args, variants, seq, par, docker_name, measure):
     out = []
     w = out.append
     w("## Launch benchmark (%s)" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     w("")
     w("- machine: %s" % machine())
+    w("- load average at the end: %s (other work on the machine skews the numbers)"
+      % " ".join("%.2f" % x for x in os.getloadavg()))
     w("- docker CLI: `%s` — %s" % (args.docker, tool_output([args.docker, "--version"])))
     w("- daemon: %s" % tool_output([args.docker, "version", "-f", "{{.Server.Version}} (API {{.Server.APIVersion}})"]))
     w("- sandbox-run: `%s` — %s" % (args.sandbox_run, tool_output(shlex.split(args.sandbox_run) + ["--version"])))
     w("- image: `%s`, command: `%s`" % (args.image, shlex.join(args.command)))
     w("- %d alternating runs per variant after %d warm-up; %d x %d parallel launches"
       % (args.runs, args.warmup, args.rounds, args.parallel))
+    w("- measured through %s" % measure)
     w("- reproduce: `%s`" % shlex.join(["python3", "bench/launch/bench_launch.py"] + sys.argv[1:]))
     w("")
     if seq:
@@ -271,12 +313,19 @@ def main():
     if check.returncode != 0:
         sys.exit("bench_launch: image %s is not present locally; run scripts/build-images.sh "
                  "(this benchmark never pulls)" % args.image)
-    try:
-        seq = sequential(variants, args.runs, args.warmup) if args.runs > 0 else None
-        par = parallel(variants, args.parallel, args.rounds) if args.parallel > 0 and args.rounds > 0 else None
-    except LaunchFailed as e:
-        sys.exit("bench_launch: a launch failed, no numbers reported:\n%s" % e)
-    print(report(args, variants, seq, par, docker_name))
+    with tempfile.TemporaryDirectory(prefix="bench-launch.") as workdir:
+        helper = Helper(workdir)
+        runner = Runner(helper, workdir)
+        try:
+            floor = runner.once(Variant.raw("floor", ["true"]))["rss_kib"]
+            seq = sequential(runner, variants, args.runs, args.warmup) if args.runs > 0 else None
+            par = (parallel(runner, variants, args.parallel, args.rounds)
+                   if args.parallel > 0 and args.rounds > 0 else None)
+        except LaunchFailed as e:
+            sys.exit("bench_launch: a launch failed, no numbers reported:\n%s" % e)
+        measure = "bench/launch/rusage_exec.c (%s), fork + exec + wait4; RSS floor (`true` under it): %d KiB" % (
+            "static" if helper.static else "dynamic", floor)
+    print(report(args, variants, seq, par, docker_name, measure))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"sequential": seq, "parallel": par,
