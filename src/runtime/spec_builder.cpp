@@ -108,6 +108,7 @@ util::Result<RunSpec> SpecBuilder::finish(const std::vector<std::string>& positi
 
   hc["AutoRemove"] = spec.auto_remove;
   if (!hc.contains("NetworkMode")) hc["NetworkMode"] = "default";
+  if (!hc.contains("PortBindings")) hc["PortBindings"] = json::object();  // the CLI sends {}
   hc["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
   hc["MemorySwappiness"] = -1;
   if (!cap_add.empty()) hc["CapAdd"] = sorted_unique(cap_add);

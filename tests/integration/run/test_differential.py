@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Differential suite: every case in cases.py runs through `docker run` and
+through `sandbox-run` against the real daemon; stdout, the exit code, stderr
+where it is the container's own, and the created container's configuration
+(docker inspect, relevant Config/HostConfig fields) must be the same.
+
+Every container carries the label sr-diff-run=<run id> and is removed at the
+end, also when a case fails. Images are the local test images only; nothing
+is pulled from anywhere but the local registry at 127.0.0.1:5000.
+"""
+import json
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import harness  # noqa: E402
+from cases import CASES  # noqa: E402
+
+RUN_ID = "%d-%d" % (os.getpid(), int(time.time()))
+LABEL = "sr-diff-run=" + RUN_ID
+REGISTRY = "127.0.0.1:5000"
+REG_IMG = REGISTRY + "/sandbox-run-test/busybox:latest"
+TIMEOUT = 60
+WORKERS = int(os.environ.get("SR_DIFF_WORKERS", "4"))
+
+CONFIG_FIELDS = ["Env", "Cmd", "Entrypoint", "WorkingDir", "User", "Hostname", "Labels", "Tty",
+                 "OpenStdin", "StdinOnce", "AttachStdin", "AttachStdout", "AttachStderr",
+                 "ExposedPorts", "Volumes", "StopSignal", "StopTimeout", "Image"]
+HOST_FIELDS = ["Binds", "Mounts", "PortBindings", "NanoCpus", "Memory", "Tmpfs", "Init",
+               "ExtraHosts", "NetworkMode", "CapAdd", "CapDrop", "SecurityOpt", "Ulimits",
+               "ShmSize", "Privileged", "ReadonlyRootfs", "PidsLimit", "AutoRemove",
+               "MaskedPaths", "ReadonlyPaths", "RestartPolicy", "MemorySwappiness"]
+
+
+def registry_problem():
+    try:
+        with urllib.request.urlopen("http://%s/v2/" % REGISTRY, timeout=3):
+            pass
+    except Exception as e:  # noqa: BLE001 - any failure means "not up"
+        return "the local registry at %s does not answer (%s); run scripts/registry-up.sh" % (REGISTRY, e)
+    if harness.inspect("image", REG_IMG) is None:
+        return "%s is not in the local image store; run scripts/registry-up.sh" % REG_IMG
+    return None
+
+
+def docker_rm(*names):
+    if names:
+        harness.run(["docker", "rm", "-f", "-v"] + list(names))
+
+
+def inspect_config(name):
+    info = harness.inspect("container", name)
+    if info is None:
+        return None
+    cfg = {k: info["Config"].get(k) for k in CONFIG_FIELDS}
+    host = {k: info["HostConfig"].get(k) for k in HOST_FIELDS}
+    if cfg["Hostname"] == info["Id"][:12]:
+        cfg["Hostname"] = "<container id>"
+    for field, d in (("Env", cfg), ("Binds", host)):
+        if d.get(field):
+            d[field] = sorted(d[field])
+    return {"Config": cfg, "HostConfig": host}
+
+
+def wait_running(name, deadline):
+    while time.time() < deadline:
+        info = harness.inspect("container", name)
+        if info and info["State"]["Running"]:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+class Outcome:
+    def __init__(self, rc, out, err, name):
+        self.rc, self.out, self.err, self.name = rc, out, err, name
+        self.gone = None    # --rm cases: whether the container disappeared
+        self.config = None  # inspect_config() of the container
+
+
+class Differential(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="sr-diff-")
+        os.chmod(cls.dir, 0o755)
+        with open(os.path.join(cls.dir, "hello.txt"), "w") as f:
+            f.write("hello from the host\n")
+        with open(os.path.join(cls.dir, "vars.env"), "w") as f:
+            f.write("# comment\n\nFILE_VAR=from-file\n")
+        cls.volume = "sr-diff-vol-" + RUN_ID
+        # Cases are independent (unique names, distinct host ports), so they
+        # run concurrently up front; each test then checks its recorded
+        # outcome. The daemon's container start latency dominates the suite.
+        runner = cls()
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            futures = {n: pool.submit(runner.execute_case, n, c) for n, c in CASES.items()}
+        cls.results = {}
+        for n, f in futures.items():
+            try:
+                cls.results[n] = f.result()
+            except Exception as e:  # noqa: BLE001 - reported by the case's test
+                cls.results[n] = e
+
+    @classmethod
+    def tearDownClass(cls):
+        r = harness.run(["docker", "ps", "-aq", "--filter", "label=" + LABEL])
+        docker_rm(*r.stdout.decode().split())
+        harness.run(["docker", "volume", "rm", "-f", cls.volume])
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    # --- running one side
+    def expand(self, case, side, case_name):
+        name = "sr-diff-%s-%s-%s" % (RUN_ID, case_name.replace("_", "-"), side)
+        subst = {"@IMG@": harness.BUSYBOX_IMAGE, "@REG_IMG@": REG_IMG, "@DIR@": self.dir,
+                 "@VOL@": self.volume, "@NAME@": name, "@RUN@": RUN_ID}
+        args = []
+        for a in case["args"]:
+            for k, v in subst.items():
+                a = a.replace(k, v)
+            args.append(a)
+        prefix = ["--label", LABEL]
+        if "--name" not in case["args"]:
+            prefix += ["--name", name]
+        elif "@NAME@" not in case["args"]:
+            name = args[args.index("--name") + 1]
+        if "--pull" not in case["args"]:
+            prefix += ["--pull", "never"]  # never reach a public registry
+        return prefix + args, name
+
+    def run_side(self, case, case_name, side):
+        args, name = self.expand(case, side, case_name)
+        cmd = (["docker", "run"] if side == "docker" else [harness.SANDBOX_RUN]) + args
+        env = dict(os.environ, **case.get("env", {}))
+        env.pop("UNSET_XYZ", None)
+        mode = case.get("mode", "plain")
+        if mode == "tty":
+            return self.run_tty(cmd, env, case.get("stdin"), name)
+        if mode == "signal":
+            return self.run_signal(cmd, env, name)
+        stdin = case.get("stdin")
+        r = subprocess.run(cmd, input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL,
+                           capture_output=True, env=env, timeout=TIMEOUT)
+        return Outcome(r.returncode, r.stdout, r.stderr, name)
+
+    def run_tty(self, cmd, env, stdin, name):
+        master, slave = pty.openpty()
+        p = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env,
+                             start_new_session=True)
+        os.close(slave)
+        if stdin is not None:
+            wait_running(name, time.time() + 20)
+            time.sleep(0.3)  # the client has put its terminal in raw mode by now
+            os.write(master, stdin)
+        out = b""
+        deadline = time.time() + TIMEOUT
+        while time.time() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: every slave end closed
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif p.poll() is not None:
+                break
+        rc = p.wait(timeout=TIMEOUT)
+        os.close(master)
+        return Outcome(rc, out.replace(b"\r\n", b"\n"), b"", name)
+
+    def run_signal(self, cmd, env, name):
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=env)
+        try:
+            if not wait_running(name, time.time() + 20):
+                raise RuntimeError("container %s never ran" % name)
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=TIMEOUT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        return Outcome(p.returncode, out, err, name)
+
+    # --- executing (concurrently) and comparing (in the test)
+    def execute_case(self, case_name, case):
+        """Runs both sides; returns what the test compares, or a str reason to skip."""
+        if case.get("needs") == "registry":
+            problem = registry_problem()
+            if problem:
+                return problem
+        if case.get("setup") == "duplicate":
+            args, _ = self.expand(case, "setup", case_name)
+            r = harness.run(["docker", "create"] + [a for a in args if a not in ("--pull", "never")])
+            if r.returncode != 0:
+                raise RuntimeError("setup: docker create: %s" % r.stderr.decode())
+        rec = {}
+        try:
+            if case.get("serial") or case.get("mode") == "signal":
+                rec["docker"] = self.run_side(case, case_name, "docker")
+                rec["sandbox-run"] = self.run_side(case, case_name, "sandbox-run")
+            else:
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    futs = {side: pool.submit(self.run_side, case, case_name, side)
+                            for side in ("docker", "sandbox-run")}
+                    rec = {side: f.result() for side, f in futs.items()}
+            for o in rec.values():
+                if case.get("mode") == "detach":
+                    harness.run(["docker", "wait", o.name])
+                if case.get("check_removed") or (case.get("mode") == "detach" and "--rm" in case["args"]):
+                    o.gone = self.gone(o.name)
+                o.config = inspect_config(o.name) if case.get("inspect", True) else None
+        finally:
+            docker_rm(*[o.name for o in rec.values()])
+        return rec
+
+    def check_case(self, case_name, case):
+        rec = self.results[case_name]
+        if isinstance(rec, Exception):
+            raise rec
+        if isinstance(rec, str):
+            if os.environ.get("SANDBOX_RUN_REQUIRE_DOCKER") == "1":
+                self.fail(rec)
+            self.skipTest(rec)
+        d, s = rec["docker"], rec["sandbox-run"]
+        what = "case %s\n docker rc=%s err=%r\n sandbox-run rc=%s err=%r" % (
+            case_name, d.rc, d.err[-600:], s.rc, s.err[-600:])
+        if case["rc"] is not None:
+            self.assertEqual(d.rc, case["rc"], "docker itself gave an unexpected status; " + what)
+        self.assertEqual(s.rc, d.rc, "exit code differs; " + what)
+        mode = case.get("mode", "plain")
+        if mode == "detach":
+            for o in (d, s):
+                self.assertRegex(o.out.decode(), r"^[0-9a-f]{64}\n$", what)
+        else:
+            self.assertEqual(s.out, d.out, "stdout differs; " + what)
+        if case.get("stderr"):
+            self.assertEqual(s.err, d.err, "stderr differs; " + what)
+        if d.rc == 125:
+            self.assertIn(b"error", s.err.lower(), "sandbox-run must say what failed; " + what)
+        for o in (d, s):
+            if getattr(o, "gone", None) is not None:
+                self.assertTrue(o.gone, "%s still exists after --rm" % o.name)
+        if case.get("inspect", True):
+            self.assertIsNotNone(d.config, "docker's container %s is missing" % d.name)
+            self.assertIsNotNone(s.config, "sandbox-run's container %s is missing" % s.name)
+            diffs = ["%s.%s: docker %r, sandbox-run %r" % (part, k, v, s.config[part][k])
+                     for part in ("Config", "HostConfig")
+                     for k, v in d.config[part].items() if s.config[part][k] != v]
+            self.assertEqual(diffs, [], "configuration differs; " + what)
+
+    def gone(self, name):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if harness.inspect("container", name) is None:
+                return True
+            time.sleep(0.1)
+        return False
+
+
+def make_test(case_name, case):
+    def test(self):
+        self.check_case(case_name, case)
+    test.__name__ = "test_" + case_name
+    return test
+
+
+for _name, _case in CASES.items():
+    setattr(Differential, "test_" + _name, make_test(_name, _case))
+
+
+def preflight():
+    harness.require_docker()
+    if not os.access(harness.SANDBOX_RUN, os.X_OK):
+        print("FAIL: %s is not built" % harness.SANDBOX_RUN, file=sys.stderr)
+        sys.exit(1)
+    if harness.inspect("image", harness.BUSYBOX_IMAGE) is None:
+        print("FAIL: test image %s is missing; run scripts/build-images.sh" % harness.BUSYBOX_IMAGE,
+              file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    preflight()
+    harness.main()
