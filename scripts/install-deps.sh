@@ -16,6 +16,8 @@ PACKAGES=(
   busybox-static debootstrap gpgv
   # test harness and benchmarks
   curl python3
+  # fuzzing (scripts/fuzz.sh): clang >= 16 for std::expected, libFuzzer runtime
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()

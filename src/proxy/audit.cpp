@@ -87,8 +87,10 @@ std::string AuditLog::format(const AuditRecord& r, const SecretSet* redactor) {
       {"client", clean(r.client)},
       {"method", clean(r.method)},
       {"host", clean(r.host)},
-      // Redact before stripping: a token spanning '=' or '&' still goes.
-      {"path", strip_query_values(clean(r.target))},
+      // Redact before stripping (a value spanning '=' or '&' goes whole) and
+      // again after it: dropping a query value can splice a secret together
+      // ("?k=sk-x/=B&" -> "?k=sk-x/=&" when the secret is "sk-x/=&").
+      {"path", clean(strip_query_values(clean(r.target)))},
       {"status", r.status},
       {"bytes_in", r.bytes_in},
       {"bytes_out", r.bytes_out},

@@ -117,6 +117,22 @@ TEST_CASE("audit: never a token or a value, wherever it appears", "[proxy][audit
   CHECK(j["host"] == "[proxy-token:OPENAI_API_KEY].evil.example");
 }
 
+TEST_CASE("audit: stripping query values cannot splice a secret together (fuzz regression)", "[proxy][audit]") {
+  // Found by fuzz_request_head: with a value containing "=&", dropping the
+  // value "B..." of a query pair rebuilt the secret from its two halves.
+  sr::proxyconf::Secret s;
+  s.source_var = "K";
+  s.proxy_value = "tok-0123456789";
+  s.rule_hosts = {"a.example"};
+  auto set = sr::proxy::SecretSet::create({s}, [](std::string_view) { return std::optional<std::string>("sk-x+/=&"); });
+  REQUIRE(set);
+  AuditRecord r = sample();
+  r.target = "/p?sk-x+/=B&c=1";
+  std::string line = AuditLog::format(r, &*set);
+  CHECK(line.find("sk-x+/=&") == std::string::npos);
+  CHECK(nlohmann::json::parse(line)["path"] == "/p?[secret:K]c=");
+}
+
 TEST_CASE("audit: invalid UTF-8 never breaks a line", "[proxy][audit]") {
   AuditRecord r = sample();
   r.target = "/\xff\xfe?x=1";
