@@ -33,7 +33,10 @@ util::Error io_error(const Endpoint& ep, std::string_view what, const boost::sys
 class PlainTransport final : public Transport {
  public:
   PlainTransport(Endpoint ep, std::string host, std::string port)
-      : ep_(std::move(ep)), host_(std::move(host)), port_(std::move(port)) {}
+      : ep_(std::move(ep)), host_(std::move(host)), port_(std::move(port)) {
+    // base_url already holds "host:port" ([v6]:port) for tcp.
+    host_header_ = host_.empty() ? "localhost" : ep_.base_url.substr(ep_.base_url.find("://") + 3);
+  }
 
   util::Result<Response> perform(const Request& req, const RequestHooks& hooks) override {
     asio::io_context ioc;
@@ -123,7 +126,7 @@ class PlainTransport final : public Transport {
     r.method_string(req.method);
     r.target(req.target);
     r.version(11);
-    r.set(http::field::host, host_.empty() ? "localhost" : host_);
+    r.set(http::field::host, host_header_);
     r.set(http::field::user_agent, "sandbox-run");
     if (upgrade) {
       r.set(http::field::connection, "Upgrade");
@@ -160,6 +163,7 @@ class PlainTransport final : public Transport {
   Endpoint ep_;
   std::string host_;
   std::string port_;
+  std::string host_header_;
 };
 
 }  // namespace

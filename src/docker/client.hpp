@@ -61,7 +61,8 @@ using PullObserver = std::function<void(const nlohmann::json& message)>;
 class Client;
 
 // A wait registered with the daemon (its response head has arrived), whose
-// body - the exit status - is read on a background thread.
+// body - the exit status - is read on a background thread. It must not
+// outlive the Client that made it.
 class PendingWait {
  public:
   PendingWait(const PendingWait&) = delete;
