@@ -122,12 +122,11 @@ util::Result<HostMatcher> HostMatcher::create(const std::vector<std::string>& pa
       std::string_view rest = p.substr(2);
       if (!rest.empty() && rest.back() == '.') rest.remove_suffix(1);
       std::string suffix = to_lower(rest);
-      // At least two labels, and never an IP literal: "*.com" or "*.1.2.3"
-      // would be far broader than anyone means.
-      if (!valid_name(suffix) || suffix.find('.') == std::string::npos || numeric_tld(suffix))
+      // Never an IP-like suffix: "*.0.1" would match addresses, not names.
+      if (!valid_name(suffix) || numeric_tld(suffix))
         return util::fail(util::ErrorKind::invalid_argument,
                           "invalid wildcard host pattern \"" + pattern +
-                              "\": expected \"*.\" followed by a domain with at least two labels");
+                              "\": expected \"*.\" followed by a domain name");
       m.suffixes_.insert(std::move(suffix));
       continue;
     }

@@ -58,8 +58,9 @@ class HostMatcher {
   HostMatcher() = default;  // matches nothing
 
   // Fails (invalid_argument, naming the entry) on an entry that is not a
-  // valid exact name/IP or "*." followed by a valid name with at least two
-  // labels ("*", "*.com", "a.*.com", "*foo.com" are refused).
+  // valid exact name/IP or "*." followed by a valid domain name whose last
+  // label is not numeric ("*", "*.", "a.*.com", "*foo.com", "*.0.1" are
+  // refused; "*.test" is accepted, as in iron-proxy).
   static util::Result<HostMatcher> create(const std::vector<std::string>& patterns);
 
   // `host` may be un-normalised; an invalid host never matches.
