@@ -1,0 +1,49 @@
+"""A temporary SANDBOX_RUN_HOME and a sandbox-egress runner with a clean,
+explicit environment (no real ~/.sandbox-run, no inherited provider keys)."""
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import harness  # noqa: E402
+
+PROVIDER_PREFIXES = ("OPENAI", "ANTHROPIC", "GEMINI", "GOOGLE", "OPENROUTER", "GROQ",
+                     "TOGETHER", "DEEPSEEK", "MISTRAL", "XAI", "NOUS", "AZURE", "AWS_")
+
+
+class Home:
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="sr-egress-it-")
+        self.home = os.path.join(self.root, "home")
+        self.state = os.path.join(self.home, "egress")
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def path(self, *parts):
+        return os.path.join(self.home, *parts)
+
+    def state_path(self, name):
+        return os.path.join(self.state, name)
+
+    def env(self, extra=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_PREFIXES)}
+        env["SANDBOX_RUN_HOME"] = self.home
+        env["HOME"] = self.root
+        env.update(extra or {})
+        return env
+
+    def run(self, *args, env=None, umask=None, stdin=subprocess.DEVNULL):
+        def pre():
+            if umask is not None:
+                os.umask(umask)
+        return subprocess.run([harness.SANDBOX_EGRESS] + list(args), env=self.env(env),
+                              capture_output=True, text=True, timeout=120, stdin=stdin,
+                              preexec_fn=pre)
+
+
+def mode(path):
+    return stat.S_IMODE(os.lstat(path).st_mode)
