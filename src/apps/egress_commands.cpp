@@ -1,10 +1,11 @@
 #include "apps/egress_commands.hpp"
 
 #include "egress/commands.hpp"
-#include "runtime/egress_network.hpp"
 #include "egress/audit_command.hpp"
 #include "egress/daemon_commands.hpp"
 #include "proxy/serve.hpp"
+#include "runtime/doctor.hpp"
+#include "runtime/egress_network.hpp"
 
 // Each library exposes its commands as `int sr::<lib>::cmd_<name>(args)`.
 // Add one include and one row per command; keep the order of `--help`.
@@ -24,6 +25,7 @@ const std::vector<EgressCommand>& egress_commands() {
       {"reload", "Make the running daemon re-read proxy.yaml", &sr::egress::cmd_reload},
       {"install", "Install the pinned iron-proxy engine binary", &sr::egress::cmd_install},
       {"serve", "Run the built-in egress proxy engine in the foreground", &sr::proxy::cmd_serve},
+      {"doctor", "Check the egress set-up end to end (--json)", &sr::runtime::cmd_doctor},
       {"audit", "Query the audit log: tail, grep, stats, export", &sr::egress::cmd_audit},
   };
   return table;
