@@ -39,8 +39,8 @@ awaitable<void> admin_accept_loop(tcp::acceptor& acceptor, AdminHandler handler)
       if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
       continue;
     }
-    asio::co_spawn(acceptor.get_executor(),
-                   serve_admin_connection(beast::tcp_stream(std::move(socket)), handler),
+    beast::tcp_stream stream(std::move(socket));
+    asio::co_spawn(acceptor.get_executor(), serve_admin_connection(std::move(stream), handler),
                    asio::detached);
   }
 }

@@ -36,10 +36,11 @@ awaitable<LoopEnd> request_loop(Stream& client, beast::flat_buffer& buffer, Loop
                                 ConnInfo& info);
 
 // A short text response (403 refusals, 502, ...), "Connection: close" when
-// keep_alive is no.
+// keep_alive is no. Callers pass a named string: GCC 12 mishandles some
+// temporaries with destructors inside co_await expressions.
 enum class KeepAlive { no, yes };
 template <class Stream>
-awaitable<void> send_text(Stream& stream, unsigned version, http::status status, std::string body,
-                          KeepAlive keep_alive);
+awaitable<void> send_text(Stream& stream, unsigned version, http::status status,
+                          const std::string& body, KeepAlive keep_alive);
 
 }  // namespace sr::proxy

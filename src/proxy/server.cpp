@@ -167,7 +167,8 @@ awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
       co_await wait.async_wait(ec_token(ec));
       continue;
     }
-    asio::co_spawn(loop.ioc, run_client(tcp::socket(std::move(socket)), loop.ctx), asio::detached);
+    tcp::socket client(std::move(socket));
+    asio::co_spawn(loop.ioc, run_client(std::move(client), loop.ctx), asio::detached);
   }
 }
 
@@ -191,8 +192,7 @@ void Server::start_listeners() {
   }
 }
 
-awaitable<void> Server::signal_loop() {
-  asio::signal_set signals(loops_[0]->ioc, SIGINT, SIGTERM, SIGHUP);
+awaitable<void> Server::signal_loop(asio::signal_set& signals) {
   for (;;) {
     error_code ec;
     int sig = co_await signals.async_wait(ec_token(ec));
@@ -236,8 +236,11 @@ awaitable<void> Server::drain() {
 
 int Server::run() {
   std::signal(SIGPIPE, SIG_IGN);
+  // Registered before "ready" is logged, so a supervisor's first SIGHUP or
+  // SIGTERM is never delivered to the default handler.
+  asio::signal_set signals(loops_[0]->ioc, SIGINT, SIGTERM, SIGHUP);
   start_listeners();
-  asio::co_spawn(loops_[0]->ioc, signal_loop(), asio::detached);
+  asio::co_spawn(loops_[0]->ioc, signal_loop(signals), asio::detached);
   log_line("ready (" + std::to_string(loops_.size()) + " event loop thread(s))");
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < loops_.size(); ++i)

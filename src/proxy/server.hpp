@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/signal_set.hpp>
+
 #include "proxy/engine.hpp"
 #include "proxy/net.hpp"
 #include "proxy/upstream.hpp"
@@ -53,7 +55,7 @@ class Server {
   util::Result<void> bind(const std::string& role, const std::string& address);
   void start_listeners();
   awaitable<void> accept_loop(tcp::acceptor& acceptor);
-  awaitable<void> signal_loop();
+  awaitable<void> signal_loop(asio::signal_set& signals);
   awaitable<void> drain();
   void begin_shutdown();
 

@@ -56,16 +56,15 @@ awaitable<void> run_tunnel(PlainStream stream, beast::flat_buffer buffer, LoopCo
                            ConnInfo info) {
   auto hp = split_host_port(info.connect_authority);
   if (!hp || hp->port == 0) {
-    co_await send_text(stream, 11, http::status::bad_request,
-                       "sandbox-egress: CONNECT needs host:port\n", KeepAlive::no);
+    std::string text = "sandbox-egress: CONNECT needs host:port\n";
+    co_await send_text(stream, 11, http::status::bad_request, text, KeepAlive::no);
     record_refusal(ctx, info, "", 400, Decision::reject, "malformed CONNECT target");
     co_return;
   }
   auto rules = ctx.engine.rules();
   if (!rules->allowlist.matches_normalized(hp->host)) {
-    co_await send_text(stream, 11, http::status::forbidden,
-                       "sandbox-egress: host " + hp->host + " is not on the allowlist\n",
-                       KeepAlive::no);
+    std::string text = "sandbox-egress: host " + hp->host + " is not on the allowlist\n";
+    co_await send_text(stream, 11, http::status::forbidden, text, KeepAlive::no);
     record_refusal(ctx, info, hp->host, 403, Decision::reject, "host not on the allowlist");
     co_return;
   }

@@ -1,0 +1,423 @@
+// Template definitions of exchange.hpp, instantiated once per client stream
+// type (exchange_plain.cpp, exchange_tls.cpp) so the two heavy coroutine
+// instantiations compile in parallel. Include from those two files only.
+#pragma once
+
+#include "proxy/exchange.hpp"
+
+#include <boost/beast/http/rfc7230.hpp>
+
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "proxy/relay.hpp"
+
+namespace sr::proxy {
+
+namespace exchange_detail {
+
+constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+constexpr std::chrono::seconds kClientIdle{120};
+// Not boost::none: Beast 1.74 compares a Content-Length against an empty
+// optional limit as "greater" and fails with body_limit.
+constexpr std::uint64_t kNoBodyLimit = std::numeric_limits<std::uint64_t>::max();
+
+using RequestParser = http::request_parser<http::buffer_body>;
+
+enum class Next { keep, close };
+
+// Per-request bookkeeping: the audit record under construction.
+struct RequestState {
+  LoopContext& ctx;
+  std::shared_ptr<const Rules> rules;
+  AuditRecord rec;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  unsigned version = 11;
+  bool client_keep = true;
+  // The refusal about to be sent (set by refuse(), sent by send_refusal()).
+  // Kept here so that no temporary with a destructor appears inside a
+  // co_await expression: GCC 12 destroys some of those twice.
+  http::status refusal_status = http::status::forbidden;
+  Decision refusal_decision = Decision::reject;
+  std::string refusal_reason;
+  std::string refusal_body;
+
+  void refuse(http::status status, Decision decision, std::string reason, std::string body) {
+    refusal_status = status;
+    refusal_decision = decision;
+    refusal_reason = std::move(reason);
+    refusal_body = "sandbox-egress: " + body + "\n";
+  }
+
+  void finish(unsigned status, Decision decision, std::string reason) {
+    rec.status = status;
+    rec.decision = decision;
+    rec.reason = std::move(reason);
+    rec.duration = std::chrono::steady_clock::now() - start;
+    ctx.engine.record(rec, *rules);
+  }
+};
+
+inline bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && beast::iequals(bsv(s.substr(0, prefix.size())), bsv(prefix));
+}
+
+// "http://host[:port]/path?q" -> the target and the origin-form "/path?q".
+inline std::optional<std::pair<Target, std::string>> parse_absolute(std::string_view uri) {
+  if (!starts_with_nocase(uri, "http://")) return std::nullopt;
+  std::string_view rest = uri.substr(7);
+  std::size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string origin = end == std::string_view::npos ? "/" : std::string(rest.substr(end));
+  if (origin.front() != '/') origin.insert(0, "/");
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  Target target{Scheme::http, "", 80};
+  std::size_t close = authority.rfind(']');
+  std::size_t colon = authority.rfind(':');
+  bool has_port = colon != std::string_view::npos &&
+                  (close == std::string_view::npos ? authority.find(':') == colon : colon > close);
+  if (has_port) {
+    auto hp = split_host_port(authority);
+    if (!hp || hp->port == 0) return std::nullopt;
+    target.host = hp->host;
+    target.port = hp->port;
+  } else {
+    auto host = normalize_host(authority);
+    if (!host) return std::nullopt;
+    target.host = *host;
+  }
+  return std::make_pair(std::move(target), std::move(origin));
+}
+
+inline bool lists_token(std::string_view value, std::string_view token) {
+  for (auto const& t : http::token_list{bsv(value)})
+    if (beast::iequals(t, bsv(token))) return true;
+  return false;
+}
+
+inline bool is_upgrade(const RequestHead& req) {
+  return req.count(http::field::upgrade) &&
+         lists_token(sv(req[http::field::connection]), "upgrade");
+}
+
+// Removes the hop-by-hop fields (RFC 9110 §7.6.1) and those the Connection
+// field names. Framing fields are left to Beast, which re-does them.
+template <class Fields>
+void strip_hop_by_hop(Fields& f, bool keep_upgrade) {
+  std::vector<std::string> listed;
+  for (auto const& t : http::token_list{f[http::field::connection]}) listed.emplace_back(t);
+  for (const auto& name : listed) {
+    if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding") ||
+        beast::iequals(name, "host") || (keep_upgrade && beast::iequals(name, "upgrade")))
+      continue;
+    f.erase(name);
+  }
+  for (auto field : {http::field::connection, http::field::keep_alive,
+                     http::field::proxy_connection, http::field::proxy_authorization,
+                     http::field::proxy_authenticate, http::field::te, http::field::trailer})
+    f.erase(field);
+  if (!keep_upgrade) f.erase(http::field::upgrade);
+  if (keep_upgrade) f.set(http::field::connection, "Upgrade");
+}
+
+inline bool is_response_hop_field(http::field name, std::string_view name_string, bool upgraded) {
+  switch (name) {
+    case http::field::connection:
+    case http::field::upgrade:
+      return !upgraded;
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::proxy_authenticate:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::transfer_encoding:
+      return true;
+    default:
+      return beast::iequals(bsv(name_string), "proxy-connection");
+  }
+}
+
+template <class Stream>
+awaitable<Next> send_refusal(Stream& client, RequestParser& parser, RequestState& st) {
+  bool keep = parser.is_done() && st.client_keep && !st.ctx.engine.draining();
+  co_await send_text(client, st.version, st.refusal_status, st.refusal_body,
+                     keep ? KeepAlive::yes : KeepAlive::no);
+  st.finish(static_cast<unsigned>(st.refusal_status), st.refusal_decision,
+            std::move(st.refusal_reason));
+  co_return keep ? Next::keep : Next::close;
+}
+
+template <class Stream>
+awaitable<void> send_continue(Stream& client) {
+  http::response<http::empty_body> res{http::status::continue_, 11};
+  error_code ec;
+  co_await http::async_write(client, res, ec_token(ec));
+}
+
+struct ExchangeResult {
+  Next next = Next::close;
+  bool upstream_reusable = false;
+};
+
+// Forwards the rewritten request on `up` and relays the response back.
+template <class Client, class Up>
+awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, RequestParser& parser,
+                                   std::optional<std::string>& body, UpstreamConn& conn, Up& up,
+                                   RequestState& st, bool upgrade) {
+  auto& req = parser.get();
+  const Rules& rules = *st.rules;
+  auto& metrics = st.ctx.engine.metrics();
+  bool is_head = req.method() == http::verb::head;
+  error_code ec;
+  lowest(up).expires_after(rules.header_timeout);
+  bool sent = true;
+  if (body) {
+    http::request<http::string_body> out{std::move(req.base()), std::move(*body)};
+    out.prepare_payload();
+    st.rec.bytes_in = out.body().size();
+    co_await http::async_write(up, out, ec_token(ec));
+    sent = !ec;
+  } else if (parser.is_done()) {
+    http::request<http::empty_body> out{std::move(req.base())};
+    co_await http::async_write(up, out, ec_token(ec));
+    sent = !ec;
+  } else {
+    auto r = co_await relay::stream_request(client, cbuf, parser, up, st.rec.bytes_in);
+    if (r == relay::Outcome::read_failed) {
+      st.finish(0, Decision::error, "client closed during the request body");
+      co_return ExchangeResult{};
+    }
+    sent = r == relay::Outcome::done;
+  }
+  std::optional<http::response_parser<http::buffer_body>> rp;
+  for (bool first = true; sent && (first || rp->get().result_int() / 100 == 1); first = false) {
+    rp.emplace();
+    rp->header_limit(kHeaderLimit);
+    if (rules.config.max_response_body_bytes)
+      rp->body_limit(rules.config.max_response_body_bytes);
+    else
+      rp->body_limit(kNoBodyLimit);
+    if (is_head) rp->skip(true);
+    lowest(up).expires_after(rules.header_timeout);
+    co_await http::async_read_header(up, conn.buffer, *rp, ec_token(ec));
+    if (ec) break;
+    if (rp->get().result() == http::status::switching_protocols) break;
+  }
+  if (!sent || ec) {
+    bool timeout = ec == beast::error::timeout;
+    metrics.count_upstream_error(timeout ? UpstreamError::timeout : UpstreamError::protocol);
+    std::string why =
+        timeout ? "upstream response header timeout"
+                : "upstream failed: " + (sent ? ec.message() : std::string("writing the request"));
+    st.refuse(timeout ? http::status::gateway_timeout : http::status::bad_gateway, Decision::error,
+              why, why + " (" + st.rec.host + ")");
+    auto next = co_await send_refusal(client, parser, st);
+    co_return ExchangeResult{next, false};
+  }
+  auto& res = rp->get();
+  bool upgraded = upgrade && res.result() == http::status::switching_protocols;
+  http::response<http::buffer_body> out;
+  out.version(st.version);
+  out.result(res.result_int());
+  out.reason(res.reason());
+  std::size_t scrubbed = 0;
+  for (auto const& f : res) {
+    if (is_response_hop_field(f.name(), sv(f.name_string()), upgraded)) continue;
+    if (rules.scrub->empty())
+      out.insert(f.name_string(), f.value());
+    else
+      out.insert(f.name_string(), rules.scrub->scrub(sv(f.value()), &scrubbed));
+  }
+  bool close_after = !st.client_keep || st.ctx.engine.draining();
+  bool body_follows = !rp->is_done() && !upgraded;
+  std::optional<StreamScrubber> scrubber;
+  if (body_follows && !rules.scrub->empty()) scrubber.emplace(rules.scrub);
+  if (body_follows && (scrubber || !rp->content_length())) {
+    out.erase(http::field::content_length);
+    if (st.version == 11)
+      out.chunked(true);
+    else
+      close_after = true;
+  }
+  if (!upgraded) out.keep_alive(!close_after);
+  st.rec.status = res.result_int();
+  if (upgraded || !body_follows) {
+    out.body().data = nullptr;
+    out.body().more = false;
+    lowest(client).expires_after(relay::kBodyIdle);
+    co_await http::async_write(client, out, ec_token(ec));
+    if (upgraded && !ec) {
+      co_await relay::splice(client, cbuf, up, conn.buffer, st.rec.bytes_in, st.rec.bytes_out);
+      st.finish(st.rec.status, Decision::allow, "");
+      co_return ExchangeResult{};
+    }
+    st.finish(st.rec.status, Decision::allow, "");
+    co_return ExchangeResult{ec || close_after ? Next::close : Next::keep, rp->keep_alive() && !ec};
+  }
+  auto r = co_await relay::stream_response(up, conn.buffer, *rp, out, client, scrubber,
+                                           st.rec.bytes_out);
+  bool ok = r == relay::Outcome::done;
+  if (r == relay::Outcome::read_failed) metrics.count_upstream_error(UpstreamError::protocol);
+  st.finish(st.rec.status, ok ? Decision::allow : Decision::error,
+            ok ? ""
+               : (r == relay::Outcome::read_failed ? "upstream body read failed"
+                                                   : "client write failed"));
+  co_return ExchangeResult{ok && !close_after ? Next::keep : Next::close, ok && rp->keep_alive()};
+}
+
+inline std::string deny_reason(const Rules& rules, const asio::ip::address& addr) {
+  if (auto cidr = rules.deny.find(addr))
+    return addr.to_string() + " is in the deny CIDR " + cidr->to_string();
+  return {};
+}
+
+template <class Stream>
+awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, RequestParser& parser,
+                               LoopContext& ctx, ConnInfo& info) {
+  auto& req = parser.get();
+  RequestState st{ctx, ctx.engine.rules(), {}};
+  const Rules& rules = *st.rules;
+  st.rec.client = info.client;
+  st.rec.method = std::string(req.method_string());
+  st.rec.target = std::string(req.target());
+  st.version = req.version();
+  st.client_keep = req.keep_alive();
+
+  Target target = info.tunnel;
+  std::string origin(req.target());
+  if (info.mode == Mode::forward || starts_with_nocase(origin, "http://")) {
+    auto abs = parse_absolute(sv(req.target()));
+    if (!abs) {
+      st.refuse(http::status::bad_request, Decision::reject, "not an absolute-form http:// request",
+                "this is a proxy: send absolute-form http:// URIs, "
+                "or CONNECT for https");
+      co_return co_await send_refusal(client, parser, st);
+    }
+    if (info.mode == Mode::forward) target = abs->first;
+    origin = abs->second;
+  }
+  st.rec.host = target.host;
+  if (!rules.allowlist.matches_normalized(target.host)) {
+    st.refuse(http::status::forbidden, Decision::reject, "host not on the allowlist",
+              "host " + target.host + " is not on the allowlist");
+    co_return co_await send_refusal(client, parser, st);
+  }
+  if (req.count(http::field::content_length) && req.count(http::field::transfer_encoding)) {
+    st.refuse(http::status::bad_request, Decision::reject,
+              "both Content-Length and Transfer-Encoding",
+              "both Content-Length and Transfer-Encoding");
+    co_return co_await send_refusal(client, parser, st);
+  }
+  bool expect = lists_token(sv(req[http::field::expect]), "100-continue");
+  req.erase(http::field::expect);
+  std::optional<std::string> body;
+  if (rules.secrets.wants_body(target.host) && !parser.is_done()) {
+    // A declared length over the limit is refused before any body byte is
+    // read (and before "100 Continue"), so the client sees the 413.
+    if (parser.content_length() && *parser.content_length() > rules.config.max_request_body_bytes) {
+      st.refuse(http::status::payload_too_large, Decision::reject,
+                "request body over max_request_body_bytes",
+                "request body larger than max_request_body_bytes");
+      co_return co_await send_refusal(client, parser, st);
+    }
+    if (expect) co_await send_continue(client);
+    expect = false;
+    body.emplace();
+    auto r =
+        co_await relay::read_body(client, cbuf, parser, *body, rules.config.max_request_body_bytes);
+    if (r == relay::Outcome::too_large) {
+      st.refuse(http::status::payload_too_large, Decision::reject,
+                "request body over max_request_body_bytes",
+                "request body larger than max_request_body_bytes");
+      co_return co_await send_refusal(client, parser, st);
+    }
+    if (r != relay::Outcome::done) co_return Next::close;
+  }
+  req.target(origin);
+  auto swap = rules.secrets.apply(req, target.host, body ? &*body : nullptr);
+  st.rec.secrets_swapped = swap.swapped;
+  if (swap.decision != Decision::allow) {
+    st.refuse(http::status::forbidden, Decision::reject, swap.reason, "refused: " + swap.reason);
+    co_return co_await send_refusal(client, parser, st);
+  }
+  bool upgrade = is_upgrade(req);
+  strip_hop_by_hop(req, upgrade);
+  req.version(11);
+
+  AddressFilter filter = [rules = st.rules](const asio::ip::address& a) {
+    return deny_reason(*rules, a);
+  };
+  auto conn = co_await ctx.pool.acquire(target, filter);
+  if (!conn) {
+    const auto& err = conn.error();
+    ctx.engine.metrics().count_upstream_error(err.kind);
+    bool denied = err.kind == UpstreamError::denied;
+    auto status = denied                               ? http::status::forbidden
+                  : err.kind == UpstreamError::timeout ? http::status::gateway_timeout
+                                                       : http::status::bad_gateway;
+    {
+      st.refuse(status, denied ? Decision::reject : Decision::error, err.message, err.message);
+      co_return co_await send_refusal(client, parser, st);
+    }
+  }
+  if (expect && !parser.is_done()) co_await send_continue(client);
+  auto result = co_await std::visit(
+      [&](auto& up) { return exchange(client, cbuf, parser, body, **conn, up, st, upgrade); },
+      (*conn)->stream);
+  if (result.upstream_reusable && parser.is_done()) ctx.pool.release(std::move(*conn));
+  co_return parser.is_done() ? result.next : Next::close;
+}
+
+}  // namespace exchange_detail
+
+using namespace exchange_detail;
+
+template <class Stream>
+awaitable<void> send_text(Stream& stream, unsigned version, http::status status,
+                          const std::string& body, KeepAlive keep_alive) {
+  http::response<http::string_body> res{status, version};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = body;
+  res.keep_alive(keep_alive == KeepAlive::yes);
+  res.prepare_payload();
+  error_code ec;
+  lowest(stream).expires_after(std::chrono::seconds(30));
+  co_await http::async_write(stream, res, ec_token(ec));
+}
+
+template <class Stream>
+awaitable<LoopEnd> request_loop(Stream& client, beast::flat_buffer& buffer, LoopContext& ctx,
+                                ConnInfo& info) {
+  for (;;) {
+    RequestParser parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(kNoBodyLimit);
+    lowest(client).expires_after(kClientIdle);
+    error_code ec;
+    co_await http::async_read_header(client, buffer, parser, ec_token(ec));
+    if (ec) {
+      if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+          ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        std::string text = "sandbox-egress: malformed request: " + ec.message() + "\n";
+        co_await send_text(client, 11, http::status::bad_request, text, KeepAlive::no);
+      }
+      co_return LoopEnd::closed;
+    }
+    if (parser.get().method() == http::verb::connect) {
+      if (info.mode != Mode::forward) {
+        std::string text = "sandbox-egress: CONNECT inside a tunnel\n";
+        co_await send_text(client, parser.get().version(), http::status::method_not_allowed, text,
+                           KeepAlive::no);
+        co_return LoopEnd::closed;
+      }
+      info.connect_authority = std::string(parser.get().target());
+      co_return LoopEnd::connect_requested;
+    }
+    Engine::InFlight guard(ctx.engine);
+    auto next = co_await handle_request(client, buffer, parser, ctx, info);
+    if (next == Next::close || ctx.engine.draining()) co_return LoopEnd::closed;
+  }
+}
+
+}  // namespace sr::proxy

@@ -1,0 +1,262 @@
+"""Fixtures for the built-in engine's integration tests and benchmark.
+
+- make_pki(dir): a test upstream CA + a server certificate for the provider
+  host names (the engine trusts it through SSL_CERT_FILE), and the engine's
+  own MITM CA (clients trust it with --cacert). Generated with the openssl CLI.
+- Upstream: a local HTTPS (or plain) HTTP/1.1 server on 127.0.0.1 that records
+  every request it receives and answers with a JSON echo of it.
+- Engine: writes proxy.yaml, starts `sandbox-egress serve`, reads the bound
+  addresses from its stderr, stops it.
+Everything listens on and dials loopback only.
+"""
+import base64
+import http.server
+import json
+import os
+import signal
+import socket
+import socketserver
+import ssl
+import subprocess
+import threading
+import time
+
+PROVIDER_HOSTS = ["api.openai.com", "api.anthropic.com",
+                  "generativelanguage.googleapis.com", "echo.test", "body.test",
+                  "blocked.test"]
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def make_ca(d, name, cn):
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", name + ".key", "-out", name + ".crt", "-subj", "/CN=" + cn, "-days", "2",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
+    os.chmod(os.path.join(d, name + ".key"), 0o600)
+
+
+def make_pki(d):
+    make_ca(d, "upstream-ca", "sandbox-egress test upstream CA")
+    make_ca(d, "engine-ca", "sandbox-egress test MITM CA")
+    with open(os.path.join(d, "upstream.ext"), "w") as f:
+        f.write("subjectAltName=" + ",".join("DNS:" + h for h in PROVIDER_HOSTS) +
+                ",IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "upstream.key", "-out", "upstream.csr", "-subj", "/CN=upstream", cwd=d)
+    openssl("x509", "-req", "-in", "upstream.csr", "-CA", "upstream-ca.crt", "-CAkey",
+            "upstream-ca.key", "-CAcreateserial", "-out", "upstream.crt", "-days", "2",
+            "-extfile", "upstream.ext", cwd=d)
+    return {k: os.path.join(d, v) for k, v in {
+        "upstream_ca": "upstream-ca.crt", "upstream_cert": "upstream.crt",
+        "upstream_key": "upstream.key", "engine_ca": "engine-ca.crt",
+        "engine_ca_key": "engine-ca.key"}.items()}
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []
+
+    def add(self, rec):
+        with self.lock:
+            self.requests.append(rec)
+
+    def last(self):
+        with self.lock:
+            return self.requests[-1] if self.requests else None
+
+    def clear(self):
+        with self.lock:
+            self.requests.clear()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            return self.rfile.read(n)
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            data = b""
+            while True:
+                size = int(self.rfile.readline().strip(), 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        return b""
+
+    def _send(self, status, body, headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _handle(self):
+        body = self._body()
+        rec = {"method": self.command, "path": self.path, "host": self.headers.get("Host"),
+               "headers": {k.lower(): v for k, v in self.headers.items()},
+               "body": body.decode("latin-1")}
+        self.server.recorder.add(rec)
+        path = self.path.split("?")[0]
+        if path == "/slow":
+            time.sleep(float(self.headers.get("x-delay", "2")))
+        if path == "/echo-secret":
+            # Echoes the credential it received, in a header and in the body.
+            auth = self.headers.get("Authorization", "")
+            value = auth[len("Bearer "):] if auth.startswith("Bearer ") else auth
+            self._send(200, ("your key is " + value + " and again " + value).encode(),
+                       [("X-Echo", value), ("Content-Type", "text/plain")])
+            return
+        if path == "/sse":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(3):
+                chunk = ("data: event %d\n\n" % i).encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+                time.sleep(0.3)
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        self._send(200, json.dumps(rec).encode(), [("Content-Type", "application/json")])
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+
+def start_upstream(pki=None):
+    """Starts an HTTPS upstream (or plain HTTP when pki is None) on 127.0.0.1."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.recorder = Recorder()
+    if pki:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(pki["upstream_cert"], pki["upstream_key"])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def yaml_list(items):
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def render_config(path, pki, allow, secrets, deny, timeout="30s", max_body=1048576,
+                  tunnel="127.0.0.1:0", http="127.0.0.1:0", metrics="127.0.0.1:0",
+                  management="127.0.0.1:0"):
+    """Writes a proxy.yaml in the iron-proxy v0.39 schema (reference §1)."""
+    lines = [
+        "dns:", "  listen: 127.0.0.1:0", "  proxy_ip: 127.0.0.1",
+        "proxy:", "  http_listen: " + http, "  https_listen: 127.0.0.1:0",
+        "  tunnel_listen: " + tunnel,
+        "  max_request_body_bytes: %d" % max_body, "  max_response_body_bytes: 0",
+        "  upstream_response_header_timeout: " + timeout,
+        "  upstream_deny_cidrs: " + yaml_list(deny),
+        "tls:", "  ca_cert: " + pki["engine_ca"], "  ca_key: " + pki["engine_ca_key"],
+        "  cert_cache_size: 1000", "  leaf_cert_expiry_hours: 72",
+        "metrics:", "  listen: " + metrics,
+        "management:", "  listen: " + management, "  api_key_env: SANDBOX_EGRESS_MGMT_KEY",
+        "log:", "  level: info",
+        "transforms:",
+        "  - name: allowlist", "    config:", "      domains: " + yaml_list(allow),
+        "  - name: secrets", "    config:", "      secrets:",
+    ]
+    if not secrets:
+        lines[-1] = "      secrets: []"
+    for s in secrets:
+        lines += [
+            "        - source: {type: env, var: %s}" % s["env"],
+            "          replace:",
+            "            proxy_value: " + s["token"],
+            "            match_headers: " + yaml_list(s.get("headers", [])),
+            "            match_query: %s" % str(s.get("query", False)).lower(),
+            "            match_path: false",
+            "            match_body: %s" % str(s.get("body", False)).lower(),
+            "            require: %s" % str(s.get("require", False)).lower(),
+            "          rules:",
+        ] + ["            - host: " + h for h in s["hosts"]]
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+class Engine:
+    """A running `sandbox-egress serve`; addresses parsed from its stderr."""
+
+    def __init__(self, binary, config, env, resolve=(), audit_log=None, threads=2, extra=()):
+        self.log_path = config + ".stderr"
+        self.log = open(self.log_path, "w")
+        args = [binary, "serve", "--config", config, "--threads", str(threads)]
+        for r in resolve:
+            args += ["--resolve", r]
+        if audit_log:
+            args += ["--audit-log", audit_log]
+        for e in extra:
+            args += ["--listen-extra", e]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        self.addr = {}
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            text = self.stderr()
+            for line in text.splitlines():
+                parts = line.split()
+                # "sandbox-egress serve: listening ROLE ADDR:PORT"
+                if len(parts) == 5 and parts[2] == "listening":
+                    host, port = parts[4].rsplit(":", 1)
+                    self.addr[parts[3]] = (host.strip("[]"), int(port))
+            if "ready" in text:
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError("engine exited %s: %s" % (self.proc.returncode, text))
+            time.sleep(0.05)
+        raise RuntimeError("engine not ready: " + self.stderr())
+
+    def stderr(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def url(self, role):
+        host, port = self.addr[role]
+        return "http://%s:%d" % (host, port)
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

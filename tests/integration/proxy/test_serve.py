@@ -1,0 +1,332 @@
+"""`sandbox-egress serve`: credential swap, refusals, scrubbing, streaming,
+reload, through a real engine, a real HTTPS upstream and real clients."""
+import base64
+import http.client
+import json
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
+import fixtures  # noqa: E402
+
+OPENAI_REAL = "sk-real-openai-5f1e0c2a9b8d7e6f"
+ANTHROPIC_REAL = "sk-ant-real-0a1b2c3d4e5f6a7b"
+GEMINI_REAL = "AIzaReal-gemini-99887766554433"
+BODY_REAL = "body-real-value-77665544"
+MGMT_KEY = "mgmt-key-3c2b1a0f9e8d7c6b5a49"
+OPENAI_TOKEN = "openai-" + "0123456789abcdef" * 2
+ANTHROPIC_TOKEN = "anthropic-" + "fedcba9876543210" * 2
+GEMINI_TOKEN = "gemini-" + "00112233445566778899aabbccddeeff"
+BODY_TOKEN = "bodytest-" + "abcdefabcdefabcdefabcdefabcdefab"
+SECRETS = [OPENAI_REAL, ANTHROPIC_REAL, GEMINI_REAL, BODY_REAL]
+TOKENS = [OPENAI_TOKEN, ANTHROPIC_TOKEN, GEMINI_TOKEN, BODY_TOKEN]
+ALLOW = ["api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com",
+         "echo.test", "body.test", "127.0.0.1"]
+# Loopback is deliberately absent from the deny list here (the upstream is on
+# loopback); DenyCidrTest puts it back and proves the refusal.
+DENY = ["10.0.0.0/8", "169.254.0.0/16", "fe80::/10"]
+SECRET_RULES = [
+    {"env": "OPENAI_API_KEY", "token": OPENAI_TOKEN, "headers": ["Authorization"],
+     "hosts": ["api.openai.com"]},
+    {"env": "ANTHROPIC_API_KEY", "token": ANTHROPIC_TOKEN,
+     "headers": ["x-api-key", "Authorization"], "hosts": ["api.anthropic.com"]},
+    {"env": "GEMINI_API_KEY", "token": GEMINI_TOKEN, "headers": ["x-goog-api-key"],
+     "query": True, "hosts": ["generativelanguage.googleapis.com"]},
+    {"env": "BODY_TEST_KEY", "token": BODY_TOKEN, "headers": ["Authorization"], "body": True,
+     "hosts": ["body.test"]},
+]
+
+
+def engine_env(pki):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+           "SSL_CERT_FILE": pki["upstream_ca"],
+           "OPENAI_API_KEY": OPENAI_REAL, "ANTHROPIC_API_KEY": ANTHROPIC_REAL,
+           "GEMINI_API_KEY": GEMINI_REAL, "BODY_TEST_KEY": BODY_REAL,
+           "SANDBOX_EGRESS_MGMT_KEY": MGMT_KEY}
+    return env
+
+
+class ServeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(harness.SANDBOX_EGRESS):
+            raise unittest.SkipTest("missing " + harness.SANDBOX_EGRESS)
+        cls.dir = tempfile.mkdtemp(prefix="sr-proxy-test-")
+        cls.pki = fixtures.make_pki(cls.dir)
+        cls.upstream = fixtures.start_upstream(cls.pki)
+        cls.up_port = cls.upstream.server_address[1]
+        cls.plain = fixtures.start_upstream(None)
+        cls.plain_port = cls.plain.server_address[1]
+        cls.config = os.path.join(cls.dir, "proxy.yaml")
+        cls.audit = os.path.join(cls.dir, "audit.log")
+        fixtures.render_config(cls.config, cls.pki, ALLOW, SECRET_RULES, DENY, timeout="3s")
+        resolve = ["%s:%d:127.0.0.1" % (h, p) for h in fixtures.PROVIDER_HOSTS
+                   for p in (cls.up_port, cls.plain_port)]
+        cls.engine = fixtures.Engine(harness.SANDBOX_EGRESS, cls.config, engine_env(cls.pki),
+                                     resolve=resolve, audit_log=cls.audit)
+
+    @classmethod
+    def tearDownClass(cls):
+        if hasattr(cls, "engine"):
+            if cls.engine.proc.poll() is not None:
+                print("engine died with %s; stderr tail:\n%s" % (
+                    cls.engine.proc.returncode, cls.engine.stderr()[-2000:]), file=sys.stderr)
+            cls.rc = cls.engine.stop()
+            cls.upstream.shutdown()
+            cls.plain.shutdown()
+            # No token and no real secret in any output of the engine.
+            outputs = {"stderr": cls.engine.stderr()}
+            if os.path.exists(cls.audit):
+                with open(cls.audit) as f:
+                    outputs["audit"] = f.read()
+            outputs["metrics"] = getattr(cls, "metrics_text", "")
+            leaks = [(name, s[:6]) for name, text in outputs.items()
+                     for s in SECRETS + TOKENS if s in text]
+            shutil.rmtree(cls.dir, ignore_errors=True)
+            if leaks:
+                raise AssertionError("secret or token found in engine output: %r" % leaks)
+
+    # --- clients ---------------------------------------------------------
+    def curl(self, url, *args, proxy="tunnel"):
+        r = subprocess.run(["curl", "-sS", "-x", self.engine.url(proxy), "--cacert",
+                            self.pki["engine_ca"], "-o", "-", "-w", "\n%{http_code}",
+                            "--max-time", "20", *args, url],
+                           capture_output=True, text=True, timeout=30)
+        body, _, code = r.stdout.rpartition("\n")
+        return int(code or 0), body, r.stderr
+
+    def https(self, host, path, headers=None, method="GET", body=None):
+        """Python http.client through CONNECT on the tunnel listener."""
+        ctx = ssl.create_default_context(cafile=self.pki["engine_ca"])
+        phost, pport = self.engine.addr["tunnel"]
+        conn = http.client.HTTPSConnection(phost, pport, context=ctx, timeout=20)
+        conn.set_tunnel(host, self.up_port)
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp, data
+
+    def url(self, host, path):
+        return "https://%s:%d%s" % (host, self.up_port, path)
+
+    def last(self):
+        return self.upstream.recorder.last()
+
+    # --- swaps -----------------------------------------------------------
+    def test_bearer_swap_curl(self):
+        code, body, err = self.curl(self.url("api.openai.com", "/v1/models"),
+                                    "-H", "Authorization: Bearer " + OPENAI_TOKEN)
+        self.assertEqual(code, 200, err + body)
+        self.assertEqual(json.loads(body)["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+
+    def test_x_api_key_swap_python_client(self):
+        resp, data = self.https("api.anthropic.com", "/v1/messages",
+                                {"x-api-key": ANTHROPIC_TOKEN, "content-type": "application/json"},
+                                "POST", b'{"model":"x"}')
+        self.assertEqual(resp.status, 200, data)
+        rec = json.loads(data)
+        self.assertEqual(rec["headers"]["x-api-key"], ANTHROPIC_REAL)
+        self.assertEqual(rec["body"], '{"model":"x"}')
+
+    def test_basic_auth_swap(self):
+        code, body, err = self.curl(self.url("api.openai.com", "/basic"),
+                                    "-H", "Authorization: " + fixtures.basic("user", OPENAI_TOKEN))
+        self.assertEqual(code, 200, err + body)
+        got = json.loads(body)["headers"]["authorization"]
+        self.assertEqual(base64.b64decode(got.split()[1]).decode(), "user:" + OPENAI_REAL)
+
+    def test_query_swap(self):
+        code, body, err = self.curl(
+            self.url("generativelanguage.googleapis.com", "/v1/models?key=" + GEMINI_TOKEN + "&a=1"))
+        self.assertEqual(code, 200, err + body)
+        self.assertEqual(json.loads(body)["path"], "/v1/models?key=" + GEMINI_REAL + "&a=1")
+
+    def test_body_swap_fixes_content_length(self):
+        payload = '{"key":"%s","n":1}' % BODY_TOKEN
+        code, body, err = self.curl(self.url("body.test", "/b"), "-X", "POST",
+                                    "--data-binary", payload)
+        self.assertEqual(code, 200, err + body)
+        rec = json.loads(body)
+        self.assertEqual(rec["body"], payload.replace(BODY_TOKEN, BODY_REAL))
+        self.assertEqual(int(rec["headers"]["content-length"]), len(rec["body"]))
+
+    def test_no_swap_towards_non_matching_host(self):
+        code, body, err = self.curl(self.url("echo.test", "/plain"),
+                                    "-H", "Authorization: Bearer not-a-token")
+        self.assertEqual(code, 200, err + body)
+        self.assertEqual(json.loads(body)["headers"]["authorization"], "Bearer not-a-token")
+
+    # --- refusals --------------------------------------------------------
+    def test_token_to_wrong_host_refused(self):
+        self.upstream.recorder.clear()
+        code, body, err = self.curl(self.url("echo.test", "/steal"),
+                                    "-H", "Authorization: Bearer " + OPENAI_TOKEN)
+        self.assertEqual(code, 403, err + body)
+        self.assertIn("OPENAI_API_KEY", body)
+        self.assertNotIn(OPENAI_TOKEN, body)
+        self.assertIsNone(self.last(), "the request must not reach the upstream")
+
+    def test_non_allowlisted_host_403(self):
+        r = subprocess.run(["curl", "-sS", "-x", self.engine.url("tunnel"), "--cacert",
+                            self.pki["engine_ca"], "-o", "/dev/null", "-w", "%{http_connect}",
+                            self.url("blocked.test", "/")], capture_output=True, text=True)
+        self.assertEqual(r.stdout.strip(), "403", r.stderr)
+        # The body names the host (seen with a raw CONNECT).
+        import socket
+        s = socket.create_connection(self.engine.addr["tunnel"], timeout=10)
+        s.sendall(b"CONNECT blocked.test:443 HTTP/1.1\r\nHost: blocked.test:443\r\n\r\n")
+        data = b""
+        while b"allowlist" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        self.assertIn(b" 403 ", data.split(b"\r\n")[0])
+        self.assertIn(b"blocked.test is not on the allowlist", data)
+
+    def test_plain_http_forward_and_refusal(self):
+        url = "http://api.openai.com:%d/fwd" % self.plain_port
+        code, body, err = self.curl(url, "-H", "Authorization: Bearer " + OPENAI_TOKEN,
+                                    proxy="http")
+        self.assertEqual(code, 200, err + body)
+        rec = json.loads(body)
+        self.assertEqual(rec["path"], "/fwd")
+        self.assertEqual(rec["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+        self.assertNotIn("proxy-connection", rec["headers"])
+        code, body, _ = self.curl("http://blocked.test:%d/" % self.plain_port, proxy="http")
+        self.assertEqual(code, 403)
+        self.assertIn("not on the allowlist", body)
+
+    def test_connect_on_http_listener_and_plain_inside_tunnel(self):
+        code, body, err = self.curl(self.url("api.openai.com", "/via-http-listener"),
+                                    "-H", "Authorization: Bearer " + OPENAI_TOKEN, proxy="http")
+        self.assertEqual(code, 200, err + body)
+        self.assertEqual(json.loads(body)["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+        # Plain HTTP inside a CONNECT tunnel (curl --proxytunnel with http://).
+        code, body, err = self.curl("http://api.openai.com:%d/plain-tunnel" % self.plain_port,
+                                    "-p", "-H", "Authorization: Bearer " + OPENAI_TOKEN)
+        self.assertEqual(code, 200, err + body)
+        self.assertEqual(json.loads(body)["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+
+    def test_odd_sni_does_not_break_the_tunnel(self):
+        import socket
+        for sni in [None, "api.openai.com:%d" % self.up_port]:
+            s = socket.create_connection(self.engine.addr["tunnel"], timeout=10)
+            s.sendall(b"CONNECT api.openai.com:%d HTTP/1.1\r\nHost: x\r\n\r\n" % self.up_port)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += s.recv(1)
+            self.assertIn(b" 200 ", head)
+            ctx = ssl.create_default_context(cafile=self.pki["engine_ca"])
+            ctx.check_hostname = False
+            # Python refuses a server_hostname with a colon as SNI, so the
+            # host:port case goes through openssl s_client below.
+            if sni is None:
+                t = ctx.wrap_socket(s)  # no server_hostname: no SNI
+                t.sendall(b"GET /nosni HTTP/1.1\r\nHost: api.openai.com\r\nConnection: close\r\n\r\n")
+                data = b""
+                while True:
+                    chunk = t.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                self.assertIn(b"200 OK", data.split(b"\r\n")[0])
+                cert = t.getpeercert()
+                names = [v for k, v in cert.get("subjectAltName", ()) if k == "DNS"]
+                self.assertEqual(names, ["api.openai.com"])
+                t.close()
+            else:
+                s.close()
+                phost, pport = self.engine.addr["tunnel"]
+                r = subprocess.run(
+                    ["openssl", "s_client", "-proxy", "%s:%d" % (phost, pport), "-connect",
+                     "api.openai.com:%d" % self.up_port, "-servername", sni,
+                     "-CAfile", self.pki["engine_ca"], "-verify_return_error", "-quiet"],
+                    input=b"GET /oddsni HTTP/1.1\r\nHost: api.openai.com\r\nConnection: close\r\n\r\n",
+                    capture_output=True, timeout=20)
+                self.assertIn(b"200 OK", r.stdout, r.stderr)
+
+    # --- responses -------------------------------------------------------
+    def test_echoed_secret_scrubbed(self):
+        r = subprocess.run(["curl", "-sS", "-D", "-", "-x", self.engine.url("tunnel"),
+                            "--cacert", self.pki["engine_ca"],
+                            "-H", "Authorization: Bearer " + OPENAI_TOKEN,
+                            self.url("api.openai.com", "/echo-secret")],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(OPENAI_REAL, r.stdout)
+        self.assertIn("x-echo: " + OPENAI_TOKEN, r.stdout.lower())
+        self.assertIn("your key is %s and again %s" % (OPENAI_TOKEN, OPENAI_TOKEN), r.stdout)
+        self.assertEqual(self.last()["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+
+    def test_sse_streamed_as_it_arrives(self):
+        proc = subprocess.Popen(["curl", "-sS", "-N", "-x", self.engine.url("tunnel"),
+                                 "--cacert", self.pki["engine_ca"], self.url("echo.test", "/sse")],
+                                stdout=subprocess.PIPE)
+        start = time.time()
+        first = proc.stdout.readline()
+        first_at = time.time() - start
+        rest = proc.stdout.read()
+        proc.wait(20)
+        self.assertEqual(first, b"data: event 0\n")
+        self.assertIn(b"data: event 2", rest)
+        # The upstream needs ~0.9 s for the whole stream; the first event must
+        # not wait for the end.
+        self.assertLess(first_at, 0.75)
+
+    def test_keep_alive_reuses_connections(self):
+        ctx = ssl.create_default_context(cafile=self.pki["engine_ca"])
+        phost, pport = self.engine.addr["tunnel"]
+        conn = http.client.HTTPSConnection(phost, pport, context=ctx, timeout=20)
+        conn.set_tunnel("api.openai.com", self.up_port)
+        ports = set()
+        for i in range(5):
+            conn.request("GET", "/ka/%d" % i, headers={"Authorization": "Bearer " + OPENAI_TOKEN})
+            resp = conn.getresponse()
+            rec = json.loads(resp.read())
+            self.assertEqual(rec["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+        conn.close()
+
+    def test_upstream_header_timeout_504(self):
+        code, body, _ = self.curl(self.url("echo.test", "/slow"), "-H", "x-delay: 5")
+        self.assertEqual(code, 504, body)
+
+    def test_request_body_too_large_413(self):
+        path = os.path.join(self.dir, "big.bin")
+        with open(path, "wb") as f:
+            f.write(b"x" * (1048576 + 10))
+        code, body, _ = self.curl(self.url("body.test", "/big"), "-X", "POST",
+                                  "--data-binary", "@" + path)
+        self.assertEqual(code, 413, body)
+
+    def test_z_health_metrics_and_audit(self):
+        with urllib.request.urlopen(self.engine.url("metrics") + "/healthz", timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.read().strip(), b"OK")
+        with urllib.request.urlopen(self.engine.url("metrics") + "/metrics", timeout=10) as r:
+            text = r.read().decode()
+        type(self).metrics_text = text
+        self.assertIn("sandbox_egress_requests_total", text)
+        self.assertIn('secret="OPENAI_API_KEY"', text)
+        with open(self.audit) as f:
+            lines = [json.loads(l) for l in f if l.strip()]
+        self.assertTrue(any(l["decision"] == "reject" for l in lines))
+        allowed = [l for l in lines if l["decision"] == "allow" and l["host"] == "api.openai.com"]
+        self.assertTrue(allowed)
+        self.assertIn("OPENAI_API_KEY", sum((l["secrets_swapped"] for l in allowed), []))
+
+
+if __name__ == "__main__":
+    harness.main()
