@@ -83,9 +83,15 @@ util::Result<DaemonEnv> daemon_environment(const Paths& paths, const Config& con
   in.management_key = key;
   in.nonce = nonce;
   DaemonEnv env = build_daemon_env(in);
-  for (const auto& name : env.missing_credentials)
-    warnings.push_back(name + " has no value: requests carrying its proxy token will reach the "
-                              "upstream without a real credential");
+  // The engines refuse to start with an unset secrets source, so say which
+  // variable is missing here rather than leave it to the daemon log.
+  if (!env.missing_credentials.empty()) {
+    std::string names;
+    for (const auto& n : env.missing_credentials) names += (names.empty() ? "" : ", ") + n;
+    return util::fail(util::ErrorKind::invalid_argument,
+                      "mapped credential(s) " + names + " have no value in this environment; export them, "
+                      "or re-run 'sandbox-egress setup' to drop providers you no longer use");
+  }
   return env;
 }
 

@@ -55,12 +55,21 @@ util::Result<void> reload_daemon(const Paths& paths, const Config& config) {
   if (!st.ours)
     return util::fail(util::ErrorKind::not_found,
                       "the egress daemon is not running (" + st.detail + "); run 'sandbox-egress start'");
-  SR_ASSIGN(auto pc, util::with_context(proxyconf::load(paths.proxy_yaml()), "reading proxy.yaml"));
-  if (pc.management_listen.empty())
-    return util::fail(util::ErrorKind::invalid_argument,
-                      "no management listener is configured in " + paths.proxy_yaml().string() +
-                          " (management.listen); run 'sandbox-egress setup' then 'sandbox-egress restart'");
-  SR_ASSIGN(HostPort mgmt, util::with_context(parse_host_port(pc.management_listen), "management.listen"));
+  // The engine is the authority on the new file: when it does not parse here,
+  // still ask the engine (at the conventional tunnel_port+2 address) so the
+  // user gets its 422 reason and the running rules stay as they are.
+  std::string listen = "127.0.0.1:" + std::to_string(config.proxy.tunnel_port + 2);
+  std::string local_problem;
+  if (auto pc = proxyconf::load(paths.proxy_yaml())) {
+    if (pc->management_listen.empty())
+      return util::fail(util::ErrorKind::invalid_argument,
+                        "no management listener is configured in " + paths.proxy_yaml().string() +
+                            " (management.listen); run 'sandbox-egress setup' then 'sandbox-egress restart'");
+    listen = pc->management_listen;
+  } else {
+    local_problem = " (note: " + pc.error().message + ")";
+  }
+  SR_ASSIGN(HostPort mgmt, util::with_context(parse_host_port(listen), "management.listen"));
   SR_ASSIGN(std::string key, util::with_context(read_private_file(paths.management_token()),
                                                 "reading the management token"));
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
@@ -69,7 +78,7 @@ util::Result<void> reload_daemon(const Paths& paths, const Config& config) {
   auto reply = post_reload(url, key);
   if (!reply)
     return util::fail(util::ErrorKind::connect, "the management listener is unreachable: " + reply.error().message +
-                                                    "; is the daemon healthy? try 'sandbox-egress restart'");
+                                                    "; is the daemon healthy? try 'sandbox-egress restart'" + local_problem);
   switch (reply->status) {
     case 200: return {};
     case 401:
