@@ -31,6 +31,7 @@ int handle_daemon(const Paths& paths, RestartPolicy policy) {
   DaemonState d = inspect_daemon(paths, *config);
   if (!d.alive || !d.ours) {
     if (policy == RestartPolicy::restart) cli::info("daemon: not running, nothing to restart");
+    cli::info("egress is set up; start the proxy with 'sandbox-egress start'");
     return 0;
   }
   std::string pid = std::to_string(*d.pid);
@@ -101,7 +102,6 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
   env.info = cli::info;
   env.warn = cli::warn;
   if (auto done = run_setup(paths, o, env); !done) return cli::error(done.error().context("setup"));
-  cli::info("egress is set up; start the proxy with 'sandbox-egress start'");
   return handle_daemon(paths, o.restart);
 }
 

@@ -113,11 +113,9 @@ std::string format_status_text(const StatusReport& r, TokenDisplay tokens) {
   else if (!r.ca.not_after.empty()) o << " (expires " << r.ca.not_after << (r.ca.expired ? ", EXPIRED" : "") << ")";
   o << "\n";
   o << "daemon:            ";
-  if (r.daemon.pid) o << "pid " << *r.daemon.pid << (r.daemon.alive ? " alive" : " dead");
+  if (!r.daemon.detail.empty()) o << r.daemon.detail;
+  else if (r.daemon.pid) o << "pid " << *r.daemon.pid << (r.daemon.alive ? " alive" : " dead");
   else o << "not running";
-  o << ", " << (r.daemon.listening ? "listening" : "not listening");
-  if (!r.daemon.tunnel_address.empty()) o << " on " << r.daemon.tunnel_address;
-  if (!r.daemon.detail.empty()) o << " (" << r.daemon.detail << ")";
   o << "\n";
   o << "tunnel:            " << (r.tunnel_listen.empty() ? "-" : r.tunnel_listen) << "\n";
   o << "credential source: " << to_string(p.credential_source) << "\n";

@@ -319,6 +319,26 @@ class EgressSetup(unittest.TestCase):
         self.assertIn("prime256v1", out)
         self.assertIn("sandbox-run egress CA (", out)
 
+    def test_restart_running_daemon(self):
+        """--restart restarts our running daemon; --no-restart and the default leave it."""
+        self.setup_ok("--tunnel-port", "19290")
+        started = self.h.run("start", env=KEYS)
+        self.assertEqual(started.returncode, 0, started.stdout + started.stderr)
+        try:
+            pid = json.loads(self.h.run("status", "--json", env=KEYS).stdout)["daemon"]["pid"]
+            r = self.setup_ok()
+            self.assertIn("still runs with the previous settings", r.stderr)
+            r = self.setup_ok("--no-restart")
+            self.assertIn("--no-restart", r.stdout)
+            r = self.setup_ok("--restart")
+            self.assertIn("restarted", r.stdout)
+            s = json.loads(self.h.run("status", "--json", env=KEYS).stdout)
+            self.assertTrue(s["daemon"]["ours"])
+            self.assertTrue(s["daemon"]["listening"])
+            self.assertNotEqual(s["daemon"]["pid"], pid)
+        finally:
+            self.h.run("stop", env=KEYS)
+
 
 if __name__ == "__main__":
     harness.main()
