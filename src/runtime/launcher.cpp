@@ -48,7 +48,8 @@ bool wants(const RunSpec& spec, std::string_view stream) {
 
 class Launch {
  public:
-  Launch(const RunSpec& spec, docker::Client& client) : spec_(spec), client_(client) {}
+  Launch(const RunSpec& spec, docker::Client& client, const LaunchHooks& hooks)
+      : spec_(spec), client_(client), hooks_(hooks) {}
 
   int run() {
     streams_ = docker::AttachStreams{spec_.interactive || wants(spec_, "stdin"), wants(spec_, "stdout"),
@@ -62,6 +63,11 @@ class Launch {
     ref_ = *ref;
     if (spec_.pull == PullPolicy::always) {
       if (auto r = pull(); !r) return fail(r.error());
+    }
+    if (hooks_.before_create) {
+      auto image = ensure_image();
+      if (!image) return fail(image.error());
+      if (auto r = hooks_.before_create(spec_, *image); !r) return fail(r.error());
     }
     // From here on a signal must not kill us before the container we may
     // create is cleaned up: signals are read from the poll loop instead.
@@ -117,6 +123,20 @@ class Launch {
     return client_.create_container(spec_.create_body, opts);
   }
 
+  // The image's inspect JSON, pulling it first per policy (the order the
+  // create-then-pull path of create() follows, done up front).
+  util::Result<nlohmann::json> ensure_image() {
+    auto image = client_.inspect_image(spec_.image);
+    if (image || image.error().kind != util::ErrorKind::not_found) return image;
+    if (spec_.pull == PullPolicy::never)
+      return util::fail(util::ErrorKind::not_found,
+                        "Unable to find image '" + ref_.familiar() + "' locally (--pull never)");
+    if (spec_.pull == PullPolicy::missing && !spec_.quiet)
+      std::fprintf(stderr, "Unable to find image '%s' locally\n", ref_.familiar().c_str());
+    SR_TRY(pull());
+    return client_.inspect_image(spec_.image);
+  }
+
   static bool is_missing_image(const util::Error& e) {
     return e.kind == util::ErrorKind::not_found && e.message.find("No such image") != std::string::npos;
   }
@@ -125,6 +145,7 @@ class Launch {
     if (auto r = client_.start_container(id_); !r) return fail_after_create(r.error(), start_error_status(r.error()));
     std::printf("%s\n", id_.c_str());
     std::fflush(stdout);
+    if (hooks_.after_start) hooks_.after_start();
     return 0;
   }
 
@@ -150,6 +171,7 @@ class Launch {
       return fail_after_create(r.error(), start_error_status(r.error()));
     }
     if (spec_.tty) resize();
+    if (hooks_.after_start) hooks_.after_start();
 
     auto end = pump(make_pump_config(stream.get(), (*wait)->ready_fd()));
     if (raw) raw->restore();
@@ -217,8 +239,9 @@ class Launch {
     (void)client_.resize_container(id_, size->rows, size->cols);
   }
 
-  const RunSpec& spec_;
+  RunSpec spec_;  // a copy: before_create may edit it
   docker::Client& client_;
+  const LaunchHooks& hooks_;
   docker::ImageRef ref_;
   docker::AttachStreams streams_;
   std::optional<SignalWatcher> signals_;
@@ -228,6 +251,10 @@ class Launch {
 
 }  // namespace
 
-int launch(const RunSpec& spec, docker::Client& client) { return Launch(spec, client).run(); }
+int launch(const RunSpec& spec, docker::Client& client) { return Launch(spec, client, LaunchHooks{}).run(); }
+
+int launch(const RunSpec& spec, docker::Client& client, const LaunchHooks& hooks) {
+  return Launch(spec, client, hooks).run();
+}
 
 }  // namespace sr::runtime

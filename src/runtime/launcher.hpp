@@ -2,7 +2,12 @@
 // and wait set up before start, stream, remove with --rm on every path.
 #pragma once
 
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
 #include "runtime/run_spec.hpp"
+#include "util/error.hpp"
 
 namespace sr::docker {
 class Client;
@@ -21,5 +26,18 @@ namespace sr::runtime {
 // a terminating signal cleans up (--rm) and then ends the process by that
 // same signal, as the Docker CLI dies of it. SIGWINCH resizes a tty.
 int launch(const RunSpec& spec, docker::Client& client);
+
+// Points where a caller (the egress layer) joins the launch.
+struct LaunchHooks {
+  // Runs once the image is present locally (pulled per policy), before
+  // create, with the image's inspect JSON (GET /images/{name}/json); it may
+  // edit the spec (env, network, mounts). An error ends the launch with 125.
+  std::function<util::Result<void>(RunSpec& spec, const nlohmann::json& image)> before_create;
+  // Runs once the container has started (attached or detached).
+  std::function<void()> after_start;
+};
+
+// launch() with hooks; without before_create it adds no daemon round trip.
+int launch(const RunSpec& spec, docker::Client& client, const LaunchHooks& hooks);
 
 }  // namespace sr::runtime
