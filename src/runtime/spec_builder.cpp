@@ -113,6 +113,7 @@ util::Result<RunSpec> SpecBuilder::finish(const std::vector<std::string>& positi
   hc["MemorySwappiness"] = -1;
   if (!cap_add.empty()) hc["CapAdd"] = sorted_unique(cap_add);
   if (!cap_drop.empty()) hc["CapDrop"] = sorted_unique(cap_drop);
+  hc["Ulimits"] = json::array();  // the CLI sends [] and the daemon keeps it
   for (const auto& [name, u] : ulimits)
     hc["Ulimits"].push_back({{"Name", name}, {"Soft", u.soft}, {"Hard", u.hard}});
   SR_TRY(apply_security_opts(security_opts, hc));

@@ -166,6 +166,10 @@ util::Result<json> parse_mount(std::string_view s, std::string_view cwd) {
     return fail(ErrorKind::invalid_argument, "cannot mix 'bind-*' options with mount type '" + type + "'");
   if (m.contains("TmpfsOptions") && type != "tmpfs")
     return fail(ErrorKind::invalid_argument, "cannot mix 'tmpfs-*' options with mount type '" + type + "'");
+  // The CLI allocates VolumeOptions with an empty DriverConfig; the daemon
+  // stores and shows it that way.
+  if (m.contains("VolumeOptions") && !m["VolumeOptions"].contains("DriverConfig"))
+    m["VolumeOptions"]["DriverConfig"] = json::object();
   if (type != "bind" && type != "volume" && type != "tmpfs")
     return fail(ErrorKind::invalid_argument,
                 "unsupported mount type '" + type + "' (supported: bind, volume, tmpfs)");

@@ -113,6 +113,8 @@ TEST_CASE("mounts: csv fields to HostConfig.Mounts entries") {
   CHECK(*parse_mount("type=volume,source=v,target=/c,volume-opt=o=1,volume-opt=flag,volume-nocopy=true", "/") ==
         json{{"Type", "volume"}, {"Source", "v"}, {"Target", "/c"},
              {"VolumeOptions", {{"NoCopy", true}, {"DriverConfig", {{"Options", {{"o", "1"}, {"flag", ""}}}}}}}});
+  CHECK((*parse_mount("dst=/anon,volume-nocopy", "/"))["VolumeOptions"] ==
+        json{{"NoCopy", true}, {"DriverConfig", json::object()}});
   CHECK((*parse_mount("\"type=bind\",\"src=/a,b\",dst=/x", "/"))["Source"] == "/a,b");
   CHECK((*parse_mount("TYPE=BIND,src=.,dst=/x", "/here"))["Source"] == "/here");
 }
