@@ -64,7 +64,11 @@ util::Result<std::unique_ptr<PendingWait>> Client::wait_container(std::string_vi
   PendingWait* pw = w.get();
   pw->thread_ = std::thread([this, pw, path, query, signal_head] {
     RequestHooks hooks;
-    hooks.on_headers = [&](long) { signal_head(); };
+    // Only a 200 head means the wait is registered; an error answer is
+    // left to finish so wait_container() reports it deterministically.
+    hooks.on_headers = [&](long status) {
+      if (status == 200) signal_head();
+    };
     hooks.cancel = &pw->cancel_;
     auto r = call("POST", path, query, {}, hooks);
     pw->outcome_ = r ? parse_outcome(*r, path) : util::Result<WaitOutcome>(std::unexpected(r.error()));
