@@ -29,6 +29,8 @@ enum class Next { keep, close };
 
 // Per-request bookkeeping: the audit record under construction.
 struct RequestState {
+  RequestState(LoopContext& c, std::shared_ptr<const Rules> r) : ctx(c), rules(std::move(r)) {}
+
   LoopContext& ctx;
   std::shared_ptr<const Rules> rules;
   AuditRecord rec;
@@ -276,7 +278,7 @@ template <class Stream>
 awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, RequestParser& parser,
                                LoopContext& ctx, ConnInfo& info) {
   auto& req = parser.get();
-  RequestState st{ctx, ctx.engine.rules(), {}};
+  RequestState st(ctx, ctx.engine.rules());
   const Rules& rules = *st.rules;
   st.rec.client = info.client;
   st.rec.method = std::string(req.method_string());

@@ -10,10 +10,11 @@
 #include <thread>
 #include <vector>
 
+#include "proxy/net.hpp"  // first: its pragma must precede the Asio headers
+
 #include <boost/asio/signal_set.hpp>
 
 #include "proxy/engine.hpp"
-#include "proxy/net.hpp"
 #include "proxy/upstream.hpp"
 #include "util/error.hpp"
 
