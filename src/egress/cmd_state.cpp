@@ -15,6 +15,8 @@ int cmd_status(std::span<const std::string> args) {
   bool as_json = false, show_tokens = false;
   app.add_flag("--json", as_json, "machine-readable output (docs/status-json.md)");
   app.add_flag("--show-tokens", show_tokens, "print proxy tokens unredacted");
+  bool check = false;
+  app.add_flag("--check", check, "exit 1 unless our daemon is running and accepting connections");
   if (auto code = cli::parse(app, args)) return *code;
   if (show_tokens)
     cli::warn("--show-tokens prints proxy tokens; they may end up in your terminal "
@@ -28,6 +30,7 @@ int cmd_status(std::span<const std::string> args) {
     for (const auto& w : report->config.warnings) cli::warn(w);
     std::fputs(format_status_text(*report, display).c_str(), stdout);
   }
+  if (check && !(report->daemon.ours && report->daemon.listening)) return 1;
   return 0;
 }
 

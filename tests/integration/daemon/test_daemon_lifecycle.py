@@ -27,6 +27,8 @@ class Lifecycle(DaemonTestCase):
         for name in ("daemon.pid", "daemon.nonce", "daemon.log", "audit.log"):
             self.assertEqual(mode_of(home.path(name)), 0o600, name)
         self.assertEqual(proc_environ(pid)[b"SANDBOX_EGRESS_NONCE"].decode(), home.nonce())
+        check = home.egress("status", "--check")
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
 
         again = home.egress("start")
         self.assertEqual(again.returncode, 0, again.stderr)
@@ -114,7 +116,8 @@ class Lifecycle(DaemonTestCase):
         deadline = time.time() + 3
         while alive(pid) and time.time() < deadline:
             time.sleep(0.05)
-        status = home.egress("status")
+        status = home.egress("status", "--check")
+        self.assertEqual(status.returncode, 1, status.stdout)
         self.assertNotIn("running (pid %d)" % pid, status.stdout)
         r = home.egress("start")
         self.assertEqual(r.returncode, 0, r.stderr)
