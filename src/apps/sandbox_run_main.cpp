@@ -2,10 +2,11 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "docker/client.hpp"
-#include "runtime/launcher.hpp"
+#include "runtime/sandbox.hpp"
 #include "runtime/spec.hpp"
 
 namespace {
@@ -35,7 +36,7 @@ int main(int argc, char** argv) try {
   }
   auto client = sr::docker::Client::from_env();
   if (!client) return fail(client.error().message);
-  return sr::runtime::launch(command->spec, **client);
+  return sr::runtime::run_sandbox(std::move(command->spec), **client);
 } catch (const std::exception& e) {
   std::fprintf(stderr, "sandbox-run: error: %s\n", e.what());
   return kLauncherFailure;

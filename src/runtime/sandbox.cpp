@@ -1,0 +1,113 @@
+#include "runtime/sandbox.hpp"
+
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+#include "docker/client.hpp"
+#include "egress/daemon_state.hpp"
+#include "runtime/egress_launch.hpp"
+#include "runtime/launcher.hpp"
+
+namespace sr::runtime {
+namespace {
+
+constexpr int kExitLauncher = 125;
+constexpr auto kDaemonCheckInterval = std::chrono::seconds(2);
+
+void warn(const std::string& msg) { std::fprintf(stderr, "sandbox-run: warning: %s\n", msg.c_str()); }
+
+int refuse(const util::Error& e) {
+  std::fprintf(stderr, "sandbox-run: error: %s\n", e.message.c_str());
+  return kExitLauncher;
+}
+
+std::vector<std::string> image_env(const nlohmann::json& image) {
+  std::vector<std::string> env;
+  if (image.contains("Config") && image["Config"].is_object() && image["Config"].contains("Env") &&
+      image["Config"]["Env"].is_array())
+    for (const auto& e : image["Config"]["Env"]) env.push_back(e.get<std::string>());
+  return env;
+}
+
+std::string_view outcome_name(EgressOutcome o) {
+  switch (o) {
+    case EgressOutcome::disabled: return "disabled";
+    case EgressOutcome::applied: return "applied";
+    case EgressOutcome::bypassed: return "bypassed";
+  }
+  return "disabled";
+}
+
+// --dry-run: what would be sent, and why; nothing is created or pulled.
+int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
+            const egress::Config& config) {
+  std::vector<std::string> env;
+  std::vector<std::string> notes;
+  if (auto image = client.inspect_image(spec.image))
+    env = image_env(*image);
+  else
+    notes.push_back("image " + spec.image + " is not present locally: its ENV was not checked");
+  auto egress = prepare_egress(spec, paths, config, env);
+  if (!egress) return refuse(egress.error());
+  for (const auto& w : egress->warnings) warn(w);
+  nlohmann::json query = nlohmann::json::object();
+  if (!spec.name.empty()) query["name"] = spec.name;
+  if (!spec.platform.empty()) query["platform"] = spec.platform;
+  notes.insert(notes.end(), egress->decisions.begin(), egress->decisions.end());
+  nlohmann::json out = {
+      {"request", {{"method", "POST"}, {"path", "/containers/create"}, {"query", query},
+                   {"body", redacted_body(spec.create_body, *egress, spec.show_tokens)}}},
+      {"egress", {{"outcome", outcome_name(egress->outcome)}, {"decisions", notes},
+                  {"warnings", egress->warnings}}}};
+  if (spec.show_tokens)
+    warn("--show-tokens printed proxy tokens; they may end up in logs or shell history");
+  std::cout << out.dump(2) << std::endl;
+  return 0;
+}
+
+// While attached: one warning if the daemon dies; the container is left alone.
+std::jthread watch_daemon(const egress::Paths& paths, const egress::Config& config) {
+  return std::jthread([paths, config](std::stop_token stop) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    for (;;) {
+      cv.wait_for(lock, stop, kDaemonCheckInterval, [] { return false; });
+      if (stop.stop_requested()) return;
+      if (egress::inspect_daemon(paths, config).ours) continue;
+      warn("the egress daemon stopped: this sandbox's proxied requests will fail until "
+           "`sandbox-egress start`");
+      return;
+    }
+  });
+}
+
+}  // namespace
+
+int run_sandbox(RunSpec spec, docker::Client& client) {
+  const auto paths = egress::Paths::from_environment();
+  auto config = egress::load_config(paths.config());
+  if (!config) return refuse(config.error().context("reading the sandbox-run config"));
+  for (const auto& w : config->warnings) warn(w);
+  if (spec.dry_run) return dry_run(spec, client, paths, *config);
+  if (!config->proxy.enabled && config->docker_env.empty()) return launch(spec, client);
+
+  EgressResult egress;
+  LaunchHooks hooks;
+  hooks.before_create = [&](RunSpec& s, const nlohmann::json& image) -> util::Result<void> {
+    SR_ASSIGN(egress, prepare_egress(s, paths, *config, image_env(image)));
+    for (const auto& w : egress.warnings) warn(w);
+    return {};
+  };
+  std::jthread watcher;
+  hooks.after_start = [&] {
+    if (egress.outcome == EgressOutcome::applied && !spec.detach) watcher = watch_daemon(paths, *config);
+  };
+  return launch(spec, client, hooks);
+}
+
+}  // namespace sr::runtime
