@@ -98,6 +98,7 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
   SetupEnv env;
   env.presence = *presence;
   env.network = network;
+  env.firewall = &system_command_runner();
   env.confirm_rotation = confirm_rotation;
   env.info = cli::info;
   env.warn = cli::warn;

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "egress/cli_util.hpp"
+#include "egress/firewall.hpp"
 #include "egress/commands.hpp"
 #include "egress/daemon_state.hpp"
 #include "egress/discovery.hpp"
@@ -58,6 +59,10 @@ int cmd_disable(std::span<const std::string> args) {
     return cli::error(ok.error().context("disable"));
   cli::info("egress disabled in " + paths.config().string() +
             ": new sandboxes start without the proxy");
+  if (auto removed = remove_recorded_firewall(paths, system_command_runner()); !removed)
+    cli::warn(removed.error().message);
+  else if (!removed->empty())
+    cli::info("firewall: removed the rule protecting this host from " + *removed);
   DaemonState d = inspect_daemon(paths, *config);
   if (d.alive && d.ours)
     cli::info("the egress daemon (pid " + std::to_string(*d.pid) +

@@ -4,6 +4,8 @@
 #include <boost/process/io.hpp>
 #include <boost/process/search_path.hpp>
 
+#include "util/atomic_file.hpp"
+
 namespace sr::egress {
 namespace {
 
@@ -83,6 +85,20 @@ util::Result<void> remove_firewall(const std::string& subnet, CommandRunner& r) 
   (void)r.run({"iptables", "-w", "-F", kFirewallChain});
   (void)r.run({"iptables", "-w", "-X", kFirewallChain});
   return {};
+}
+
+util::Result<std::string> remove_recorded_firewall(const Paths& paths, CommandRunner& r) {
+  const auto state = firewall_state_path(paths);
+  auto subnet = util::read_file_nofollow(state);
+  if (!subnet) {
+    if (subnet.error().kind == util::ErrorKind::not_found) return std::string();
+    return std::unexpected(subnet.error().context("reading the firewall record"));
+  }
+  while (!subnet->empty() && (subnet->back() == '\n' || subnet->back() == ' ')) subnet->pop_back();
+  SR_TRY(remove_firewall(*subnet, r));
+  std::error_code ec;
+  std::filesystem::remove(state, ec);
+  return *subnet;
 }
 
 }  // namespace sr::egress

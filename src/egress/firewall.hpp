@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "egress/paths.hpp"
 #include "util/error.hpp"
 
 namespace sr::egress {
@@ -29,7 +30,7 @@ class CommandRunner {
 CommandRunner& system_command_runner();
 
 struct FirewallSpec {
-  std::string subnet;   // internal network, e.g. 10.213.37.0/24
+  std::string subnet;   // internal network, e.g. 172.30.0.0/16
   std::string gateway;  // where the proxy listens
   std::vector<std::uint16_t> ports;  // tunnel and plain-HTTP ports
 };
@@ -38,5 +39,15 @@ struct FirewallSpec {
 util::Result<void> install_firewall(const FirewallSpec& spec, CommandRunner& run);
 // Removes the jump(s) and the chain; absent rules are not an error.
 util::Result<void> remove_firewall(const std::string& subnet, CommandRunner& run);
+
+// Where setup records the protected subnet, so `disable` can remove the rule
+// without asking Docker.
+inline std::filesystem::path firewall_state_path(const Paths& paths) {
+  return paths.state_dir() / "firewall.subnet";
+}
+
+// `disable`: removes the rule recorded by setup (nothing recorded: no-op).
+// Returns the subnet it unprotected, or "" when there was none.
+util::Result<std::string> remove_recorded_firewall(const Paths& paths, CommandRunner& run);
 
 }  // namespace sr::egress

@@ -16,7 +16,7 @@ inline constexpr std::string_view kInternalNetworkName = "sandbox-egress";
 
 struct InternalNetwork {
   std::string name;
-  std::string subnet;   // e.g. 10.213.37.0/24
+  std::string subnet;   // e.g. 172.30.0.0/16
   std::string gateway;  // host side of the bridge: where the proxy binds
   bool created = false; // created by this call (vs. found)
 };

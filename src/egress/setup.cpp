@@ -102,7 +102,25 @@ util::Result<Mappings> update_mappings(const Paths& paths, const Discovery& foun
   return fresh;
 }
 
-BindChoice bind_for(const Config& config, SetupEnv& env) {
+// An internal network has no route out, but still reaches every address of
+// the host itself: only the proxy's ports may answer it.
+void protect_host(const Paths& paths, const Config& config, const InternalNetwork& net,
+                  SetupEnv& env) {
+  if (!env.firewall) return;
+  const std::uint16_t port = config.proxy.tunnel_port;
+  FirewallSpec spec{net.subnet, net.gateway, {port, static_cast<std::uint16_t>(port + 1)}};
+  if (auto ok = install_firewall(spec, *env.firewall); !ok) {
+    env.warn(ok.error().message + "; sandboxes on " + net.name +
+             " can reach every service listening on this host");
+    return;
+  }
+  if (auto saved = util::write_file_atomic(firewall_state_path(paths), net.subnet + "\n", 0600); !saved)
+    env.warn("recording the firewall subnet: " + saved.error().message);
+  env.info("firewall: " + net.name + " may reach only " + net.gateway + ":" +
+           std::to_string(port) + "-" + std::to_string(port + 1) + " on this host");
+}
+
+BindChoice bind_for(const Paths& paths, const Config& config, SetupEnv& env) {
   std::optional<std::string> gateway;
   std::string net_name(kInternalNetworkName);
   if (config.proxy.isolation == Isolation::internal) {
@@ -113,6 +131,7 @@ BindChoice bind_for(const Config& config, SetupEnv& env) {
       net_name = net->name;
       env.info("network: " + net->name + " " + net->subnet + " gateway " + net->gateway +
                (net->created ? " (created, internal)" : " (internal)"));
+      protect_host(paths, config, *net, env);
     } else {
       env.warn("could not prepare the internal Docker network " + net_name + ": " +
                net.error().message + "; re-run setup once Docker is reachable");
@@ -154,7 +173,7 @@ util::Result<void> run_setup(const Paths& paths, const SetupOptions& options, Se
   SR_ASSIGN(Mappings mappings, update_mappings(paths, found, options.tokens, env));
   SR_TRY(ensure_management_token(paths.management_token()));
 
-  BindChoice bind = bind_for(config, env);
+  BindChoice bind = bind_for(paths, config, env);
   SR_ASSIGN(auto model, render_settings(config, mappings, paths, bind.address));
   SR_TRY(util::with_context(
       util::write_file_atomic(paths.proxy_yaml(), proxyconf::render(model), 0600),

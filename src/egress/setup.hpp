@@ -14,6 +14,7 @@
 #include "egress/bind_address.hpp"
 #include "egress/config.hpp"
 #include "egress/discovery.hpp"
+#include "egress/firewall.hpp"
 #include "egress/network_seam.hpp"
 #include "egress/paths.hpp"
 #include "egress/tokens.hpp"
@@ -35,6 +36,9 @@ struct SetupOptions {
 struct SetupEnv {
   PresenceLookup presence;              // which credentials are set
   SandboxNetwork* network = nullptr;    // null: Docker not available to this caller
+  // Installs the host firewall for isolation: internal (egress/firewall.hpp);
+  // null skips it (unit tests, callers without root).
+  CommandRunner* firewall = nullptr;
   std::function<util::Result<std::vector<InterfaceAddress>>()> interfaces;
   // Asked before --rotate-tokens replaces existing tokens; false aborts.
   std::function<bool()> confirm_rotation;

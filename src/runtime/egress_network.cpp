@@ -41,22 +41,6 @@ util::Error api_error(const std::string& what, const docker::Response& r) {
                      what + ": " + std::to_string(r.status) + ": " + msg, 0};
 }
 
-util::Result<std::vector<Range>> used_ranges(docker::Transport& t) {
-  SR_ASSIGN(auto r, t.perform({"GET", std::string(kApi) + "/networks", ""}));
-  if (r.status != 200) return std::unexpected(api_error("GET /networks", r));
-  std::vector<Range> used;
-  auto list = json::parse(r.body, nullptr, false);
-  for (const auto& n : list.is_array() ? list : json::array()) {
-    const auto& cfg = n.value("IPAM", json::object()).value("Config", json::array());
-    for (const auto& c : cfg.is_array() ? cfg : json::array())
-      if (auto range = ipv4_range(c.value("Subnet", ""))) used.push_back(*range);
-  }
-  if (auto ifs = egress::list_interface_addresses())
-    for (const auto& i : *ifs)
-      if (auto range = ipv4_range(i.ipv4)) used.push_back(*range);
-  return used;
-}
-
 }  // namespace
 
 DockerSandboxNetwork::DockerSandboxNetwork(std::unique_ptr<docker::Transport> transport,
@@ -86,31 +70,22 @@ util::Result<egress::InternalNetwork> DockerSandboxNetwork::inspect() {
   return out;
 }
 
+// The subnet comes from the daemon's own address pools, as for
+// `docker network create`: it never clashes with another Docker network and
+// stays inside the ranges the daemon is configured to own.
 util::Result<egress::InternalNetwork> DockerSandboxNetwork::create() {
-  SR_ASSIGN(auto used, used_ranges(*transport_));
-  for (int third = 37; third < 256; ++third) {
-    std::string prefix = "10.213." + std::to_string(third) + ".";
-    Range mine = *ipv4_range(prefix + "0/24");
-    bool clash = std::any_of(used.begin(), used.end(), [&](const Range& u) {
-      return u.first <= mine.last && mine.first <= u.last;
-    });
-    if (clash) continue;
-    json body = {{"Name", name_},
-                 {"CheckDuplicate", true},
-                 {"Driver", "bridge"},
-                 {"Internal", true},
-                 {"IPAM", {{"Driver", "default"},
-                           {"Config", json::array({{{"Subnet", prefix + "0/24"},
-                                                    {"Gateway", prefix + "1"}}})}}},
-                 {"Labels", {{"io.sandbox-run.egress", "internal"}}}};
-    SR_ASSIGN(auto r, transport_->perform({"POST", std::string(kApi) + "/networks/create", body.dump()}));
-    if (r.status == 409) return inspect();  // created concurrently
-    if (r.status != 201 && r.status != 200)
-      return std::unexpected(api_error("POST /networks/create " + name_, r));
-    return egress::InternalNetwork{name_, prefix + "0/24", prefix + "1", true};
-  }
-  return util::fail(util::ErrorKind::conflict,
-                    "no free /24 in 10.213.0.0/16 for network " + name_);
+  json body = {{"Name", name_},
+               {"CheckDuplicate", true},
+               {"Driver", "bridge"},
+               {"Internal", true},
+               {"IPAM", {{"Driver", "default"}}},
+               {"Labels", {{"io.sandbox-run.egress", "internal"}}}};
+  SR_ASSIGN(auto r, transport_->perform({"POST", std::string(kApi) + "/networks/create", body.dump()}));
+  if (r.status != 409 && r.status != 201 && r.status != 200)  // 409: created concurrently
+    return std::unexpected(api_error("POST /networks/create " + name_, r));
+  SR_ASSIGN(auto net, inspect());
+  net.created = r.status != 409;
+  return net;
 }
 
 util::Result<egress::InternalNetwork> DockerSandboxNetwork::ensure_internal_network() {

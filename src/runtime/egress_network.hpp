@@ -13,8 +13,7 @@
 namespace sr::runtime {
 
 // Finds the internal network by name (it must be `Internal: true`), else
-// creates it on the first /24 of 10.213.0.0/16 that overlaps no existing
-// Docker network and no host interface address.
+// creates it with a subnet from the daemon's own address pools.
 class DockerSandboxNetwork final : public egress::SandboxNetwork {
  public:
   explicit DockerSandboxNetwork(std::unique_ptr<docker::Transport> transport,
