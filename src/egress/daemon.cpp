@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <sstream>
 #include <thread>
 
 #include "egress/bitwarden.hpp"
@@ -47,8 +49,15 @@ util::Result<EngineCommand> engine_command(const Paths& paths, const Config& con
     std::error_code ec;
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (ec) return util::fail(util::ErrorKind::io, "resolving /proc/self/exe: " + ec.message());
-    return EngineCommand{self, {"serve", "--config", paths.proxy_yaml().string(), "--audit-log",
-                                paths.audit_log().string()}};
+    EngineCommand cmd{self, {"serve", "--config", paths.proxy_yaml().string(), "--audit-log",
+                             paths.audit_log().string()}};
+    // Test/dev plumbing: SANDBOX_EGRESS_SERVE_ARGS (whitespace-separated) is
+    // appended to the serve argv, e.g. "--resolve api.openai.com:443:127.0.0.1:8443".
+    if (const char* extra = std::getenv("SANDBOX_EGRESS_SERVE_ARGS")) {
+      std::istringstream words{std::string(extra)};
+      for (std::string w; words >> w;) cmd.args.push_back(w);
+    }
+    return cmd;
   }
   const auto bin = paths.iron_proxy_binary();
   if (::access(bin.c_str(), X_OK) != 0) {

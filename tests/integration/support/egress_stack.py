@@ -1,0 +1,113 @@
+"""An egress stack for end-to-end tests and the demo: a temporary
+SANDBOX_RUN_HOME, a local HTTPS stand-in for the providers (own test CA,
+records every request; reuses tests/integration/proxy/fixtures.py), and the
+built-in engine started by `sandbox-egress start` with the provider hosts
+resolved to the stand-in (SANDBOX_EGRESS_SERVE_ARGS=--resolve ...) and
+SSL_CERT_FILE = the test CA. Everything listens on loopback or the Docker
+bridge gateway; nothing dials anywhere else.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "proxy"))
+import harness  # noqa: E402
+import fixtures  # noqa: E402
+
+PROVIDER_PREFIXES = ("OPENAI", "ANTHROPIC", "GEMINI", "GOOGLE", "OPENROUTER", "GROQ",
+                     "TOGETHER", "DEEPSEEK", "MISTRAL", "XAI", "NOUS", "AZURE", "AWS_",
+                     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
+                     "no_proxy", "SSL_CERT_FILE", "SANDBOX_EGRESS")
+DEFAULT_DENY_NO_LOOPBACK = ["::1/128", "169.254.0.0/16", "fe80::/10", "10.0.0.0/8",
+                            "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "100.64.0.0/10",
+                            "198.18.0.0/15"]
+KEYS = {"OPENAI_API_KEY": "sk-test-real-openai-0123456789abcdef",
+        "ANTHROPIC_API_KEY": "sk-ant-test-real-anthropic-0123456789",
+        "GEMINI_API_KEY": "AIza-test-real-gemini-0123456789"}
+HOSTS = ["api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com"]
+
+
+def start_upstream_at(pki, port=0, host="127.0.0.1"):
+    """fixtures.start_upstream on a chosen port (the demo uses 443)."""
+    import ssl
+    import threading
+    server = fixtures._Server((host, port), fixtures._Handler)
+    server.recorder = fixtures.Recorder()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki["upstream_cert"], pki["upstream_key"])
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class Stack:
+    def __init__(self, tunnel_port, isolation="internal", deny=None, upstream_port=0,
+                 keys=None, extra_config=""):
+        self.root = tempfile.mkdtemp(prefix="sr-egress-e2e-")
+        self.home = os.path.join(self.root, "home")
+        os.makedirs(self.home)
+        self.keys = dict(KEYS if keys is None else keys)
+        self.pki = fixtures.make_pki(self.root)
+        self.upstream = start_upstream_at(self.pki, upstream_port)
+        self.up_port = self.upstream.server_address[1]
+        self.tunnel_port = tunnel_port
+        deny = DEFAULT_DENY_NO_LOOPBACK if deny is None else deny
+        with open(os.path.join(self.home, "config.yaml"), "w") as f:
+            f.write("proxy:\n  enabled: true\n  engine: builtin\n  tunnel_port: %d\n"
+                    "  isolation: %s\n  upstream_deny_cidrs: %s\n%s"
+                    % (tunnel_port, isolation, fixtures.yaml_list(deny), extra_config))
+        self.started = False
+
+    def env(self, extra=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_PREFIXES)}
+        env["SANDBOX_RUN_HOME"] = self.home
+        env["HOME"] = self.root
+        env.update(extra or {})
+        return env
+
+    def engine_env(self):
+        resolve = " ".join("--resolve %s:%d:127.0.0.1" % (h, p) for h in HOSTS
+                           for p in {self.up_port, 443})
+        return self.env(dict(self.keys, SSL_CERT_FILE=self.pki["upstream_ca"],
+                             SANDBOX_EGRESS_SERVE_ARGS=resolve))
+
+    def egress(self, *args, env=None):
+        return subprocess.run([harness.SANDBOX_EGRESS, *args], env=env or self.env(),
+                              capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+
+    def setup_and_start(self):
+        r = self.egress("setup", env=self.env(self.keys))
+        if r.returncode != 0:
+            raise RuntimeError("sandbox-egress setup failed: " + r.stdout + r.stderr)
+        r = self.egress("start", env=self.engine_env())
+        if r.returncode != 0:
+            raise RuntimeError("sandbox-egress start failed: " + r.stdout + r.stderr)
+        self.started = True
+
+    def stop(self):
+        r = self.egress("stop")
+        self.started = False
+        return r
+
+    def run(self, *args, env=None, timeout=120):
+        return subprocess.run([harness.SANDBOX_RUN, *args], env=self.env(env),
+                              capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+
+    def url(self, host, path):
+        return "https://%s:%d%s" % (host, self.up_port, path)
+
+    def cleanup(self):
+        if self.started:
+            self.stop()
+        self.upstream.shutdown()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def mask(value):
+    return value[:6] + "***" if value else "(none)"
