@@ -3,6 +3,8 @@
 #pragma once
 
 #include <functional>
+
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -27,8 +29,10 @@ AdminHandler health_handler(std::function<std::string()> metrics_text);
 
 // POST /v1/reload with "Authorization: Bearer <key>" (compared in constant
 // time) -> reload(): 200 {"status":"ok"}, 401 {"error":"unauthorized"}, or
-// 422 {"error":"<reason>"}.
+// 422 {"error":"<reason>"}. POST /v1/canary?nonce=N (same key) -> canary(N):
+// 200 with its JSON (proxy/canary.hpp).
 AdminHandler management_handler(std::string key,
-                                std::function<std::optional<std::string>()> reload);
+                                 std::function<std::optional<std::string>()> reload,
+                                 std::function<nlohmann::json(const std::string& nonce)> canary = {});
 
 }  // namespace sr::proxy

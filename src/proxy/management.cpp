@@ -32,10 +32,24 @@ AdminResponse json_response(const AdminRequest& req, http::status status,
 
 }  // namespace
 
+// The nonce of "/v1/canary?nonce=<hex>", or nullopt for another target.
+static std::optional<std::string> canary_nonce(std::string_view target) {
+  constexpr std::string_view prefix = "/v1/canary?nonce=";
+  if (!target.starts_with(prefix)) return std::nullopt;
+  std::string nonce(target.substr(prefix.size()));
+  if (nonce.empty() || nonce.size() > 128 ||
+      nonce.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return std::nullopt;
+  return nonce;
+}
+
 AdminHandler management_handler(std::string key,
-                                 std::function<std::optional<std::string>()> reload) {
-  return [key = std::move(key), reload = std::move(reload)](const AdminRequest& req) {
-    if (req.target() != "/v1/reload")
+                                 std::function<std::optional<std::string>()> reload,
+                                 std::function<nlohmann::json(const std::string&)> canary) {
+  return [key = std::move(key), reload = std::move(reload),
+          canary = std::move(canary)](const AdminRequest& req) {
+    const auto nonce = canary ? canary_nonce(sv(req.target())) : std::nullopt;
+    if (req.target() != "/v1/reload" && !nonce)
       return json_response(req, http::status::not_found, {{"error", "not found"}});
     if (req.method() != http::verb::post)
       return json_response(req, http::status::method_not_allowed, {{"error", "use POST"}});
@@ -45,6 +59,7 @@ AdminHandler management_handler(std::string key,
               beast::iequals(bsv(auth.substr(0, prefix.size())), bsv(prefix)) && !key.empty() &&
               secret_equals(auth.substr(prefix.size()), key);
     if (!ok) return json_response(req, http::status::unauthorized, {{"error", "unauthorized"}});
+    if (nonce) return json_response(req, http::status::ok, canary(*nonce));
     if (auto error = reload())
       return json_response(req, http::status::unprocessable_entity, {{"error", *error}});
     return json_response(req, http::status::ok, {{"status", "ok"}});

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "proxy/admin_http.hpp"
+#include "proxy/canary.hpp"
 #include "proxy/session.hpp"
 
 namespace sr::proxy {
@@ -184,7 +185,11 @@ void Server::start_listeners() {
     } else if (l.role == "management") {
       asio::co_spawn(ioc,
                      admin_accept_loop(*l.acceptor,
-                                       management_handler(management_key_, [this] { return reload(); })),
+                                       management_handler(
+                                           management_key_, [this] { return reload(); },
+                                           [this](const std::string& nonce) {
+                                             return run_canary(*engine_->rules(), nonce);
+                                           })),
                      asio::detached);
     } else {
       asio::co_spawn(ioc, accept_loop(*l.acceptor), asio::detached);
