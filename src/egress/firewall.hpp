@@ -3,7 +3,7 @@
 // (databases, a Docker API on TCP...). This installs an iptables chain that
 // lets the internal network reach only the proxy's ports on the host.
 //
-//   INPUT -s <subnet> -j SANDBOX-EGRESS
+//   INPUT -s <subnet> ! -i lo -j SANDBOX-EGRESS
 //   SANDBOX-EGRESS: ESTABLISHED,RELATED accept; tcp to <gateway>:<ports> accept;
 //                   everything else REJECT
 #pragma once

@@ -33,8 +33,8 @@ TEST_CASE("the firewall lets the internal network reach only the proxy ports") {
       "iptables -w -A SANDBOX-EGRESS -p tcp -d 10.213.37.1 --dport 9090 -j ACCEPT",
       "iptables -w -A SANDBOX-EGRESS -p tcp -d 10.213.37.1 --dport 9091 -j ACCEPT",
       "iptables -w -A SANDBOX-EGRESS -j REJECT",
-      "iptables -w -C INPUT -s 10.213.37.0/24 -j SANDBOX-EGRESS",
-      "iptables -w -I INPUT -s 10.213.37.0/24 -j SANDBOX-EGRESS",
+      "iptables -w -C INPUT -s 10.213.37.0/24 ! -i lo -j SANDBOX-EGRESS",
+      "iptables -w -I INPUT -s 10.213.37.0/24 ! -i lo -j SANDBOX-EGRESS",
   };
   CHECK(r.ran == want);
 }
@@ -43,7 +43,7 @@ TEST_CASE("installing twice adds the INPUT jump once") {
   FakeRunner r;
   r.present = true;
   REQUIRE(install_firewall({"10.213.37.0/24", "10.213.37.1", {9090}}, r));
-  CHECK(r.ran.back() == "iptables -w -C INPUT -s 10.213.37.0/24 -j SANDBOX-EGRESS");
+  CHECK(r.ran.back() == "iptables -w -C INPUT -s 10.213.37.0/24 ! -i lo -j SANDBOX-EGRESS");
 }
 
 TEST_CASE("removal deletes every jump and the chain") {
