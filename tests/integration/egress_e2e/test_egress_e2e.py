@@ -136,6 +136,22 @@ class EgressE2E(unittest.TestCase):
         r = self.s.run("--rm", "-e", "OPENAI_API_KEY=" + tok, IMAGE, "true")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_config_docker_env_collision(self):
+        config = os.path.join(self.s.home, "config.yaml")
+        with open(config) as f:
+            original = f.read()
+        before = containers()
+        try:
+            with open(config, "a") as f:
+                f.write("docker_env:\n  HTTPS_PROXY: http://elsewhere:1\n")
+            r = self.s.run("--rm", IMAGE, "true")
+            self.assertEqual(r.returncode, 125, r.stderr)
+            self.assertIn("HTTPS_PROXY (from config docker_env)", r.stderr)
+        finally:
+            with open(config, "w") as f:
+                f.write(original)
+        self.assertEqual(containers(), before)
+
     def test_image_env_collision(self):
         tag = "sandbox-run-test/tools-proxyenv:e2e"
         r = harness.run(["docker", "build", "-q", "-t", tag, "-"],
