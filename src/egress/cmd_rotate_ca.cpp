@@ -51,7 +51,7 @@ util::Result<void> rotate(const Paths& paths) {
 
 }  // namespace
 
-int cmd_rotate_ca(std::span<const std::string> args) {
+int cmd_rotate_ca(std::span<const std::string> args, const SandboxLister& list_sandboxes) {
   CLI::App app{"Replace the egress CA (the old one is kept as a backup).", "rotate-ca"};
   if (auto code = cli::parse(app, args)) return *code;
   Paths paths = Paths::from_environment();
@@ -66,10 +66,18 @@ int cmd_rotate_ca(std::span<const std::string> args) {
               ") still signs with the old CA: 'sandbox-egress stop && sandbox-egress start'");
   else
     cli::info("  the egress daemon: not running (it will use the new CA when started)");
-  cli::info(std::string("  running sandboxes trust only the old CA; they are the containers "
-                        "labelled with the egress fingerprint, listed by:\n"
-                        "    docker ps --filter label=") +
-            kSandboxLabel + "\n  recreate them to pick up the new CA");
+  auto listed = list_sandboxes ? list_sandboxes()
+                               : util::Result<std::vector<std::string>>(std::unexpected(
+                                     util::Error{util::ErrorKind::connect, "Docker not available", 0}));
+  if (listed && listed->empty()) {
+    cli::info("  no running sandbox carries the egress fingerprint");
+  } else if (listed) {
+    for (const auto& s : *listed) cli::info("  sandbox " + s + " trusts only the old CA: recreate it");
+  } else {
+    cli::info(std::string("  running sandboxes trust only the old CA (could not list them: ") +
+              listed.error().message + "); they are listed by:\n    docker ps --filter label=" +
+              kSandboxLabel + "\n  recreate them to pick up the new CA");
+  }
   return 0;
 }
 

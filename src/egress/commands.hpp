@@ -2,10 +2,13 @@
 // flags and returns the exit code: 0 success, 1 failure, 2 usage.
 #pragma once
 
+#include <functional>
 #include <span>
+#include <vector>
 #include <string>
 
 #include "egress/network_seam.hpp"
+#include "util/error.hpp"
 
 namespace sr::egress {
 
@@ -15,6 +18,9 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network);
 int cmd_status(std::span<const std::string> args);
 int cmd_config(std::span<const std::string> args);
 int cmd_disable(std::span<const std::string> args);
-int cmd_rotate_ca(std::span<const std::string> args);
+// Lists the running sandboxes that carry the egress fingerprint label
+// ("name (id)"); supplied by runtime, which knows Docker.
+using SandboxLister = std::function<util::Result<std::vector<std::string>>()>;
+int cmd_rotate_ca(std::span<const std::string> args, const SandboxLister& list_sandboxes = {});
 
 }  // namespace sr::egress

@@ -1,10 +1,13 @@
 #include "runtime/egress_network.hpp"
 
+#include "runtime/egress_plan.hpp"
+
 #include <arpa/inet.h>
 
 #include <nlohmann/json.hpp>
 
 #include "egress/bind_address.hpp"
+#include "docker/client.hpp"
 #include "egress/commands.hpp"
 
 namespace sr::runtime {
@@ -101,6 +104,28 @@ int cmd_egress_setup(std::span<const std::string> args) {
       network = std::make_unique<DockerSandboxNetwork>(std::move(*transport));
   }
   return egress::cmd_setup(args, network.get());
+}
+
+int cmd_egress_rotate_ca(std::span<const std::string> args) {
+  auto list = []() -> util::Result<std::vector<std::string>> {
+    SR_ASSIGN(auto endpoint, docker::endpoint_from_env());
+    SR_ASSIGN(auto transport, docker::make_curl_transport(endpoint));
+    const json filters = {{"label", {std::string(kFingerprintLabel)}}};
+    const std::string path = std::string(kApi) + "/containers/json?filters=" +
+                             docker::url_encode(filters.dump());
+    SR_ASSIGN(auto r, transport->perform({"GET", path, ""}));
+    if (r.status != 200) return std::unexpected(api_error("GET /containers/json", r));
+    std::vector<std::string> out;
+    auto found = json::parse(r.body, nullptr, false);
+    for (const auto& c : found.is_array() ? found : json::array()) {
+      std::string name = c.value("Names", json::array()).empty()
+                             ? "" : c["Names"][0].get<std::string>();
+      if (name.starts_with("/")) name.erase(0, 1);
+      out.push_back(name + " (" + c.value("Id", "").substr(0, 12) + ")");
+    }
+    return out;
+  };
+  return egress::cmd_rotate_ca(args, list);
 }
 
 }  // namespace sr::runtime

@@ -32,4 +32,7 @@ class DockerSandboxNetwork final : public egress::SandboxNetwork {
 // DOCKER_HOST when one can be built, then egress::cmd_setup.
 int cmd_egress_setup(std::span<const std::string> args);
 
+// `sandbox-egress rotate-ca`, naming the running sandboxes that need a restart.
+int cmd_egress_rotate_ca(std::span<const std::string> args);
+
 }  // namespace sr::runtime
