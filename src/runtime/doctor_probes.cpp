@@ -4,6 +4,7 @@
 
 #include "docker/client.hpp"
 #include "egress/network_seam.hpp"
+#include "runtime/egress_launch.hpp"
 #include "egress/pidfile.hpp"
 #include "egress/reload_client.hpp"
 #include "util/digest.hpp"
@@ -16,16 +17,10 @@ CheckResult result(std::string name, CheckStatus s, std::string detail, std::str
   return {std::move(name), s, std::move(detail), std::move(fix)};
 }
 
-std::string listen_host(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return host;
-}
 
 nlohmann::json probe_container(const ProbeContext& ctx) {
   const bool internal = ctx.config.proxy.isolation == egress::Isolation::internal;
-  const std::string address = internal ? listen_host(ctx.proxy->tunnel_listen) : "host-gateway";
+  const std::string address = internal ? proxy_listen_host(ctx.proxy->tunnel_listen) : "host-gateway";
   const std::string cmd = "nc -w 3 host.docker.internal " +
                           std::to_string(ctx.config.proxy.tunnel_port) + " </dev/null";
   nlohmann::json host = {{"ExtraHosts", {"host.docker.internal:" + address}}};

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "egress/daemon_probe.hpp"
 #include "egress/daemon_state.hpp"
 #include "egress/mappings.hpp"
 #include "egress/network_seam.hpp"
@@ -97,12 +98,6 @@ util::Result<Checked> check_egress(const egress::Paths& paths, const egress::Con
   return c;
 }
 
-std::string listen_host(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return host;
-}
 
 EgressInputs make_inputs(const RunSpec& spec, const egress::Paths& paths,
                          const egress::Config& config, const Checked& c,
@@ -115,7 +110,7 @@ EgressInputs make_inputs(const RunSpec& spec, const egress::Paths& paths,
     // host-gateway is the default bridge's gateway, not the internal
     // network's: give the address the daemon actually listens on.
     in.network = std::string(egress::kInternalNetworkName);
-    in.proxy_host_address = listen_host(c.proxy.tunnel_listen);
+    in.proxy_host_address = proxy_listen_host(c.proxy.tunnel_listen);
   }
   in.user_network = spec.user_network == "default" ? "" : spec.user_network;
   in.user_env = env_sources(spec, image_env);
@@ -171,6 +166,11 @@ util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& pa
                         " provider token(s) injected; fingerprint " + plan.fingerprint);
   r.plan = std::move(plan);
   return r;
+}
+
+std::string proxy_listen_host(const std::string& listen) {
+  auto hp = egress::parse_host_port(listen);
+  return hp ? hp->host : std::string();
 }
 
 nlohmann::json redacted_body(const nlohmann::json& body, const EgressResult& egress,

@@ -45,4 +45,8 @@ util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& pa
 nlohmann::json redacted_body(const nlohmann::json& body, const EgressResult& egress,
                              bool show_tokens);
 
+// The host part of a proxy.yaml listen address ("172.18.0.1:9090" ->
+// "172.18.0.1", "[::1]:9090" -> "::1"); "" when it does not parse.
+std::string proxy_listen_host(const std::string& listen);
+
 }  // namespace sr::runtime

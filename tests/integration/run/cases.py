@@ -75,7 +75,8 @@ CASES = {
                               "@IMG@", "sh", "-c", "stat -c %a /t; df -k /t | tail -1 | awk '{print $2}'"],
                         rc=0),
     "tmpfs_flag": dict(args=["--tmpfs", "/run", "--tmpfs", "/x:rw,size=64k", "@IMG@", "sh", "-c",
-                             "grep -E ' /(run|x) ' /proc/mounts | cut -d' ' -f2,3"], rc=0),
+                             # sorted: the Docker CLI sends Tmpfs as a Go map, so its mount order is random
+                             "grep -E ' /(run|x) ' /proc/mounts | cut -d' ' -f2,3 | sort"], rc=0),
     "entrypoint": dict(args=["--entrypoint", "/bin/echo", "@IMG@", "via", "entrypoint"], rc=0),
     "entrypoint_empty": dict(args=["--entrypoint", "", "@IMG@", "echo", "cmd-only"], rc=0),
     "labels": dict(args=["-l", "a=b", "--label", "c", "-l", "d=e=f", "@IMG@", "true"], rc=0),
