@@ -5,7 +5,9 @@ the stand-in receives the real keys."""
 import json
 import os
 import socket
+import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
@@ -245,6 +247,22 @@ class EgressDaemonDown(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("launched", r.stdout)
             self.assertIn("warning", r.stderr.lower())
+        finally:
+            s.cleanup()
+
+    def test_daemon_death_while_attached_warns_once(self):
+        s = egress_stack.Stack(47335, isolation="bridge")
+        try:
+            s.setup_and_start()
+            p = subprocess.Popen([harness.SANDBOX_RUN, "--rm", IMAGE, "sh", "-c", "sleep 6; echo survived"],
+                                 env=s.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 stdin=subprocess.DEVNULL, text=True)
+            time.sleep(2)
+            s.stop()
+            out, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertIn("survived", out)  # the user's container is not killed
+            self.assertEqual(err.count("egress daemon stopped"), 1, err)
         finally:
             s.cleanup()
 
