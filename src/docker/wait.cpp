@@ -72,9 +72,11 @@ util::Result<std::unique_ptr<PendingWait>> Client::wait_container(std::string_vi
     hooks.cancel = &pw->cancel_;
     auto r = call("POST", path, query, {}, hooks);
     pw->outcome_ = r ? parse_outcome(*r, path) : util::Result<WaitOutcome>(std::unexpected(r.error()));
-    signal_head();
+    // ready before the head signal: a wait that failed outright must already
+    // read as done when wait_container() wakes up and checks.
     std::uint64_t one = 1;
     (void)!::write(pw->ready_.get(), &one, sizeof one);
+    signal_head();
   });
   head_arrived.wait();
 
