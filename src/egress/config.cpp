@@ -204,10 +204,14 @@ util::Result<std::string> read_config_text(const std::filesystem::path& path) {
 }  // namespace
 
 util::Result<Config> load_config(const std::filesystem::path& path) {
-  Config c;
   SR_ASSIGN(std::string text, read_config_text(path));
-  SR_ASSIGN(YAML::Node root, parse_yaml(text, path.string()));
-  Locator loc{path.string()};
+  return parse_config(text, path.string());
+}
+
+util::Result<Config> parse_config(const std::string& text, const std::string& source_name) {
+  Config c;
+  SR_ASSIGN(YAML::Node root, parse_yaml(text, source_name));
+  Locator loc{source_name};
   if (root.IsNull()) return c;
   if (!root.IsMap()) return loc.error(root, "expected a mapping at the top level");
   for (const auto& kv : root) {

@@ -47,6 +47,9 @@ struct Config {
 // extra_allowed_hosts are validated and lowercased, deny entries must be CIDRs.
 // A symlink at `path` is refused (ErrorKind::security).
 util::Result<Config> load_config(const std::filesystem::path& path);
+// load_config's parsing of the file's text; errors and warnings name
+// `source_name` where load_config names the path ("" parses to defaults).
+util::Result<Config> parse_config(const std::string& text, const std::string& source_name);
 
 // The proxy: keys a command may rewrite.
 enum class ProxyKey { enabled, engine, tunnel_port, isolation };
