@@ -2,22 +2,12 @@
 
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
 
 namespace sr::docker::detail {
 
 util::Result<RawStream::IoResult> FdStream::read(std::span<char> buf) {
-  if (pending_pos_ < pending_.size()) {
-    std::size_t n = std::min(buf.size(), pending_.size() - pending_pos_);
-    std::copy_n(pending_.data() + pending_pos_, n, buf.data());
-    pending_pos_ += n;
-    if (pending_pos_ == pending_.size()) {
-      pending_.clear();
-      pending_pos_ = 0;
-    }
-    return IoResult{IoState::ok, n};
-  }
+  if (!pending_.empty()) return IoResult{IoState::ok, pending_.take(buf)};
   for (;;) {
     ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), MSG_DONTWAIT);
     if (n > 0) return IoResult{IoState::ok, static_cast<std::size_t>(n)};

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "docker/pending_bytes.hpp"
 #include "docker/transport.hpp"
 #include "util/unique_fd.hpp"
 
@@ -21,8 +22,7 @@ class FdStream final : public RawStream {
 
  private:
   util::UniqueFd fd_;
-  std::string pending_;
-  std::size_t pending_pos_ = 0;
+  PendingBytes pending_;
 };
 
 }  // namespace sr::docker::detail

@@ -3,14 +3,19 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
+#include <sstream>
 #include <string>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "docker/pending_bytes.hpp"
 
 namespace sr::docker::detail {
 
 namespace {
+
+namespace http = boost::beast::http;
 
 constexpr std::size_t kMaxHead = 64 * 1024;
 
@@ -22,16 +27,7 @@ class CurlRawStream final : public RawStream {
   [[nodiscard]] int fd() const override { return fd_; }
 
   util::Result<IoResult> read(std::span<char> buf) override {
-    if (!pending_.empty()) {
-      std::size_t n = std::min(buf.size(), pending_.size() - pending_pos_);
-      std::copy_n(pending_.data() + pending_pos_, n, buf.data());
-      pending_pos_ += n;
-      if (pending_pos_ == pending_.size()) {
-        pending_.clear();
-        pending_pos_ = 0;
-      }
-      return IoResult{IoState::ok, n};
-    }
+    if (!pending_.empty()) return IoResult{IoState::ok, pending_.take(buf)};
     size_t n = 0;
     CURLcode rc = curl().easy_recv(h_.get(), buf.data(), buf.size(), &n);
     if (rc == CURLE_AGAIN) return IoResult{IoState::again, 0};
@@ -58,8 +54,7 @@ class CurlRawStream final : public RawStream {
  private:
   CurlEasy h_;
   int fd_;
-  std::string pending_;
-  std::size_t pending_pos_ = 0;
+  PendingBytes pending_;
 };
 
 util::Result<void> wait_fd(int fd, short events) {
@@ -109,27 +104,6 @@ std::string host_header(const Endpoint& ep) {
 
 }  // namespace
 
-long parse_status_line(std::string_view head) {
-  if (!head.starts_with("HTTP/")) return 0;
-  auto sp = head.find(' ');
-  if (sp == std::string_view::npos || head.size() < sp + 4) return 0;
-  long status = 0;
-  auto [p, ec] = std::from_chars(head.data() + sp + 1, head.data() + sp + 4, status);
-  return ec == std::errc{} && p == head.data() + sp + 4 ? status : 0;
-}
-
-long long content_length(std::string_view head) {
-  std::string lower(head);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  auto pos = lower.find("\r\ncontent-length:");
-  if (pos == std::string::npos) return -1;
-  pos += 17;
-  while (pos < lower.size() && lower[pos] == ' ') ++pos;
-  long long value = -1;
-  std::from_chars(lower.data() + pos, lower.data() + lower.size(), value);
-  return value;
-}
-
 util::Result<Transport::Hijacked> hijack_connection(CurlEasy handle, const Endpoint& ep, const Request& req) {
   CURL* h = handle.get();
   char errbuf[CURL_ERROR_SIZE];
@@ -143,35 +117,53 @@ util::Result<Transport::Hijacked> hijack_connection(CurlEasy handle, const Endpo
   if (sock == CURL_SOCKET_BAD) return util::fail(util::ErrorKind::io, "attach: no socket after connect");
   int fd = static_cast<int>(sock);
 
-  std::string head = req.method + " " + req.target + " HTTP/1.1\r\nHost: " + host_header(ep) +
-                     "\r\nUser-Agent: sandbox-run\r\nContent-Length: " + std::to_string(req.body.size()) +
-                     "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n" + req.body;
+  http::request<http::string_body> upgrade;
+  upgrade.method_string(req.method);
+  upgrade.target(req.target);
+  upgrade.version(11);
+  upgrade.set(http::field::host, host_header(ep));
+  upgrade.set(http::field::user_agent, "sandbox-run");
+  upgrade.set(http::field::connection, "Upgrade");
+  upgrade.set(http::field::upgrade, "tcp");
+  upgrade.body() = req.body;
+  upgrade.prepare_payload();
+  std::ostringstream wire;
+  wire << upgrade;
+  const std::string head = std::move(wire).str();
   SR_TRY(send_all(h, fd, head));
 
+  // The response head (and an error's body) through Beast's parser; for a
+  // 101 whatever follows the head is the stream's first bytes.
+  http::response_parser<http::string_body> parser;
+  parser.header_limit(kMaxHead);
+  parser.eager(true);
   std::string buf;
-  std::size_t end = std::string::npos;
-  while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
-    if (buf.size() > kMaxHead) return util::fail(util::ErrorKind::api, "attach: response head too large");
+  std::size_t used = 0;
+  bool closed = false;
+  for (;;) {
+    boost::system::error_code ec;
+    if (used < buf.size()) {
+      used += parser.put(boost::asio::buffer(buf.data() + used, buf.size() - used), ec);
+      if (ec && ec != http::error::need_more)
+        return util::fail(util::ErrorKind::api, "attach: malformed response from the daemon: " + ec.message());
+    }
+    if (parser.is_header_done() && (parser.get().result_int() == 101 || parser.is_done())) break;
+    if (closed) {
+      if (!parser.is_header_done())
+        return util::fail(util::ErrorKind::api, "attach: connection closed before the response head");
+      break;  // a truncated error body: keep what arrived
+    }
     SR_ASSIGN(bool more, recv_some(h, fd, buf));
-    if (!more) return util::fail(util::ErrorKind::api, "attach: connection closed before the response head");
+    closed = !more;
+    if (closed && parser.is_header_done()) parser.put_eof(ec);  // a body that ends with the connection
   }
-  std::string_view response_head(buf.data(), end + 2);
   Transport::Hijacked out;
-  out.status = parse_status_line(response_head);
-  if (out.status == 0) return util::fail(util::ErrorKind::api, "attach: malformed response status line");
-  std::string rest = buf.substr(end + 4);
+  out.status = parser.get().result_int();
   if (out.status == 101) {
-    out.stream = std::make_unique<CurlRawStream>(std::move(handle), fd, std::move(rest));
+    out.stream = std::make_unique<CurlRawStream>(std::move(handle), fd, buf.substr(used));
     return out;
   }
-  // An error: read its body when the length is known; otherwise take what
-  // has arrived (the daemon sends small JSON errors in one piece).
-  long long length = content_length(response_head);
-  while (length >= 0 && static_cast<long long>(rest.size()) < length) {
-    SR_ASSIGN(bool more, recv_some(h, fd, rest));
-    if (!more) break;
-  }
-  out.body = std::move(rest);
+  out.body = parser.get().body();
   return out;
 }
 
