@@ -1,18 +1,33 @@
 #!/bin/sh
 # Builds the libFuzzer targets with clang into build-fuzz and runs each for
 # SECONDS (default 60) on its kept corpus fuzz/corpus/<target>/. New inputs
-# that increase coverage are added to the corpus; a crash stops the run with
-# the reproducer path (crash-*/leak-*/timeout-* in build-fuzz/artifacts/).
+# that increase coverage are added to the corpus; a crash, leak or hang of one
+# target is reported with the reproducer path (crash-*/leak-*/timeout-* in
+# build-fuzz/artifacts/) and the other targets still run; the exit status is
+# non-zero if any target failed.
 #
 # usage: scripts/fuzz.sh [seconds] [target...]
-#   targets: request_head host_match config scrubber (default: all)
+#        scripts/fuzz.sh --minimize [target...]
+#   targets: request_head host_match config scrubber (the engine: request heads
+#            and the secrets module, host patterns and CIDRs, proxy.yaml, the
+#            response scrubber), run_options (sandbox-run's `docker run` flags),
+#            env_file (--env-file and dotenv files), mappings (mappings.json),
+#            egress_config (config.yaml and its rewrite); default: all
+#   --minimize: replaces each corpus by its minimal subset with the same
+#            coverage (libFuzzer -merge=1); run it before committing a corpus.
 # needs: clang-16 and libclang-rt-16-dev (Debian), see scripts/install-deps.sh
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-seconds=${1:-60}
-[ $# -gt 0 ] && shift
-targets=${*:-request_head host_match config scrubber}
+minimize=0
+if [ "${1:-}" = "--minimize" ]; then
+  minimize=1
+  shift
+else
+  seconds=${1:-60}
+  [ $# -gt 0 ] && shift
+fi
+targets=${*:-request_head host_match config scrubber run_options env_file mappings egress_config}
 build=$root/build-fuzz
 cxx=${FUZZ_CXX:-clang++-16}
 cc=${FUZZ_CC:-clang-16}
@@ -30,8 +45,24 @@ status=0
 for t in $targets; do
   corpus=$root/fuzz/corpus/$t
   mkdir -p "$corpus"
+  if [ $minimize = 1 ]; then
+    fresh=$build/merge-$t
+    rm -rf "$fresh"
+    mkdir -p "$fresh"
+    echo "fuzz.sh: minimizing $corpus ($(ls "$corpus" | wc -l) inputs)"
+    if "$build/bin/fuzz_$t" -merge=1 -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+        "$fresh" "$corpus" >"$build/merge-$t.log" 2>&1; then
+      rm -rf "$corpus"
+      mv "$fresh" "$corpus"
+      echo "fuzz.sh: $corpus now holds $(ls "$corpus" | wc -l) inputs"
+    else
+      echo "fuzz.sh: merging fuzz_$t FAILED (see $build/merge-$t.log)" >&2
+      status=1
+    fi
+    continue
+  fi
   echo "fuzz.sh: running fuzz_$t for ${seconds}s on $corpus"
-  if ! "$build/bin/fuzz_$t" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+  if ! nice "$build/bin/fuzz_$t" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" "$corpus"; then
     echo "fuzz.sh: fuzz_$t FAILED (see $build/artifacts/)" >&2
     status=1

@@ -92,11 +92,18 @@ util::Result<std::int64_t> parse_ram_bytes(std::string_view s) {
   auto bad_suffix = [&] {
     return fail(ErrorKind::invalid_argument, "invalid suffix: '" + sfx + "'");
   };
-  if (sfx.empty()) return static_cast<std::int64_t>(size);
+  // "inf" and sizes of 2^63 bytes or more have no int64 (converting them is
+  // undefined behaviour; the CLI's Go conversion wraps to a negative size).
+  auto in_range = [&](double bytes) -> util::Result<std::int64_t> {
+    if (!std::isfinite(bytes) || bytes >= 9223372036854775808.0)
+      return fail(ErrorKind::invalid_argument, "invalid size: '" + std::string(s) + "': too large");
+    return static_cast<std::int64_t>(bytes);
+  };
+  if (sfx.empty()) return in_range(size);
   if (sfx.size() > 3) return bad_suffix();
   if (sfx[0] == 'b') {
     if (sfx.size() > 1) return bad_suffix();
-    return static_cast<std::int64_t>(size);
+    return in_range(size);
   }
   static constexpr std::string_view units = "kmgtp";
   const auto unit = units.find(sfx[0]);
@@ -104,7 +111,7 @@ util::Result<std::int64_t> parse_ram_bytes(std::string_view s) {
   if ((sfx.size() == 2 && sfx[1] != 'b') || (sfx.size() == 3 && sfx.substr(1) != "ib"))
     return bad_suffix();
   size *= std::pow(1024.0, static_cast<double>(unit + 1));
-  return static_cast<std::int64_t>(size);
+  return in_range(size);
 }
 
 util::Result<std::int64_t> parse_nano_cpus(std::string_view s) {

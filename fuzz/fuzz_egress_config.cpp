@@ -1,0 +1,84 @@
+// config.yaml loading (egress/config: proxy: and docker_env:). Properties
+// beyond "no crash":
+//  - errors and warnings name the source;
+//  - what loads is in range: tunnel_port 1..65533, extra_allowed_hosts
+//    normalised (a second normalisation is a no-op), deny entries CIDRs;
+//  - save_proxy_keys over a file that loads keeps it loadable, sets the keys
+//    it was asked to and keeps docker_env.
+#include <unistd.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "egress/config.hpp"
+#include "egress/validate.hpp"
+
+namespace eg = sr::egress;
+
+namespace {
+
+const std::filesystem::path& scratch() {
+  static const std::filesystem::path dir = [] {
+    char tmpl[] = "/tmp/fuzz-egress-config.XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) std::abort();
+    return std::filesystem::path(tmpl);
+  }();
+  return dir;
+}
+
+[[noreturn]] void die(const std::string& why) {
+  std::fprintf(stderr, "fuzz_egress_config: %s\n", why.c_str());
+  std::abort();
+}
+
+bool starts_with_source(const std::string& s) { return s.rfind("config.yaml", 0) == 0; }
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  auto c = eg::parse_config(text, "config.yaml");
+  if (!c) {
+    if (!starts_with_source(c.error().message)) std::abort();
+    return 0;
+  }
+  for (const auto& w : c->warnings)
+    if (!starts_with_source(w)) std::abort();
+  if (c->proxy.tunnel_port < 1 || c->proxy.tunnel_port > 65533) std::abort();
+  for (const auto& h : c->proxy.extra_allowed_hosts) {
+    auto again = eg::normalize_allowed_host(h);
+    if (!again || *again != h) std::abort();
+  }
+  if (c->proxy.upstream_deny_cidrs)
+    for (const auto& d : *c->proxy.upstream_deny_cidrs)
+      if (!eg::validate_cidr(d)) std::abort();
+
+  // save_proxy_keys rewrites the file the way `sandbox-egress enable` does.
+  const auto path = scratch() / "config.yaml";
+  {
+    std::ofstream f(path, std::ios::trunc | std::ios::binary);
+    f << text;
+  }
+  eg::ProxySettings want;
+  want.enabled = size % 2 == 0;
+  want.engine = size % 3 == 0 ? eg::Engine::iron_proxy : eg::Engine::builtin;
+  want.tunnel_port = static_cast<std::uint16_t>(1 + size % 65533);
+  want.isolation = size % 5 == 0 ? eg::Isolation::bridge : eg::Isolation::internal;
+  constexpr std::array keys = {eg::ProxyKey::enabled, eg::ProxyKey::engine,
+                               eg::ProxyKey::tunnel_port, eg::ProxyKey::isolation};
+  // The file loaded: it must save, and load again.
+  if (auto saved = eg::save_proxy_keys(path, want, keys); !saved)
+    die("save_proxy_keys failed: " + saved.error().message);
+  auto after = eg::load_config(path);
+  if (!after) die("the saved file does not load: " + after.error().message);
+  if (after->proxy.enabled != want.enabled || after->proxy.engine != want.engine ||
+      after->proxy.tunnel_port != want.tunnel_port || after->proxy.isolation != want.isolation)
+    die("the saved keys do not read back");
+  if (after->docker_env != c->docker_env) die("docker_env changed");
+  return 0;
+}

@@ -1,0 +1,71 @@
+// Env files: --env-file content (runtime/env_file, the Docker CLI's rules)
+// and dotenv files (util/dotenv, the egress credential source). Properties
+// beyond "no crash":
+//  - --env-file: every entry is NAME=VALUE with a non-empty NAME free of
+//    whitespace, and "NAME" alone resolves through the lookup only;
+//  - dotenv: errors start with the source name and a line number and never
+//    quote a value; keys are valid names.
+#include <cstdint>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/env_file.hpp"
+#include "util/dotenv.hpp"
+
+namespace {
+
+bool valid_key(std::string_view k) {
+  if (k.empty() || (k[0] >= '0' && k[0] <= '9')) return false;
+  for (char c : k)
+    if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+      return false;
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+
+  const sr::runtime::EnvLookup lookup = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "HOME") return std::string("/home/fuzz");
+    if (name == "EMPTY") return std::string();
+    return std::nullopt;
+  };
+  if (auto lines = sr::runtime::parse_env_file(text, lookup)) {
+    for (const auto& l : *lines) {
+      auto eq = l.find('=');
+      if (eq == std::string::npos || eq == 0) std::abort();
+      if (l.substr(0, eq).find_first_of(" \t\n\v\f\r") != std::string::npos) std::abort();
+    }
+  } else if (lines.error().message.empty()) {
+    std::abort();
+  }
+
+  if (auto env = sr::util::parse_dotenv(text, "fuzz.env")) {
+    for (const auto& [k, v] : *env)
+      if (!valid_key(k)) std::abort();
+  } else {
+    const std::string& msg = env.error().message;
+    if (msg.rfind("fuzz.env:", 0) != 0) std::abort();
+    // A value never appears in an error: nothing after a line's '=' shows up.
+    // (Checked for values long enough not to collide with the fixed wording.)
+    std::string_view rest = text;
+    while (!rest.empty()) {
+      auto nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+      auto eq = line.find('=');
+      if (eq == std::string_view::npos) continue;
+      std::string_view value = line.substr(eq + 1);
+      // (The name is quoted when invalid: a value that is part of it is fine.)
+      if (value.size() >= 12 && value.find_first_of("=:' ") == std::string_view::npos &&
+          line.substr(0, eq).find(value) == std::string_view::npos &&
+          msg.find(value) != std::string::npos)
+        std::abort();
+    }
+  }
+  return 0;
+}
