@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 
 #include "egress/validate.hpp"
 #include "util/atomic_file.hpp"
@@ -155,10 +156,22 @@ const std::map<std::string, KeyParser>& proxy_keys() {
   return keys;
 }
 
+// YAML forbids a key twice in one mapping, yet yaml-cpp keeps both: the
+// loader would take the last while save_proxy_keys rewrites the first (found
+// by fuzz/fuzz_egress_config.cpp). A repeated key is an error naming it.
+util::Result<void> unique_key(const Locator& loc, const YAML::Node& key, const std::string& prefix,
+                              std::set<std::string>& seen) {
+  if (key.IsScalar() && !seen.insert(key.Scalar()).second)
+    return loc.error(key, "duplicate key '" + prefix + key.Scalar() + "'");
+  return {};
+}
+
 util::Result<void> parse_proxy(const Locator& loc, const YAML::Node& n, Config& c) {
   if (n.IsNull()) return {};
   if (!n.IsMap()) return loc.error(n, "proxy: expected a mapping");
+  std::set<std::string> seen;
   for (const auto& kv : n) {
+    SR_TRY(unique_key(loc, kv.first, "proxy.", seen));
     std::string key = kv.first.Scalar();
     auto it = proxy_keys().find(key);
     if (it == proxy_keys().end()) {
@@ -173,7 +186,9 @@ util::Result<void> parse_proxy(const Locator& loc, const YAML::Node& n, Config& 
 util::Result<void> parse_docker_env(const Locator& loc, const YAML::Node& n, Config& c) {
   if (n.IsNull()) return {};
   if (!n.IsMap()) return loc.error(n, "docker_env: expected a mapping of NAME: value");
+  std::set<std::string> seen;
   for (const auto& kv : n) {
+    SR_TRY(unique_key(loc, kv.first, "docker_env.", seen));
     if (!kv.second.IsScalar() && !kv.second.IsNull())
       return loc.error(kv.second, "docker_env." + kv.first.Scalar() + ": expected a string");
     c.docker_env[kv.first.Scalar()] = kv.second.IsNull() ? "" : kv.second.Scalar();
@@ -214,7 +229,9 @@ util::Result<Config> parse_config(const std::string& text, const std::string& so
   Locator loc{source_name};
   if (root.IsNull()) return c;
   if (!root.IsMap()) return loc.error(root, "expected a mapping at the top level");
+  std::set<std::string> seen;
   for (const auto& kv : root) {
+    SR_TRY(unique_key(loc, kv.first, "", seen));
     std::string key = kv.first.Scalar();
     if (key == "proxy") SR_TRY(parse_proxy(loc, kv.second, c));
     else if (key == "docker_env") SR_TRY(parse_docker_env(loc, kv.second, c));
