@@ -114,7 +114,7 @@ void protect_host(const Paths& paths, const Config& config, const InternalNetwor
              " can reach every service listening on this host");
     return;
   }
-  if (auto saved = util::write_file_atomic(firewall_state_path(paths), net.subnet + "\n", 0600); !saved)
+  if (auto saved = util::write_file_atomic(firewall_state_path(paths), net.subnet + " " + std::to_string(port) + "\n", 0600); !saved)
     env.warn("recording the firewall subnet: " + saved.error().message);
   env.info("firewall: " + net.name + " may reach only " + net.gateway + ":" +
            std::to_string(port) + "-" + std::to_string(port + 1) + " on this host");
