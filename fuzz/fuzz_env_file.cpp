@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -50,20 +51,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     const std::string& msg = env.error().message;
     if (msg.rfind("fuzz.env:", 0) != 0) std::abort();
-    // A value never appears in an error: nothing after a line's '=' shows up.
-    // (Checked for values long enough not to collide with the fixed wording.)
-    std::string_view rest = text;
-    while (!rest.empty()) {
-      auto nl = rest.find('\n');
-      std::string_view line = rest.substr(0, nl);
-      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-      auto eq = line.find('=');
-      if (eq == std::string_view::npos) continue;
-      std::string_view value = line.substr(eq + 1);
-      // (The name is quoted when invalid: a value that is part of it is fine.)
-      if (value.size() >= 12 && value.find_first_of("=:' ") == std::string_view::npos &&
-          line.substr(0, eq).find(value) == std::string_view::npos &&
-          msg.find(value) != std::string::npos)
+    // A value never appears in an error: the failing line's text after '='
+    // does not show up (unless it is also part of the name, which is quoted
+    // when invalid). Checked for values long enough not to collide with the
+    // fixed wording.
+    const auto colon = msg.find(':', 9);
+    const auto line_no = std::strtoul(msg.c_str() + 9, nullptr, 10);
+    if (colon == std::string::npos || line_no == 0) std::abort();
+    std::istringstream in(text);
+    std::string line;
+    for (unsigned long i = 0; i < line_no; ++i)
+      if (!std::getline(in, line)) std::abort();  // the line it names exists
+    const auto eq = line.find('=');
+    if (eq != std::string::npos) {
+      const std::string value = line.substr(eq + 1);
+      if (value.size() >= 12 && value.find_first_of("=:' ") == std::string::npos &&
+          line.substr(0, eq).find(value) == std::string::npos && msg.find(value) != std::string::npos)
         std::abort();
     }
   }
