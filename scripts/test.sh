@@ -4,7 +4,9 @@
 #   2. configure + build everything in build/ (RelWithDebInfo, -Werror)
 #   3. build the local test images (cached by content)
 #   4. ctest: unit tests, then all the others (integration, against the real daemon)
-#   5. build-asan/ (ASan + UBSan): unit tests again
+#   5. build-asan/ (ASan + UBSan, Debug): unit tests again, then the engine's
+#      integration tests (tests/integration/proxy) against the ASan+UBSan
+#      sandbox-egress, leak detection on; any sanitizer report fails the step
 # Exits non-zero if any step or test failed. Test phases all run even when an
 # earlier one failed, so one run reports every failure.
 #
@@ -67,18 +69,27 @@ run_ctest unit "$BUILD" "$JOBS" -L unit
 run_ctest others "$BUILD" "$TEST_JOBS" -LE unit
 
 if [[ "${SANDBOX_RUN_SKIP_ASAN:-0}" != 1 ]]; then
-  step "configure + build $ASAN_BUILD (ASan + UBSan, unit tests only)"
-  # Debug (-O0): compiles much faster than -O2 on 2 cores; the unit tests are quick either way.
+  step "configure + build $ASAN_BUILD (ASan + UBSan: unit tests, sandbox-egress)"
+  # Debug (-O0): compiles much faster than -O2 on 2 cores; the tests are quick either way.
   if configure "$ASAN_BUILD" Debug -DSANDBOX_RUN_SANITIZE=ON; then
-    # Only the unit test executables: the binaries are not run from this tree.
+    # The unit test executables and the engine binary (for the proxy
+    # integration tests); sandbox-run is not run from this tree.
     mapfile -t unit_targets < <(ninja -C "$ASAN_BUILD" -t targets all |
       awk -F: '$1 ~ /^unit_[A-Za-z0-9_]+$/ {print $1}' | sort -u)
     if ((${#unit_targets[@]})) && nice cmake --build "$ASAN_BUILD" -j "$JOBS" --target "${unit_targets[@]}"; then
-      ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+      ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1} \
       UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
         run_ctest unit-asan "$ASAN_BUILD" "$JOBS" -L unit
     elif ((${#unit_targets[@]})); then
-      failures+=("build $ASAN_BUILD")
+      failures+=("build $ASAN_BUILD (unit tests)")
+    fi
+    # The engine's tests start sandbox-egress through $ASAN_BUILD/sanitize-bin/,
+    # which sets the sanitizer options itself and collects the reports; the
+    # ctest fixture integration.proxy.sanitizer_reports fails on any of them.
+    if nice cmake --build "$ASAN_BUILD" -j "$JOBS" --target sandbox-egress; then
+      run_ctest proxy-asan "$ASAN_BUILD" "$TEST_JOBS" -L integration -R '^integration[.]proxy[.]'
+    else
+      failures+=("build $ASAN_BUILD (sandbox-egress)")
     fi
   else
     failures+=("configure $ASAN_BUILD")
