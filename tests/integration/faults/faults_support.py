@@ -63,14 +63,15 @@ def wait_for(pred, timeout, step=0.1):
 
 
 def proc_stats(pid):
-    """(open fds, VmRSS in KiB) of a live process."""
+    """(open fds, VmRSS + VmSwap in KiB) of a live process: swapped-out pages
+    still count, so memory pressure from elsewhere does not hide growth."""
     fds = len(os.listdir("/proc/%d/fd" % pid))
-    rss = 0
+    mem = 0
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-    return fds, rss
+            if line.startswith(("VmRSS:", "VmSwap:")):
+                mem += int(line.split()[1])
+    return fds, mem
 
 
 def crashed(rc):
@@ -145,6 +146,8 @@ class SlowDocker:
                         if self.hold.search(first):
                             self.held.set()
                             self.released.wait(self.hold_timeout)
+                            if self.closed:
+                                break  # closed while held: the request is dropped
                 dst.sendall(data)
         except OSError:
             pass

@@ -56,7 +56,7 @@ class KillDaemonTest(unittest.TestCase):
                       'out=$(curl -sS -m 60 -o /dev/null -w "%%{http_code} %%{time_total}" '
                       '-H "Authorization: Bearer $OPENAI_API_KEY" -H "x-delay: 0.3" "%s" 2>/dev/null); '
                       'echo "$out"; case "$out" in 200*) fails=0;; *) fails=$((fails+1));; esac; done; '
-                      'echo done' % url)
+                      'sleep 3; echo done' % url)  # the launcher checks the daemon every 2 s
             p = subprocess.Popen([harness.SANDBOX_RUN, "--rm", "--label", "%s=%s" % (fs.LABEL, value),
                                   TOOLS, "sh", "-c", script], env=s.env(), stdin=subprocess.DEVNULL,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
