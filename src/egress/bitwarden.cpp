@@ -75,31 +75,52 @@ util::Result<std::vector<std::pair<std::string, std::string>>> parse_bws_secret_
   return out;
 }
 
+namespace {
+
+// `bws secret list <project>` after the token and project checks; every
+// failure names what is missing and how to fix it, never a value.
+util::Result<std::vector<std::pair<std::string, std::string>>> list_project(
+    const ProxySettings& settings, const EnvLookup& env) {
+  auto token = env(settings.bitwarden_token_env);
+  if (!token || token->empty())
+    return util::fail(util::ErrorKind::invalid_argument,
+                      "Bitwarden: $" + settings.bitwarden_token_env +
+                          " is not set (export the machine-account access token, or set "
+                          "proxy.bitwarden_token_env)");
+  if (settings.bitwarden_project.empty())
+    return util::fail(util::ErrorKind::invalid_argument,
+                      "Bitwarden: proxy.bitwarden_project is not set in config.yaml (pass "
+                      "'sandbox-egress setup --bitwarden-project NAME')");
+  SR_ASSIGN(BwsRun run, util::with_context(run_bws(settings.bitwarden_project, *token, env), "Bitwarden"));
+  if (run.status != 0)
+    return util::fail(util::ErrorKind::api, "Bitwarden: 'bws secret list " + settings.bitwarden_project +
+                                                "' failed (status " + std::to_string(run.status) + "): " + run.err);
+  return util::with_context(parse_bws_secret_list(run.out), "Bitwarden");
+}
+
+}  // namespace
+
+util::Result<std::vector<std::string>> bitwarden_secret_names(const ProxySettings& settings,
+                                                              const EnvLookup& env) {
+  SR_ASSIGN(auto list, list_project(settings, env));
+  std::vector<std::string> names;
+  for (const auto& [key, value] : list)
+    if (!value.empty() && std::find(names.begin(), names.end(), key) == names.end()) names.push_back(key);
+  return names;
+}
+
 util::Result<SecretSource> bitwarden_secrets(const ProxySettings& settings,
                                              const std::vector<MappedCredential>& credentials,
                                              const EnvLookup& caller_env) {
   SecretSource source;
-  auto fallback = [&](util::Error e) -> util::Result<SecretSource> {
-    if (!settings.allow_env_fallback) return std::unexpected(std::move(e));
-    source.warnings.push_back(e.message + "; using the environment instead (allow_env_fallback)");
+  auto listed = list_project(settings, caller_env);
+  if (!listed) {
+    if (!settings.allow_env_fallback) return std::unexpected(std::move(listed.error()));
+    source.warnings.push_back(listed.error().message + "; using the environment instead (allow_env_fallback)");
     source.lookup = caller_env;
     return source;
-  };
-  auto token = caller_env(settings.bitwarden_token_env);
-  if (!token || token->empty())
-    return fallback({util::ErrorKind::invalid_argument,
-                     "Bitwarden: $" + settings.bitwarden_token_env +
-                         " is not set (export the machine-account access token, or set proxy.bitwarden_token_env)", 0});
-  if (settings.bitwarden_project.empty())
-    return fallback({util::ErrorKind::invalid_argument,
-                     "Bitwarden: proxy.bitwarden_project is not set in config.yaml", 0});
-  auto run = run_bws(settings.bitwarden_project, *token, caller_env);
-  if (!run) return fallback(std::move(run.error()).context("Bitwarden"));
-  if (run->status != 0)
-    return fallback({util::ErrorKind::api, "Bitwarden: 'bws secret list " + settings.bitwarden_project +
-                                               "' failed (status " + std::to_string(run->status) + "): " + run->err, 0});
-  auto list = parse_bws_secret_list(run->out);
-  if (!list) return fallback(std::move(list.error()).context("Bitwarden"));
+  }
+  auto list = std::move(*listed);
 
   // Keep only the names the mappings ask for; nothing else reaches the daemon.
   auto found = std::make_shared<std::map<std::string, std::string>>();
@@ -109,7 +130,7 @@ util::Result<SecretSource> bitwarden_secrets(const ProxySettings& settings,
     bool any = false;
     std::vector<std::string> names{cred.env_name};
     names.insert(names.end(), cred.aliases.begin(), cred.aliases.end());
-    for (const auto& [key, value] : *list) {
+    for (const auto& [key, value] : list) {
       if (std::find(names.begin(), names.end(), key) != names.end() && !value.empty()) {
         (*found)[key] = value;
         any = true;

@@ -29,6 +29,13 @@ util::Result<SecretSource> bitwarden_secrets(const ProxySettings& settings,
                                              const std::vector<MappedCredential>& credentials,
                                              const EnvLookup& caller_env);
 
+// The names of the project's non-empty secrets, for setup's discovery
+// (presence only: values are dropped here). The token is read through `env`
+// from `settings.bitwarden_token_env`. Same refusals as bitwarden_secrets,
+// without any fallback (the caller decides).
+util::Result<std::vector<std::string>> bitwarden_secret_names(const ProxySettings& settings,
+                                                              const EnvLookup& env);
+
 // Parses `bws secret list --output json` output into key -> value.
 util::Result<std::vector<std::pair<std::string, std::string>>> parse_bws_secret_list(
     const std::string& json_text);

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "egress/bitwarden.hpp"
 #include "egress/cli_util.hpp"
 #include "egress/commands.hpp"
 #include "egress/daemon.hpp"
@@ -60,9 +61,21 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
   CLI::App app{"Create the CA, proxy tokens and proxy.yaml, and enable egress.", "setup"};
   int port = 0;
   std::string env_file, engine, isolation;
-  bool rotate = false, restart = false, no_restart = false;
+  std::string bw_project;
+  bool rotate = false, restart = false, no_restart = false, from_bw = false, no_bw = false,
+       no_env_file = false;
   auto* port_opt = app.add_option("--tunnel-port", port, "CONNECT port (1..65533; +1 plain HTTP, +2 management)");
-  auto* env_opt = app.add_option("--env-file", env_file, "dotenv file with provider keys (exported values win)");
+  auto* env_opt = app.add_option("--env-file", env_file,
+                                 "dotenv file with provider keys (exported values win); recorded in "
+                                 "config.yaml so that 'start' reads the keys from it (keep it 0600)");
+  auto* no_env = app.add_flag("--no-env-file", no_env_file, "forget the env file an earlier setup recorded");
+  no_env->excludes(env_opt);
+  auto* fbw = app.add_flag("--from-bitwarden", from_bw,
+                           "take credentials from Bitwarden Secrets Manager (bws; proxy.credential_source: bitwarden)");
+  auto* nbw = app.add_flag("--no-bitwarden", no_bw, "take credentials from the environment (proxy.credential_source: env)");
+  fbw->excludes(nbw);
+  auto* bwp_opt = app.add_option("--bitwarden-project", bw_project,
+                                 "Bitwarden project whose secrets 'bws secret list' reads (proxy.bitwarden_project)");
   auto* engine_opt = app.add_option("--engine", engine, "builtin | iron-proxy");
   auto* iso_opt = app.add_option("--isolation", isolation, "internal | bridge");
   app.add_flag("--rotate-tokens", rotate, "mint new proxy tokens (backs up mappings.json)");
@@ -88,15 +101,34 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
     std::fprintf(stderr, "sandbox-egress setup: error: --isolation must be internal or bridge\n");
     return 2;
   }
-  if (*env_opt) o.env_file = env_file;
+  if (*env_opt) {
+    if (env_file.empty()) {
+      std::fprintf(stderr, "sandbox-egress setup: error: --env-file needs a file name\n");
+      return 2;
+    }
+    o.env_file = env_file;
+  }
+  o.forget_env_file = no_env_file;
+  if (from_bw) o.credential_source = CredentialSource::bitwarden;
+  if (no_bw) o.credential_source = CredentialSource::env;
+  if (*bwp_opt) {
+    if (bw_project.empty()) {
+      std::fprintf(stderr, "sandbox-egress setup: error: --bitwarden-project needs a project name or id\n");
+      return 2;
+    }
+    o.bitwarden_project = bw_project;
+  }
   o.tokens = rotate ? TokenPolicy::rotate : TokenPolicy::keep_existing;
   o.restart = restart ? RestartPolicy::restart : no_restart ? RestartPolicy::no_restart : RestartPolicy::tell;
 
   Paths paths = Paths::from_environment();
-  auto presence = environment_lookup(o.env_file);
-  if (!presence) return cli::error(presence.error());
   SetupEnv env;
-  env.presence = *presence;
+  // Exported variables only: run_setup reads the env file itself.
+  env.presence = environment_lookup(std::map<std::string, std::string>{});
+  env.bitwarden_names = [](const ProxySettings& settings, const std::map<std::string, std::string>& file) {
+    return bitwarden_secret_names(
+        settings, with_file_fallback(process_env_lookup(), file, {settings.bitwarden_token_env}));
+  };
   env.network = network;
   env.firewall = &system_command_runner();
   env.confirm_rotation = confirm_rotation;

@@ -135,6 +135,21 @@ std::optional<CredentialSource> parse_source(std::string_view s) {
   return std::nullopt;
 }
 
+// Recorded by setup as an absolute path; a relative one would depend on the
+// directory `start` happens to run in.
+util::Result<void> parse_env_file(const Locator& loc, const YAML::Node& n, ProxySettings& p) {
+  if (n.IsNull()) {
+    p.env_file.clear();
+    return {};
+  }
+  SR_ASSIGN(std::string v, scalar(loc, n, "proxy.env_file"));
+  if (!v.empty() && !std::filesystem::path(v).is_absolute())
+    return loc.error(n, "proxy.env_file: expected an absolute path (re-run 'sandbox-egress setup "
+                        "--env-file FILE' to record one)");
+  p.env_file = std::move(v);
+  return {};
+}
+
 const std::map<std::string, KeyParser>& proxy_keys() {
   static const std::map<std::string, KeyParser> keys = {
       {"enabled", bool_key("enabled", &ProxySettings::enabled)},
@@ -152,6 +167,7 @@ const std::map<std::string, KeyParser>& proxy_keys() {
       {"release_base_url", string_key("release_base_url", &ProxySettings::release_base_url)},
       {"bitwarden_project", string_key("bitwarden_project", &ProxySettings::bitwarden_project)},
       {"bitwarden_token_env", string_key("bitwarden_token_env", &ProxySettings::bitwarden_token_env)},
+      {"env_file", parse_env_file},
   };
   return keys;
 }
@@ -258,6 +274,14 @@ util::Result<void> save_proxy_keys(const std::filesystem::path& path, const Prox
       case ProxyKey::engine: section["engine"] = std::string(to_string(proxy.engine)); break;
       case ProxyKey::tunnel_port: section["tunnel_port"] = static_cast<int>(proxy.tunnel_port); break;
       case ProxyKey::isolation: section["isolation"] = std::string(to_string(proxy.isolation)); break;
+      case ProxyKey::credential_source:
+        section["credential_source"] = std::string(to_string(proxy.credential_source));
+        break;
+      case ProxyKey::bitwarden_project: section["bitwarden_project"] = proxy.bitwarden_project; break;
+      case ProxyKey::env_file:
+        if (proxy.env_file.empty()) section.remove("env_file");
+        else section["env_file"] = proxy.env_file;
+        break;
     }
   }
   YAML::Emitter out;

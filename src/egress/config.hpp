@@ -34,6 +34,9 @@ struct ProxySettings {
   // Bitwarden (credential_source: bitwarden).
   std::string bitwarden_project;
   std::string bitwarden_token_env = "BWS_ACCESS_TOKEN";
+  // A dotenv file recorded by `setup --env-file` (absolute path; "" = none):
+  // `start` reads mapped credentials from it when they are not exported.
+  std::string env_file;
 };
 
 struct Config {
@@ -52,7 +55,10 @@ util::Result<Config> load_config(const std::filesystem::path& path);
 util::Result<Config> parse_config(const std::string& text, const std::string& source_name);
 
 // The proxy: keys a command may rewrite.
-enum class ProxyKey { enabled, engine, tunnel_port, isolation };
+enum class ProxyKey {
+  enabled, engine, tunnel_port, isolation, credential_source, bitwarden_project,
+  env_file  // an empty env_file removes the key
+};
 
 // Rewrites only `keys` under proxy: in the file at `path`, keeping every other
 // key and value (comments may be lost). A malformed existing file is an error

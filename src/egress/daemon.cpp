@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -15,6 +17,7 @@
 #include "egress/daemon_probe.hpp"
 #include "egress/daemon_spawn.hpp"
 #include "egress/daemon_state.hpp"
+#include "egress/discovery.hpp"
 #include "egress/installer.hpp"
 #include "egress/mappings.hpp"
 #include "egress/pidfile.hpp"
@@ -72,22 +75,66 @@ util::Result<EngineCommand> engine_command(const Paths& paths, const Config& con
   return EngineCommand{bin, {"-config", paths.proxy_yaml().string()}};
 }
 
+// The env file this start reads credentials from: `start --env-file`, else
+// proxy.env_file; nullopt when neither is given.
+struct EnvFileSource {
+  std::filesystem::path path;
+  std::map<std::string, std::string> values;
+};
+
+util::Result<std::optional<EnvFileSource>> credential_env_file(const Paths& paths, const Config& config,
+                                                               const StartOptions& options) {
+  std::filesystem::path path;
+  std::string origin;
+  if (options.env_file) {
+    path = std::filesystem::absolute(*options.env_file).lexically_normal();
+    origin = "--env-file";
+  } else if (!config.proxy.env_file.empty()) {
+    path = config.proxy.env_file;
+    origin = "proxy.env_file in " + paths.config().string() + " (recorded by 'sandbox-egress setup --env-file')";
+  } else {
+    return std::optional<EnvFileSource>{};
+  }
+  auto loaded = load_credential_file(path, FileCheck::strict);
+  if (!loaded) {
+    util::Error e = std::move(loaded.error()).context("reading credentials from " + origin);
+    if (e.kind == util::ErrorKind::not_found && !options.env_file)
+      e.message += "; restore it, or re-run 'sandbox-egress setup --env-file FILE' (or "
+                   "'sandbox-egress setup --no-env-file' to stop using one)";
+    return std::unexpected(std::move(e));
+  }
+  return std::optional<EnvFileSource>{EnvFileSource{path, std::move(loaded->values)}};
+}
+
 util::Result<DaemonEnv> daemon_environment(const Paths& paths, const Config& config,
                                            const proxyconf::ProxyConfig& pc, const std::string& nonce,
-                                           std::vector<std::string>& warnings) {
+                                           const StartOptions& options, StartOutcome& outcome) {
   SR_ASSIGN(auto mappings, util::with_context(load_mappings(paths.mappings()), "reading mappings"));
   SR_ASSIGN(auto key, util::with_context(read_private_file(paths.management_token()),
                                          "reading the management token (run 'sandbox-egress setup')"));
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
   DaemonEnvInputs in;
   in.caller_env = process_env_lookup();
-  in.secrets = in.caller_env;
   in.credentials = mapped_credentials(mappings);
-  if (config.proxy.credential_source == CredentialSource::bitwarden) {
-    SR_ASSIGN(auto source, bitwarden_secrets(config.proxy, in.credentials, in.caller_env));
-    in.secrets = source.lookup;
-    warnings.insert(warnings.end(), source.warnings.begin(), source.warnings.end());
+  SR_ASSIGN(auto file, credential_env_file(paths, config, options));
+  EnvLookup secret_env = in.caller_env;
+  std::string from = "the environment";
+  if (file) {
+    // The file may also hold the Bitwarden access token.
+    auto names = credential_names(in.credentials);
+    names.push_back(config.proxy.bitwarden_token_env);
+    secret_env = with_file_fallback(in.caller_env, std::move(file->values), std::move(names));
+    from = "the environment, then " + file->path.string();
   }
+  in.secrets = secret_env;
+  if (config.proxy.credential_source == CredentialSource::bitwarden) {
+    SR_ASSIGN(auto source, bitwarden_secrets(config.proxy, in.credentials, secret_env));
+    in.secrets = source.lookup;
+    outcome.warnings.insert(outcome.warnings.end(), source.warnings.begin(), source.warnings.end());
+    from = "Bitwarden project " + config.proxy.bitwarden_project +
+           (source.warnings.empty() ? "" : " (with fallback to " + from + ")");
+  }
+  outcome.credentials_from = from;
   if (!pc.management_api_key_env.empty()) in.management_key_env = pc.management_api_key_env;
   in.management_key = key;
   in.nonce = nonce;
@@ -98,8 +145,9 @@ util::Result<DaemonEnv> daemon_environment(const Paths& paths, const Config& con
     std::string names;
     for (const auto& n : env.missing_credentials) names += (names.empty() ? "" : ", ") + n;
     return util::fail(util::ErrorKind::invalid_argument,
-                      "mapped credential(s) " + names + " have no value in this environment; export them, "
-                      "or re-run 'sandbox-egress setup' to drop providers you no longer use");
+                      "mapped credential(s) " + names + " have no value in " + from +
+                          "; export them" + (file ? " or add them to " + file->path.string() : "") +
+                          ", or re-run 'sandbox-egress setup' to drop providers you no longer use");
   }
   return env;
 }
@@ -165,7 +213,7 @@ util::Result<StartOutcome> spawn_and_wait(const Paths& paths, const Config& conf
   SR_TRY(util::with_context(open_private_append(paths.audit_log()), "pre-creating the audit log"));
   const off_t log_offset = ::lseek(log_fd.get(), 0, SEEK_END);
   SR_ASSIGN(std::string nonce, util::random_hex(16));
-  SR_ASSIGN(DaemonEnv env, daemon_environment(paths, config, pc, nonce, outcome.warnings));
+  SR_ASSIGN(DaemonEnv env, daemon_environment(paths, config, pc, nonce, options, outcome));
   SR_TRY(remove_if_present(paths.nonce()));
   SR_TRY(util::with_context(create_private_file(paths.nonce(), nonce + "\n"), "writing the nonce file"));
   if (options.interrupted && options.interrupted()) {
@@ -235,6 +283,12 @@ util::Result<StartOutcome> start_daemon(const Paths& paths, const Config& config
     remove_run_files(paths);
   }
   return spawn_and_wait(paths, config, pc, tunnel, options, std::move(outcome));
+}
+
+util::Result<void> check_credential_file(const Paths& paths, const Config& config,
+                                         const StartOptions& options) {
+  SR_TRY(credential_env_file(paths, config, options));
+  return {};
 }
 
 util::Result<StopOutcome> stop_daemon(const Paths& paths, const Config& config,

@@ -10,6 +10,11 @@
 //   child, accepts TCP. On any failure (early exit, timeout, interruption) the
 //   child is killed and the pidfile and nonce are removed; the error carries the
 //   last 20 lines the engine logged.
+// - credentials: each mapped credential comes from the caller's environment
+//   (a non-empty exported value wins), else from the env file (start
+//   --env-file, or proxy.env_file recorded by setup --env-file), or, with
+//   credential_source: bitwarden, from `bws`. An env file that is missing, a
+//   symlink, not the caller's or open to group/others refuses the start.
 // - stop: signals only a process proven to be ours (nonce), SIGTERM then, after
 //   5 s, SIGKILL if its start time is unchanged; removes pidfile and nonce.
 #pragma once
@@ -17,6 +22,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +38,9 @@ struct StartOptions {
   std::chrono::milliseconds poll_interval{100};
   // Polled while waiting for readiness; true aborts the start (Ctrl-C).
   bool (*interrupted)() = nullptr;
+  // `start --env-file FILE`: read mapped credentials from FILE instead of the
+  // one setup recorded (proxy.env_file) for this start only.
+  std::optional<std::filesystem::path> env_file;
 };
 
 enum class StartStatus { started, already_running };
@@ -40,10 +50,16 @@ struct StartOutcome {
   pid_t pid = 0;
   std::string tunnel_address;
   std::vector<std::string> warnings;  // stale pidfile removed, missing credentials, ...
+  std::string credentials_from;       // where mapped credentials were read ("the environment", ...)
 };
 
 util::Result<StartOutcome> start_daemon(const Paths& paths, const Config& config,
                                         const StartOptions& options = {});
+
+// The env-file checks of start_daemon alone (missing, symlink, owner, mode),
+// so that `restart` can refuse before it stops a running daemon.
+util::Result<void> check_credential_file(const Paths& paths, const Config& config,
+                                         const StartOptions& options = {});
 
 enum class StopStatus { stopped, killed, not_running, stale_removed };
 

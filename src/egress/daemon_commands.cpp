@@ -48,10 +48,11 @@ util::Result<Config> load_checked_config(const Paths& paths) {
   return config;
 }
 
-int do_start(const Paths& paths, const Config& config) {
+int do_start(const Paths& paths, const Config& config, const std::string& env_file) {
   InterruptGuard guard;
   StartOptions options;
   options.interrupted = &interrupted;
+  if (!env_file.empty()) options.env_file = env_file;
   auto started = start_daemon(paths, config, options);
   if (!started) return cli::error(started.error().context("starting the egress daemon"));
   for (const auto& w : started->warnings) cli::warn(w);
@@ -59,7 +60,7 @@ int do_start(const Paths& paths, const Config& config) {
     cli::info("already running (pid " + std::to_string(started->pid) + ")");
   else
     cli::info("started the egress daemon (pid " + std::to_string(started->pid) + "), listening on " +
-              started->tunnel_address);
+              started->tunnel_address + "; credentials from " + started->credentials_from);
   return 0;
 }
 
@@ -84,11 +85,15 @@ int do_stop(const Paths& paths, const Config& config) {
 
 int cmd_start(std::span<const std::string> args) {
   CLI::App app{"Start the egress daemon (waits until its tunnel listener accepts connections).", "start"};
+  std::string env_file;
+  app.add_option("--env-file", env_file,
+                 "read mapped credentials from this dotenv file (0600, yours) instead of the one setup "
+                 "recorded; exported values win");
   if (auto code = cli::parse(app, args)) return *code;
   Paths paths = Paths::from_environment();
   auto config = load_checked_config(paths);
   if (!config) return cli::error(config.error().context("start"));
-  return do_start(paths, *config);
+  return do_start(paths, *config, env_file);
 }
 
 int cmd_stop(std::span<const std::string> args) {
@@ -102,12 +107,21 @@ int cmd_stop(std::span<const std::string> args) {
 
 int cmd_restart(std::span<const std::string> args) {
   CLI::App app{"Stop, then start the egress daemon.", "restart"};
+  std::string env_file;
+  app.add_option("--env-file", env_file,
+                 "read mapped credentials from this dotenv file (0600, yours) instead of the one setup "
+                 "recorded; exported values win");
   if (auto code = cli::parse(app, args)) return *code;
   Paths paths = Paths::from_environment();
   auto config = load_checked_config(paths);
   if (!config) return cli::error(config.error().context("restart"));
+  StartOptions check;
+  if (!env_file.empty()) check.env_file = env_file;
+  // A start that is bound to refuse must not stop the running daemon first.
+  if (auto ok = check_credential_file(paths, *config, check); !ok)
+    return cli::error(ok.error().context("restart (the daemon was left running)"));
   if (int rc = do_stop(paths, *config); rc != 0) return rc;
-  return do_start(paths, *config);
+  return do_start(paths, *config, env_file);
 }
 
 int cmd_reload(std::span<const std::string> args) {

@@ -1,6 +1,8 @@
 #include "egress/daemon_env.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <memory>
 
 namespace sr::egress {
 
@@ -16,6 +18,28 @@ EnvLookup process_env_lookup() {
     if (!v) return std::nullopt;
     return std::string(v);
   };
+}
+
+EnvLookup with_file_fallback(EnvLookup primary, std::map<std::string, std::string> file,
+                             std::vector<std::string> from_file) {
+  auto values = std::make_shared<const std::map<std::string, std::string>>(std::move(file));
+  return [primary = std::move(primary), values, names = std::move(from_file)](
+             const std::string& name) -> std::optional<std::string> {
+    auto v = primary(name);
+    if (v && !v->empty()) return v;
+    if (std::find(names.begin(), names.end(), name) != names.end())
+      if (auto it = values->find(name); it != values->end() && !it->second.empty()) return it->second;
+    return v;
+  };
+}
+
+std::vector<std::string> credential_names(const std::vector<MappedCredential>& credentials) {
+  std::vector<std::string> out;
+  for (const auto& c : credentials) {
+    out.push_back(c.env_name);
+    out.insert(out.end(), c.aliases.begin(), c.aliases.end());
+  }
+  return out;
 }
 
 DaemonEnv build_daemon_env(const DaemonEnvInputs& in) {

@@ -37,6 +37,15 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
 EnvLookup process_env_lookup();
 
+// `primary` first (a non-empty value wins, as in setup's discovery), then the
+// env file's values, but only for the names in `from_file`: an env file
+// supplies credentials, never PATH or HOME.
+EnvLookup with_file_fallback(EnvLookup primary, std::map<std::string, std::string> file,
+                             std::vector<std::string> from_file);
+
+// Every name a credential may be found under (canonical names and aliases).
+std::vector<std::string> credential_names(const std::vector<MappedCredential>& credentials);
+
 struct DaemonEnvInputs {
   EnvLookup caller_env;                     // for the allowlisted names
   EnvLookup secrets;                        // for mapped credentials

@@ -1,8 +1,15 @@
 #include "egress/discovery.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 #include "util/dotenv.hpp"
+#include "util/unique_fd.hpp"
 
 namespace sr::egress {
 
@@ -41,6 +48,58 @@ util::Result<PresenceLookup> environment_lookup(const std::optional<std::filesys
     values = std::move(*loaded);
   }
   return environment_lookup(std::move(values));
+}
+
+util::Result<CredentialFile> load_credential_file(const std::filesystem::path& path, FileCheck check) {
+  const std::string name = path.string();
+  // O_NOFOLLOW: the checks below are made on the file actually read.
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd) {
+    const int err = errno;
+    if (err == ELOOP)
+      return util::fail(util::ErrorKind::security,
+                        name + " is a symbolic link; credentials are read only from a regular file "
+                               "you own (give the real file's path)");
+    if (err == ENOENT)
+      return util::fail(util::ErrorKind::not_found, name + " does not exist");
+    return util::fail_errno("open(" + name + ")", err);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return util::fail_errno("fstat(" + name + ")");
+  if (!S_ISREG(st.st_mode))
+    return util::fail(util::ErrorKind::invalid_argument, name + " is not a regular file");
+  CredentialFile out;
+  std::vector<std::string> problems;
+  if (st.st_uid != ::geteuid())
+    problems.push_back(name + " is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " +
+                       std::to_string(::geteuid()) + "); credentials are read only from your own file");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    problems.push_back(name + " is readable by group or others (mode " + mode + "); run 'chmod 600 " +
+                       name + "'");
+  }
+  if (!problems.empty()) {
+    if (check == FileCheck::strict) {
+      std::string msg;
+      for (const auto& p : problems) msg += (msg.empty() ? "" : "; ") + p;
+      return util::fail(util::ErrorKind::security, msg);
+    }
+    out.warnings = std::move(problems);
+  }
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return util::fail_errno("read(" + name + ")");
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > (1u << 20))
+      return util::fail(util::ErrorKind::invalid_argument, name + " is larger than 1 MiB");
+  }
+  SR_ASSIGN(out.values, util::parse_dotenv(text, name));
+  return out;
 }
 
 }  // namespace sr::egress

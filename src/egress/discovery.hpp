@@ -16,7 +16,7 @@
 
 namespace sr::egress {
 
-enum class CredentialOrigin { environment, env_file };
+enum class CredentialOrigin { environment, env_file, bitwarden };
 
 struct FoundProvider {
   const Provider* provider = nullptr;
@@ -39,5 +39,19 @@ PresenceLookup environment_lookup(std::map<std::string, std::string> env_file);
 
 // Loads the dotenv file when given (errors name the file, never a value).
 util::Result<PresenceLookup> environment_lookup(const std::optional<std::filesystem::path>& env_file);
+
+// A dotenv file that holds real credentials (setup --env-file, recorded as
+// proxy.env_file and read by start). It must be a regular file (a symlink is
+// refused, ErrorKind::security), owned by the effective uid, and closed to
+// group and others (mode & 077 == 0). With `strict`, an owner or mode problem
+// refuses (ErrorKind::security, naming the file and the fix: chmod 600);
+// otherwise it is returned in `warnings`. A missing file is
+// ErrorKind::not_found naming it. Messages never quote a value.
+struct CredentialFile {
+  std::map<std::string, std::string> values;
+  std::vector<std::string> warnings;
+};
+enum class FileCheck { strict, warn };
+util::Result<CredentialFile> load_credential_file(const std::filesystem::path& path, FileCheck check);
 
 }  // namespace sr::egress

@@ -150,6 +150,63 @@ void apply_options(Config& config, const SetupOptions& o) {
   if (o.tunnel_port) config.proxy.tunnel_port = *o.tunnel_port;
   if (o.engine) config.proxy.engine = *o.engine;
   if (o.isolation) config.proxy.isolation = *o.isolation;
+  if (o.credential_source) config.proxy.credential_source = *o.credential_source;
+  if (o.bitwarden_project) config.proxy.bitwarden_project = *o.bitwarden_project;
+  if (o.forget_env_file) config.proxy.env_file.clear();
+  if (o.env_file)
+    config.proxy.env_file = std::filesystem::absolute(*o.env_file).lexically_normal().string();
+}
+
+// The env file in use (--env-file, else the recorded proxy.env_file): its
+// values, for discovery. Owner and mode problems are warnings here (only
+// presence is read) and refusals at start, which reads the values.
+util::Result<std::map<std::string, std::string>> env_file_values(const Config& config,
+                                                                 const SetupOptions& o, SetupEnv& env) {
+  if (config.proxy.env_file.empty()) return std::map<std::string, std::string>{};
+  auto loaded = load_credential_file(config.proxy.env_file, FileCheck::warn);
+  if (!loaded) {
+    if (o.env_file) return std::unexpected(std::move(loaded.error()).context("reading --env-file"));
+    util::Error e = std::move(loaded.error())
+                        .context("reading proxy.env_file (recorded by an earlier 'setup --env-file')");
+    e.message += "; give the file again with --env-file FILE, or pass --no-env-file to stop using one";
+    return std::unexpected(std::move(e));
+  }
+  for (const auto& w : loaded->warnings)
+    env.warn(w + " ('sandbox-egress start' refuses to read it until then)");
+  return std::move(loaded->values);
+}
+
+// Which credentials are present: exported, then the env file; with the
+// Bitwarden source, the names the project holds instead.
+util::Result<PresenceLookup> credential_presence(const Config& config,
+                                                 const std::map<std::string, std::string>& file,
+                                                 SetupEnv& env, std::string& where) {
+  PresenceLookup exported = env.presence;
+  PresenceLookup local = [exported, file](std::string_view name) -> std::optional<CredentialOrigin> {
+    if (auto o = exported(name)) return o;
+    if (auto it = file.find(std::string(name)); it != file.end() && !it->second.empty())
+      return CredentialOrigin::env_file;
+    return std::nullopt;
+  };
+  where = "the environment" + (config.proxy.env_file.empty() ? "" : " or " + config.proxy.env_file);
+  if (config.proxy.credential_source != CredentialSource::bitwarden) return local;
+  auto names = env.bitwarden_names
+                   ? env.bitwarden_names(config.proxy, file)
+                   : util::fail(util::ErrorKind::not_found, "Bitwarden is not available to this command");
+  if (!names) {
+    if (!config.proxy.allow_env_fallback)
+      return util::fail(names.error().kind,
+                        names.error().message + " (proxy.credential_source is bitwarden; "
+                        "'sandbox-egress setup --no-bitwarden' switches to the environment)");
+    env.warn(names.error().message + "; discovering credentials in " + where +
+             " instead (allow_env_fallback)");
+    return local;
+  }
+  where = "Bitwarden project " + config.proxy.bitwarden_project;
+  return PresenceLookup([set = *names](std::string_view name) -> std::optional<CredentialOrigin> {
+    if (std::find(set.begin(), set.end(), name) != set.end()) return CredentialOrigin::bitwarden;
+    return std::nullopt;
+  });
 }
 
 }  // namespace
@@ -157,16 +214,18 @@ void apply_options(Config& config, const SetupOptions& o) {
 util::Result<void> run_setup(const Paths& paths, const SetupOptions& options, SetupEnv& env) {
   SR_ASSIGN(Config config, load_config(paths.config()));
   for (const auto& w : config.warnings) env.warn(w);
-  Discovery found = discover(env.presence);
+  apply_options(config, options);
+  SR_ASSIGN(auto file_values, env_file_values(config, options, env));
+  std::string where;
+  SR_ASSIGN(PresenceLookup presence, credential_presence(config, file_values, env, where));
+  Discovery found = discover(presence);
   for (const auto& u : found.uncovered)
     env.warn(u + " is set but uses signature-based auth the proxy cannot swap; a sandbox given "
                  "it would see the real credential");
   if (found.found.empty())
     return util::fail(util::ErrorKind::not_found,
-                      "no provider credential found in the environment" +
-                          std::string(options.env_file ? " or " + options.env_file->string() : "") +
-                          "; looked for: " + names_looked_for());
-  apply_options(config, options);
+                      "no provider credential found in " + where + "; looked for: " + names_looked_for());
+  env.info("credentials: " + std::to_string(found.found.size()) + " provider(s) found in " + where);
 
   SR_TRY(util::with_context(util::ensure_private_dir(paths.state_dir()), "preparing state directory"));
   SR_TRY(ensure_ca(paths, env));
@@ -187,8 +246,13 @@ util::Result<void> run_setup(const Paths& paths, const SetupOptions& options, Se
   if (options.engine) keys.push_back(ProxyKey::engine);
   if (options.tunnel_port) keys.push_back(ProxyKey::tunnel_port);
   if (options.isolation) keys.push_back(ProxyKey::isolation);
+  if (options.credential_source) keys.push_back(ProxyKey::credential_source);
+  if (options.bitwarden_project) keys.push_back(ProxyKey::bitwarden_project);
+  if (options.env_file || options.forget_env_file) keys.push_back(ProxyKey::env_file);
   SR_TRY(save_proxy_keys(paths.config(), config.proxy, keys));
-  env.info("config: " + paths.config().string() + ": proxy.enabled = true");
+  env.info("config: " + paths.config().string() + ": proxy.enabled = true, credential_source = " +
+           std::string(to_string(config.proxy.credential_source)) +
+           (config.proxy.env_file.empty() ? "" : ", env_file = " + config.proxy.env_file));
   return {};
 }
 

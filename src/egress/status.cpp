@@ -59,6 +59,15 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+// One line: where `start` takes the mapped credentials from.
+std::string credentials_from(const ProxySettings& p) {
+  std::string env = "the environment" + (p.env_file.empty() ? "" : ", then " + p.env_file + " (proxy.env_file)");
+  if (p.credential_source == CredentialSource::env) return "env (" + env + ")";
+  return "bitwarden (project " + (p.bitwarden_project.empty() ? "<not set>" : p.bitwarden_project) +
+         ", token $" + p.bitwarden_token_env +
+         (p.allow_env_fallback ? "; falls back to " + env : "") + ")";
+}
+
 }  // namespace
 
 util::Result<StatusReport> collect_status(const Paths& paths, const PresenceLookup& presence) {
@@ -82,15 +91,31 @@ util::Result<StatusReport> collect_status(const Paths& paths, const PresenceLook
   if (!r.ca.error.empty()) r.problems.push_back(r.ca.error);
   if (r.ca.expired) r.problems.push_back("the CA has expired; run 'sandbox-egress rotate-ca'");
   r.daemon = inspect_daemon(paths, r.config);
+  // Where `start` reads mapped credentials: a recorded env file it would
+  // refuse is a problem now, not a surprise at the next start.
+  PresenceLookup present = presence;
+  if (!p.env_file.empty()) {
+    if (auto file = load_credential_file(p.env_file, FileCheck::strict); !file) {
+      r.problems.push_back("proxy.env_file: " + file.error().message);
+    } else {
+      present = [presence, values = std::move(file->values)](std::string_view name)
+          -> std::optional<CredentialOrigin> {
+        if (auto o = presence(name)) return o;
+        if (auto it = values.find(std::string(name)); it != values.end() && !it->second.empty())
+          return CredentialOrigin::env_file;
+        return std::nullopt;
+      };
+    }
+  }
   auto m = load_mappings(paths.mappings());
   if (!m) {
     r.mappings_error = m.error().message;
     r.problems.push_back(r.mappings_error);
   } else {
     for (auto& t : m->tokens) {
-      bool present = presence(t.env_name).has_value();
-      for (const auto& a : t.alias_env_names) present = present || presence(a).has_value();
-      r.mappings.push_back({std::move(t), present});
+      bool found = present(t.env_name).has_value();
+      for (const auto& a : t.alias_env_names) found = found || present(a).has_value();
+      r.mappings.push_back({std::move(t), found});
     }
   }
   r.uncovered = discover(presence).uncovered;
@@ -118,7 +143,7 @@ std::string format_status_text(const StatusReport& r, TokenDisplay tokens) {
   else o << "not running";
   o << "\n";
   o << "tunnel:            " << (r.tunnel_listen.empty() ? "-" : r.tunnel_listen) << "\n";
-  o << "credential source: " << to_string(p.credential_source) << "\n";
+  o << "credential source: " << credentials_from(p) << "\n";
   o << "enforcement:       " << (p.enforce ? "on (refuse unprotected sandboxes)" : "off (warn only)") << "\n";
   o << "isolation:         " << to_string(p.isolation) << "\n";
   o << "mappings:";
@@ -129,7 +154,9 @@ std::string format_status_text(const StatusReport& r, TokenDisplay tokens) {
     o << "  " << m.mapping.env_name;
     if (!m.mapping.alias_env_names.empty()) o << " (+" << join(m.mapping.alias_env_names) << ")";
     o << "  " << shown(m.mapping.proxy_token, tokens) << "  " << join(m.mapping.upstream_hosts)
-      << (m.credential_present ? "" : "  [not set in this shell]") << "\n";
+      << (m.credential_present ? ""
+          : p.env_file.empty() ? "  [not set in this shell]"
+                               : "  [not set in this shell or the env file]") << "\n";
   }
   if (!r.uncovered.empty())
     o << "uncovered:         " << join(r.uncovered) << " (visible to sandboxes given them)\n";
@@ -175,6 +202,8 @@ nlohmann::json format_status_json(const StatusReport& r, TokenDisplay tokens) {
         {"tunnel_address", d.tunnel_address},
         {"detail", d.detail}}},
       {"credential_source", to_string(p.credential_source)},
+      {"credential_env_file", p.env_file.empty() ? json(nullptr) : json(p.env_file)},
+      {"bitwarden_project", p.bitwarden_project.empty() ? json(nullptr) : json(p.bitwarden_project)},
       {"enforce", p.enforce},
       {"isolation", to_string(p.isolation)},
       {"mappings", mappings},
