@@ -15,6 +15,7 @@
 #include <boost/process/io.hpp>
 #include <boost/process/pipe.hpp>
 #include <boost/process/search_path.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -141,12 +142,75 @@ util::Result<void> verify_signature(const Paths& paths, const std::string& base,
   if (run.status != 0)
     return util::fail(util::ErrorKind::security, "gpgv: BAD or unverifiable signature on checksums.txt (keyring " +
                                                      keyring.string() + "); refusing to install");
-  const std::string pinned = env_or("SANDBOX_EGRESS_RELEASE_KEY_FINGERPRINT", "");
-  if (!pinned.empty() && run.out.find("[GNUPG:] VALIDSIG " + pinned) == std::string::npos)
+  SR_ASSIGN(const std::string pinned,
+            release_key_pin(compiled_release_key_fingerprint(),
+                            env_or("SANDBOX_EGRESS_RELEASE_KEY_FINGERPRINT", ""), warnings));
+  if (!pinned.empty() && !signed_by(run.out, pinned))
     return util::fail(util::ErrorKind::security,
                       "checksums.txt is signed by a key other than the pinned " + pinned + "; refusing to install");
   return {};
 }
+
+// Normalised fingerprint: spaces removed, upper-case; "" if not hex of a
+// fingerprint's length (40: OpenPGP v4, 64: v5).
+std::string normalise_fingerprint(std::string_view in) {
+  std::string out;
+  for (char c : in) {
+    if (c == ' ') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return {};
+    out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out.size() == 40 || out.size() == 64 ? out : std::string();
+}
+
+}  // namespace
+
+// The upstream iron-proxy release key's fingerprint is not known on this
+// offline build machine, so the default is empty (no compiled-in pin; the
+// environment variable still pins). Packagers set it with
+//   cmake -DSANDBOX_EGRESS_RELEASE_KEY_FINGERPRINT=<40 hex digits>
+#ifndef SR_EGRESS_RELEASE_KEY_FINGERPRINT
+#define SR_EGRESS_RELEASE_KEY_FINGERPRINT ""
+#endif
+
+std::string_view compiled_release_key_fingerprint() { return SR_EGRESS_RELEASE_KEY_FINGERPRINT; }
+
+util::Result<std::string> release_key_pin(std::string_view compiled, std::string_view env_value,
+                                          std::vector<std::string>& warnings) {
+  if (!compiled.empty()) {
+    std::string pin = normalise_fingerprint(compiled);
+    if (pin.empty())
+      return util::fail(util::ErrorKind::invalid_argument,
+                        "the compiled-in release key fingerprint '" + std::string(compiled) +
+                            "' is not 40 or 64 hex digits (rebuild with a valid "
+                            "-DSANDBOX_EGRESS_RELEASE_KEY_FINGERPRINT)");
+    if (!env_value.empty() && normalise_fingerprint(env_value) != pin)
+      warnings.push_back("$SANDBOX_EGRESS_RELEASE_KEY_FINGERPRINT is ignored: this build pins the release "
+                         "key " + pin);
+    return pin;
+  }
+  if (env_value.empty()) return std::string();
+  std::string pin = normalise_fingerprint(env_value);
+  if (pin.empty())
+    return util::fail(util::ErrorKind::invalid_argument,
+                      "$SANDBOX_EGRESS_RELEASE_KEY_FINGERPRINT is not a key fingerprint (40 or 64 hex digits)");
+  return pin;
+}
+
+bool signed_by(const std::string& gpgv_status, const std::string& pin) {
+  std::istringstream lines(gpgv_status);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> w;
+    for (std::string x; words >> x;) w.push_back(x);
+    // [GNUPG:] VALIDSIG <signing fpr> <date> <ts> <expire> <ver> <rsv> <pk algo> <hash> <class> <primary fpr>
+    if (w.size() < 3 || w[0] != "[GNUPG:]" || w[1] != "VALIDSIG") continue;
+    if (w[2] == pin || (w.size() >= 12 && w[11] == pin)) return true;
+  }
+  return false;
+}
+
+namespace {
 
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_read_free(a); }
