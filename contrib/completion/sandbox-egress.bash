@@ -8,6 +8,14 @@ _sandbox_egress() {
     return
   fi
   local sub=${COMP_WORDS[1]}
+  local prev=${COMP_WORDS[COMP_CWORD-1]}
+  case $prev in
+    --env-file|--file|--config|--audit-log)  # setup/start/restart --env-file, audit --file, serve
+      COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --engine) COMPREPLY=($(compgen -W "builtin iron-proxy" -- "$cur")); return ;;
+    --isolation) COMPREPLY=($(compgen -W "internal bridge" -- "$cur")); return ;;
+    --tunnel-port|--bitwarden-project) return ;;  # a number / a project name or id
+  esac
   if [[ $sub == audit && $COMP_CWORD -eq 2 ]]; then
     COMPREPLY=($(compgen -W "tail grep stats export --since --file" -- "$cur")); return
   fi
