@@ -119,8 +119,22 @@ class Launch {
                         "Unable to find image '" + ref_.familiar() + "' locally (--pull never)");
     if (spec_.pull == PullPolicy::always) return created;
     if (!spec_.quiet) std::fprintf(stderr, "Unable to find image '%s' locally\n", ref_.familiar().c_str());
-    SR_TRY(pull());
+    SR_TRY(pull_interruptible());
     return client_.create_container(spec_.create_body, opts);
+  }
+
+  // The pull between a create that found no image and the second create:
+  // no container exists, so a signal (^C) ends the run at once, as before
+  // the first create, instead of waiting blocked until a long pull is over.
+  util::Result<void> pull_interruptible() {
+    std::optional<int> pending = signals_ ? signals_->next() : std::nullopt;
+    signals_.reset();  // unblocks
+    if (pending) std::raise(*pending);
+    auto pulled = pull();
+    auto watcher = SignalWatcher::block(proxied_signals());
+    if (!watcher) return std::unexpected(watcher.error());
+    signals_.emplace(std::move(*watcher));
+    return pulled;
   }
 
   // The image's inspect JSON, pulling it first per policy (the order the
