@@ -28,8 +28,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "support"))
 import harness  # noqa: E402
 
 LABEL = "sandbox-run-faults"
-# Tunnel ports reserved for this suite: 19400-19449 (each stack uses port and port+1).
-PORTS = {"kill": 19400, "concurrent": 19402, "engine": 19404, "inputs": 19406, "tmpfs": 19408}
+# Tunnel ports reserved for this suite: 19400-19449 (a stack uses port, port+1 and port+2).
+PORTS = {"kill": 19400, "concurrent": 19405, "engine": 19410, "inputs": 19415, "tmpfs": 19420}
 
 
 def docker(*args, host=None, timeout=120):
