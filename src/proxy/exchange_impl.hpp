@@ -37,6 +37,9 @@ struct RequestState {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   unsigned version = 11;
   bool client_keep = true;
+  // The host has secrets mapped to it, so its responses may echo a real
+  // value: identity encoding is asked for and enforced.
+  bool guarded = false;
   // The refusal about to be sent (set by refuse(), sent by send_refusal()).
   // Kept here so that no temporary with a destructor appears inside a
   // co_await expression: GCC 12 destroys some of those twice.
@@ -98,9 +101,20 @@ inline bool lists_token(std::string_view value, std::string_view token) {
   return false;
 }
 
+// Only WebSocket upgrades are passed through. Any other protocol (h2c, ...)
+// would carry later requests past the pipeline (no allowlist, swap or
+// wrong-host check per request), so its Upgrade field is dropped and the
+// request is served as plain HTTP/1.1, as RFC 9110 §7.8 allows.
 inline bool is_upgrade(const RequestHead& req) {
-  return req.count(http::field::upgrade) &&
+  return lists_token(sv(req[http::field::upgrade]), "websocket") &&
          lists_token(sv(req[http::field::connection]), "upgrade");
+}
+
+// "host[:port]" for the Host field (port left out when it is the default).
+inline std::string authority(const Target& t) {
+  std::string host = t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
+  std::uint16_t default_port = t.scheme == Scheme::https ? 443 : 80;
+  return t.port == default_port ? host : host + ":" + std::to_string(t.port);
 }
 
 // Removes the hop-by-hop fields (RFC 9110 §7.6.1) and those the Connection
@@ -160,7 +174,51 @@ awaitable<void> send_continue(Stream& client) {
 struct ExchangeResult {
   Next next = Next::close;
   bool upstream_reusable = false;
+  // A pooled connection turned out closed before any response byte and the
+  // request can safely be sent again: nothing was sent to the client, the
+  // caller retries once on a fresh connection.
+  bool retry = false;
 };
+
+// RFC 9110 §9.2.2.
+inline bool is_idempotent(http::verb method) {
+  switch (method) {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::options:
+    case http::verb::trace:
+    case http::verb::put:
+    case http::verb::delete_:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The peer closed (or reset) the connection before sending any byte of a
+// response: what a stale keep-alive connection looks like.
+inline bool closed_before_response(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated;
+}
+
+// A content or transfer coding the scrubber cannot see through ("" when the
+// body is identity-encoded, apart from chunked framing).
+template <class Fields>
+std::string opaque_coding(const Fields& res) {
+  for (auto const& t : http::token_list{res[http::field::content_encoding]})
+    if (!beast::iequals(t, "identity")) return "Content-Encoding " + std::string(t);
+  for (auto const& t : http::token_list{res[http::field::transfer_encoding]})
+    if (!beast::iequals(t, "chunked") && !beast::iequals(t, "identity"))
+      return "Transfer-Encoding " + std::string(t);
+  return {};
+}
+
+inline void count_scrubs(Metrics& metrics, const ScrubRules& rules, const ScrubTally& tally) {
+  for (std::size_t i = 0; i < tally.size() && i < rules.size(); ++i)
+    if (tally[i]) metrics.count_scrub(rules.rule_name(i), tally[i]);
+}
 
 // Forwards the rewritten request on `up` and relays the response back.
 template <class Client, class Up>
@@ -174,16 +232,23 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
   error_code ec;
   lowest(up).expires_after(rules.header_timeout);
   bool sent = true;
+  // Whether the request can be sent again as it was (its head and any body
+  // are still here), should this pooled connection turn out stale.
+  bool replayable = true;
   if (body) {
+    // The head and body are moved back after the write, for a retry.
     http::request<http::string_body> out{std::move(req.base()), std::move(*body)};
     out.prepare_payload();
     st.rec.bytes_in = out.body().size();
     co_await http::async_write(up, out, ec_token(ec));
     sent = !ec;
+    req.base() = std::move(out.base());
+    *body = std::move(out.body());
   } else if (parser.is_done()) {
     http::request<http::empty_body> out{std::move(req.base())};
     co_await http::async_write(up, out, ec_token(ec));
     sent = !ec;
+    req.base() = std::move(out.base());
   } else {
     auto r = co_await relay::stream_request(client, cbuf, parser, up, st.rec.bytes_in);
     if (r == relay::Outcome::read_failed) {
@@ -191,9 +256,12 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
       co_return ExchangeResult{};
     }
     sent = r == relay::Outcome::done;
+    replayable = r == relay::Outcome::not_sent;  // no body byte consumed yet
   }
   std::optional<http::response_parser<http::buffer_body>> rp;
+  bool any_response = false;
   for (bool first = true; sent && (first || rp->get().result_int() / 100 == 1); first = false) {
+    if (!first) any_response = true;
     rp.emplace();
     rp->header_limit(kHeaderLimit);
     if (rules.config.max_response_body_bytes)
@@ -207,6 +275,11 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
     if (rp->get().result() == http::status::switching_protocols) break;
   }
   if (!sent || ec) {
+    // A stale pooled connection: retry once on a fresh one when that cannot
+    // run the request twice (idempotent, or it never fully left), RFC 9110 §9.2.2.
+    if (conn.reused && replayable && !any_response && conn.buffer.size() == 0 &&
+        (!sent || closed_before_response(ec)) && (!sent || is_idempotent(req.method())))
+      co_return ExchangeResult{Next::close, false, true};
     bool timeout = ec == beast::error::timeout;
     metrics.count_upstream_error(timeout ? UpstreamError::timeout : UpstreamError::protocol);
     std::string why =
@@ -219,18 +292,40 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
   }
   auto& res = rp->get();
   bool upgraded = upgrade && res.result() == http::status::switching_protocols;
+  if (res.result() == http::status::switching_protocols && !upgrade) {
+    metrics.count_upstream_error(UpstreamError::protocol);
+    std::string why = "upstream switched protocols without an Upgrade request";
+    st.refuse(http::status::bad_gateway, Decision::error, why, why + " (" + st.rec.host + ")");
+    auto next = co_await send_refusal(client, parser, st);
+    co_return ExchangeResult{next, false};
+  }
+  if (st.guarded && !upgraded && !rp->is_done()) {
+    // identity was asked for; a body the scrubber cannot read could carry an
+    // echoed secret to the sandbox, so it is refused rather than passed on.
+    std::string coding = opaque_coding(res);
+    if (!coding.empty()) {
+      metrics.count_upstream_error(UpstreamError::protocol);
+      std::string why = "upstream answered with " + coding +
+                        " although identity was asked for; a body that cannot be scanned for "
+                        "echoed secrets is not passed on";
+      st.refuse(http::status::bad_gateway, Decision::error, why, why + " (" + st.rec.host + ")");
+      auto next = co_await send_refusal(client, parser, st);
+      co_return ExchangeResult{next, false};
+    }
+  }
   http::response<http::buffer_body> out;
   out.version(st.version);
   out.result(res.result_int());
   out.reason(res.reason());
-  std::size_t scrubbed = 0;
+  ScrubTally tally;
   for (auto const& f : res) {
     if (is_response_hop_field(f.name(), sv(f.name_string()), upgraded)) continue;
     if (rules.scrub->empty())
       out.insert(f.name_string(), f.value());
     else
-      out.insert(f.name_string(), rules.scrub->scrub(sv(f.value()), &scrubbed));
+      out.insert(f.name_string(), rules.scrub->scrub(sv(f.value()), nullptr, &tally));
   }
+  count_scrubs(metrics, *rules.scrub, tally);
   bool close_after = !st.client_keep || st.ctx.engine.draining();
   bool body_follows = !rp->is_done() && !upgraded;
   std::optional<StreamScrubber> scrubber;
@@ -259,6 +354,7 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
   }
   auto r = co_await relay::stream_response(up, conn.buffer, *rp, out, client, scrubber,
                                            st.rec.bytes_out);
+  if (scrubber) count_scrubs(metrics, *rules.scrub, scrubber->tally());
   bool ok = r == relay::Outcome::done;
   if (r == relay::Outcome::read_failed) metrics.count_upstream_error(UpstreamError::protocol);
   st.finish(st.rec.status, ok ? Decision::allow : Decision::error,
@@ -305,6 +401,19 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
               "host " + target.host + " is not on the allowlist");
     co_return co_await send_refusal(client, parser, st);
   }
+  // The Host field must name the host actually dialled: a shared front end
+  // (a CDN) routes by it, so a different name could carry the request, and
+  // its swapped secret, to another site behind the same address (domain
+  // fronting). Absolute-form: replaced by the URI's authority (RFC 9112
+  // §3.2.2); in a tunnel: refused when it names another host.
+  if (info.mode == Mode::forward || req[http::field::host].empty()) {
+    req.set(http::field::host, authority(target));
+  } else if (normalize_host(sv(req[http::field::host])) != target.host) {
+    st.refuse(http::status::forbidden, Decision::reject,
+              "Host header does not name the tunnel's host",
+              "the Host header does not name " + target.host + ", the host of this tunnel");
+    co_return co_await send_refusal(client, parser, st);
+  }
   if (req.count(http::field::content_length) && req.count(http::field::transfer_encoding)) {
     st.refuse(http::status::bad_request, Decision::reject,
               "both Content-Length and Transfer-Encoding",
@@ -346,29 +455,39 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
   bool upgrade = is_upgrade(req);
   strip_hop_by_hop(req, upgrade);
   req.version(11);
+  st.guarded = rules.secrets.maps_host(target.host);
+  if (st.guarded) req.set(http::field::accept_encoding, "identity");
 
   AddressFilter filter = [rules = st.rules](const asio::ip::address& a) {
     return deny_reason(*rules, a);
   };
-  auto conn = co_await ctx.pool.acquire(target, filter);
-  if (!conn) {
-    const auto& err = conn.error();
-    ctx.engine.metrics().count_upstream_error(err.kind);
-    bool denied = err.kind == UpstreamError::denied;
-    auto status = denied                               ? http::status::forbidden
-                  : err.kind == UpstreamError::timeout ? http::status::gateway_timeout
-                                                       : http::status::bad_gateway;
-    {
-      st.refuse(status, denied ? Decision::reject : Decision::error, err.message, err.message);
-      co_return co_await send_refusal(client, parser, st);
+  for (int attempt = 0;; ++attempt) {
+    auto conn =
+        co_await ctx.pool.acquire(target, filter, attempt == 0 ? Reuse::pooled_ok : Reuse::fresh_only);
+    if (!conn) {
+      const auto& err = conn.error();
+      ctx.engine.metrics().count_upstream_error(err.kind);
+      bool denied = err.kind == UpstreamError::denied;
+      auto status = denied                               ? http::status::forbidden
+                    : err.kind == UpstreamError::timeout ? http::status::gateway_timeout
+                                                         : http::status::bad_gateway;
+      {
+        st.refuse(status, denied ? Decision::reject : Decision::error, err.message, err.message);
+        co_return co_await send_refusal(client, parser, st);
+      }
     }
+    if (attempt == 0 && expect && !parser.is_done()) co_await send_continue(client);
+    auto result = co_await std::visit(
+        [&](auto& up) { return exchange(client, cbuf, parser, body, **conn, up, st, upgrade); },
+        (*conn)->stream);
+    if (result.retry && attempt == 0) {
+      // The stale connection is dropped (closed) here.
+      ctx.engine.metrics().count_upstream_retry();
+      continue;
+    }
+    if (result.upstream_reusable && parser.is_done()) ctx.pool.release(std::move(*conn));
+    co_return parser.is_done() ? result.next : Next::close;
   }
-  if (expect && !parser.is_done()) co_await send_continue(client);
-  auto result = co_await std::visit(
-      [&](auto& up) { return exchange(client, cbuf, parser, body, **conn, up, st, upgrade); },
-      (*conn)->stream);
-  if (result.upstream_reusable && parser.is_done()) ctx.pool.release(std::move(*conn));
-  co_return parser.is_done() ? result.next : Next::close;
 }
 
 }  // namespace exchange_detail

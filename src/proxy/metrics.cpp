@@ -22,11 +22,12 @@ std::string escape_label(std::string_view v) {
   return out;
 }
 
-void bump(std::mutex& mu, std::map<std::string, std::uint64_t, std::less<>>& m, std::string_view key) {
+void bump(std::mutex& mu, std::map<std::string, std::uint64_t, std::less<>>& m, std::string_view key,
+          std::uint64_t n = 1) {
   std::lock_guard lock(mu);
   auto it = m.find(key);
   if (it == m.end()) it = m.emplace(std::string(key), 0).first;
-  ++it->second;
+  it->second += n;
 }
 
 void render_map(std::string& out, std::string_view name, std::string_view help, std::string_view label,
@@ -51,7 +52,10 @@ std::string_view to_string(UpstreamError kind) {
 
 void Metrics::count_request(Decision decision) { ++requests_[static_cast<std::size_t>(decision)]; }
 void Metrics::count_swap(std::string_view secret_name) { bump(mu_, swaps_, secret_name); }
-void Metrics::count_scrub(std::string_view secret_name) { bump(mu_, scrubs_, secret_name); }
+void Metrics::count_scrub(std::string_view secret_name, std::uint64_t n) {
+  if (n) bump(mu_, scrubs_, secret_name, n);
+}
+void Metrics::count_upstream_retry() { ++upstream_retries_; }
 void Metrics::count_upstream_error(UpstreamError kind) { ++upstream_errors_[static_cast<std::size_t>(kind)]; }
 void Metrics::connection_opened() { ++open_connections_; }
 void Metrics::connection_closed() { --open_connections_; }
@@ -93,6 +97,11 @@ std::string Metrics::render() const {
   for (auto k : kUpstreamErrors)
     out += fmt::format("sandbox_egress_upstream_errors_total{{kind=\"{}\"}} {}\n", to_string(k),
                        upstream_errors_[static_cast<std::size_t>(k)].load());
+  out += fmt::format(
+      "# HELP sandbox_egress_upstream_retries_total Requests re-sent on a fresh upstream connection "
+      "after a pooled one turned out closed.\n"
+      "# TYPE sandbox_egress_upstream_retries_total counter\nsandbox_egress_upstream_retries_total {}\n",
+      upstream_retries_.load());
   out += fmt::format(
       "# HELP sandbox_egress_open_connections Client connections currently open.\n"
       "# TYPE sandbox_egress_open_connections gauge\nsandbox_egress_open_connections {}\n",

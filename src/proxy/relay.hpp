@@ -1,6 +1,6 @@
 // Body relays shared by the exchange: streaming a request body upstream,
 // streaming a (scrubbed) response body back, and the raw byte splice after an
-// Upgrade. Internal to the engine (included by exchange.cpp only).
+// Upgrade. Internal to the engine (included by exchange_impl.hpp only).
 //
 // Bodies go through Beast parsers with buffer_body and async_read_some, so a
 // chunk is forwarded as soon as it arrives (server-sent events are not held
@@ -22,7 +22,9 @@ namespace sr::proxy::relay {
 inline constexpr std::size_t kChunk = 16 * 1024;
 inline constexpr std::chrono::seconds kBodyIdle{600};
 
-enum class Outcome { done, read_failed, write_failed, too_large };
+// not_sent: writing the request head upstream failed before any body byte
+// was read from the client (the request can still be re-sent elsewhere).
+enum class Outcome { done, read_failed, write_failed, too_large, not_sent };
 
 // Reads the rest of the body of `parser` into `out`, failing with too_large
 // beyond `limit` bytes.
@@ -58,7 +60,7 @@ awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
   req.body().more = true;
   error_code ec;
   co_await http::async_write_header(up, sr, ec_token(ec));
-  if (ec) co_return Outcome::write_failed;
+  if (ec) co_return Outcome::not_sent;
   std::array<char, kChunk> chunk;
   for (;;) {
     if (!parser.is_done()) {

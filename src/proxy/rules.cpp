@@ -54,7 +54,8 @@ util::Result<std::shared_ptr<const Rules>> build_rules(proxyconf::ProxyConfig co
                                "proxy.upstream_response_header_timeout"));
   std::vector<Replacement> replacements;
   for (auto& vt : rules->secrets.value_tokens())
-    replacements.push_back(Replacement{std::move(vt.value), std::move(vt.token)});
+    replacements.push_back(
+        Replacement{std::move(vt.value), std::move(vt.token), std::move(vt.env_name)});
   rules->scrub = std::make_shared<const ScrubRules>(std::move(replacements));
   rules->config = std::move(config);
   return std::shared_ptr<const Rules>(std::move(rules));

@@ -15,7 +15,8 @@ ScrubRules::ScrubRules(std::vector<Replacement> replacements) {
 }
 
 std::size_t ScrubRules::scrub_prefix(std::string_view buf, std::size_t limit, std::string& out,
-                                     std::size_t& count) const {
+                                     std::size_t& count, ScrubTally* tally) const {
+  if (tally && tally->size() < rules_.size()) tally->resize(rules_.size());
   // next[i]: where rule i next matches at or after `pos` (npos: nowhere).
   // Cached so each rule scans the buffer once overall, not once per match.
   constexpr std::size_t kUnknown = std::string_view::npos - 1;
@@ -26,18 +27,21 @@ std::size_t ScrubRules::scrub_prefix(std::string_view buf, std::size_t limit, st
     // first rule wins, which is the longest (rules_ is sorted).
     std::size_t best = std::string_view::npos;
     const Replacement* rule = nullptr;
+    std::size_t rule_index = 0;
     for (std::size_t i = 0; i < rules_.size(); ++i) {
       if (next[i] == kUnknown || (next[i] != std::string_view::npos && next[i] < pos))
         next[i] = buf.find(rules_[i].from, pos);
       if (next[i] < best) {
         best = next[i];
         rule = &rules_[i];
+        rule_index = i;
       }
     }
     if (rule == nullptr || best >= limit) break;
     out.append(buf.substr(pos, best - pos));
     out.append(rule->to);
     ++count;
+    if (tally) ++(*tally)[rule_index];
     pos = best + rule->from.size();
   }
   if (pos < limit) {
@@ -47,12 +51,12 @@ std::size_t ScrubRules::scrub_prefix(std::string_view buf, std::size_t limit, st
   return pos;
 }
 
-std::string ScrubRules::scrub(std::string_view text, std::size_t* count) const {
+std::string ScrubRules::scrub(std::string_view text, std::size_t* count, ScrubTally* tally) const {
   if (rules_.empty()) return std::string(text);
   std::string out;
   out.reserve(text.size());
   std::size_t n = 0;
-  scrub_prefix(text, text.size(), out, n);
+  scrub_prefix(text, text.size(), out, n, tally);
   if (count) *count += n;
   return out;
 }
@@ -70,7 +74,7 @@ std::string StreamScrubber::feed(std::string_view chunk) {
   std::size_t limit = buf.size() > keep ? buf.size() - keep : 0;
   std::string out;
   out.reserve(limit);
-  std::size_t done = rules_->scrub_prefix(buf, limit, out, count_);
+  std::size_t done = rules_->scrub_prefix(buf, limit, out, count_, &tally_);
   carry_.assign(buf, done, std::string::npos);
   return out;
 }
@@ -78,7 +82,7 @@ std::string StreamScrubber::feed(std::string_view chunk) {
 std::string StreamScrubber::finish() {
   std::string out;
   if (!rules_ || carry_.empty()) return out;
-  rules_->scrub_prefix(carry_, carry_.size(), out, count_);
+  rules_->scrub_prefix(carry_, carry_.size(), out, count_, &tally_);
   carry_.clear();
   return out;
 }

@@ -20,7 +20,11 @@ namespace sr::proxy {
 struct Replacement {
   std::string from;  // the real value (empty entries are dropped)
   std::string to;    // the proxy token
+  std::string name = {};  // the secret's env var name (metrics label)
 };
+
+// Replacements made, per rule (indexed like ScrubRules::rule_name()).
+using ScrubTally = std::vector<std::size_t>;
 
 // An immutable rule set, built once per SecretSet and shared by all streams.
 class ScrubRules {
@@ -29,16 +33,20 @@ class ScrubRules {
 
   [[nodiscard]] bool empty() const { return rules_.empty(); }
   [[nodiscard]] std::size_t longest() const { return longest_; }
+  [[nodiscard]] std::size_t size() const { return rules_.size(); }
+  [[nodiscard]] const std::string& rule_name(std::size_t i) const { return rules_[i].name; }
 
   // One-shot replacement (header values, small buffers). `count`, when
-  // given, is incremented by the number of replacements made.
-  [[nodiscard]] std::string scrub(std::string_view text, std::size_t* count = nullptr) const;
+  // given, is incremented by the number of replacements made; `tally`, when
+  // given (sized to size() if smaller), by the number per rule.
+  [[nodiscard]] std::string scrub(std::string_view text, std::size_t* count = nullptr,
+                                  ScrubTally* tally = nullptr) const;
 
   // Replaces in buf[0, limit) and returns the position where the scan stopped:
   // every position before it has been decided. Matches starting at or after
   // `limit` are left alone. Used by StreamScrubber.
   std::size_t scrub_prefix(std::string_view buf, std::size_t limit, std::string& out,
-                           std::size_t& count) const;
+                           std::size_t& count, ScrubTally* tally = nullptr) const;
 
  private:
   std::vector<Replacement> rules_;  // longest `from` first
@@ -59,6 +67,8 @@ class StreamScrubber {
   [[nodiscard]] std::string finish();
 
   [[nodiscard]] std::size_t replacements() const { return count_; }
+  // Replacements per rule so far (indexed like ScrubRules::rule_name()).
+  [[nodiscard]] const ScrubTally& tally() const { return tally_; }
   // Bytes currently held back (for tests: never >= longest()).
   [[nodiscard]] std::size_t pending() const { return carry_.size(); }
 
@@ -66,6 +76,7 @@ class StreamScrubber {
   std::shared_ptr<const ScrubRules> rules_;
   std::string carry_;
   std::size_t count_ = 0;
+  ScrubTally tally_;
 };
 
 }  // namespace sr::proxy

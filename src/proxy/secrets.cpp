@@ -308,6 +308,14 @@ bool SecretSet::wants_body(std::string_view host) const {
   return false;
 }
 
+bool SecretSet::maps_host(std::string_view host) const {
+  auto normalized = normalize_host(host);
+  if (!normalized) return false;
+  for (const auto& e : entries_)
+    if (e.rules.matches_normalized(*normalized)) return true;
+  return false;
+}
+
 std::vector<ValueToken> SecretSet::value_tokens() const {
   std::vector<ValueToken> out;
   for (const auto& e : entries_) {

@@ -99,6 +99,11 @@ class SecretSet {
   // an entry whose rules match the host has match_body.
   [[nodiscard]] bool wants_body(std::string_view host) const;
 
+  // Whether any entry's rules match `host`: the engine injects a real value
+  // there, so a response from it may echo one (the engine then asks for
+  // identity encoding and refuses compressed bodies it could not scrub).
+  [[nodiscard]] bool maps_host(std::string_view host) const;
+
   // Real value -> token pairs, longest value first (scrubber input).
   [[nodiscard]] std::vector<ValueToken> value_tokens() const;
 

@@ -116,7 +116,8 @@ awaitable<std::expected<std::vector<tcp::endpoint>, DialError>> UpstreamPool::re
 awaitable<std::expected<std::unique_ptr<UpstreamConn>, DialError>> UpstreamPool::connect(
     const Target& target, std::vector<tcp::endpoint> endpoints) {
   auto conn = std::make_unique<UpstreamConn>(UpstreamConn{
-      target, std::variant<PlainStream, TlsStream>(std::in_place_type<PlainStream>, ioc_), {}, {}});
+      target, std::variant<PlainStream, TlsStream>(std::in_place_type<PlainStream>, ioc_), {}, {},
+      false});
   PlainStream plain(ioc_);
   plain.expires_after(settings_.connect_timeout);
   error_code ec;
@@ -154,8 +155,13 @@ awaitable<std::expected<std::unique_ptr<UpstreamConn>, DialError>> UpstreamPool:
 }
 
 awaitable<std::expected<std::unique_ptr<UpstreamConn>, DialError>> UpstreamPool::acquire(
-    const Target& target, const AddressFilter& filter) {
-  if (auto pooled = take_pooled(target.key())) co_return pooled;
+    const Target& target, const AddressFilter& filter, Reuse reuse) {
+  if (reuse == Reuse::pooled_ok) {
+    if (auto pooled = take_pooled(target.key())) {
+      pooled->reused = true;
+      co_return pooled;
+    }
+  }
   auto endpoints = co_await resolve(target, filter);
   if (!endpoints) co_return std::unexpected(endpoints.error());
   co_return co_await connect(target, std::move(*endpoints));

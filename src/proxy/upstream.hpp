@@ -48,7 +48,10 @@ struct UpstreamConn {
   std::variant<PlainStream, TlsStream> stream;
   beast::flat_buffer buffer;  // bytes read past the last response
   std::chrono::steady_clock::time_point idle_since;
+  bool reused = false;  // taken from the pool (it may have gone stale meanwhile)
 };
+
+enum class Reuse { pooled_ok, fresh_only };
 
 struct UpstreamSettings {
   std::chrono::milliseconds connect_timeout{10'000};
@@ -61,10 +64,11 @@ class UpstreamPool {
   UpstreamPool(asio::io_context& ioc, ssl::context& tls, const ResolveOverrides& overrides,
                UpstreamSettings settings = {});
 
-  // A ready connection: a pooled one still open, else a new one. Each resolved
-  // address is passed to `filter`; denied ones are never dialled.
+  // A ready connection: a pooled one still open (reused = true), else a new
+  // one; fresh_only always dials (the retry after a stale pooled one). Each
+  // resolved address is passed to `filter`; denied ones are never dialled.
   awaitable<std::expected<std::unique_ptr<UpstreamConn>, DialError>> acquire(
-      const Target& target, const AddressFilter& filter);
+      const Target& target, const AddressFilter& filter, Reuse reuse = Reuse::pooled_ok);
 
   // Returns a connection whose last exchange completed with keep-alive.
   void release(std::unique_ptr<UpstreamConn> conn);

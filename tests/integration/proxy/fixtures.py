@@ -4,12 +4,17 @@
   host names (the engine trusts it through SSL_CERT_FILE), and the engine's
   own MITM CA (clients trust it with --cacert). Generated with the openssl CLI.
 - Upstream: a local HTTPS (or plain) HTTP/1.1 server on 127.0.0.1 that records
-  every request it receives and answers with a JSON echo of it.
+  every request it receives and answers with a JSON echo of it. Variants: a
+  "stale" one that drops every keep-alive connection when its second request
+  arrives (no response byte), and a WebSocket-ish one that answers an
+  `Upgrade: websocket` request with 101 and then echoes raw bytes.
 - Engine: writes proxy.yaml, starts `sandbox-egress serve`, reads the bound
   addresses from its stderr, stops it.
 Everything listens on and dials loopback only.
 """
 import base64
+import gzip
+import hashlib
 import http.server
 import json
 import os
@@ -23,7 +28,7 @@ import time
 
 PROVIDER_HOSTS = ["api.openai.com", "api.anthropic.com",
                   "generativelanguage.googleapis.com", "echo.test", "body.test",
-                  "blocked.test"]
+                  "blocked.test", "stale.test"]
 
 
 def openssl(*args, cwd):
@@ -107,7 +112,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self._body()
         rec = {"method": self.command, "path": self.path, "host": self.headers.get("Host"),
                "headers": {k.lower(): v for k, v in self.headers.items()},
-               "body": body.decode("latin-1")}
+               "body": body.decode("latin-1"), "peer_port": self.client_address[1]}
         self.server.recorder.add(rec)
         path = self.path.split("?")[0]
         if path == "/slow":
@@ -118,6 +123,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             value = auth[len("Bearer "):] if auth.startswith("Bearer ") else auth
             self._send(200, ("your key is " + value + " and again " + value).encode(),
                        [("X-Echo", value), ("Content-Type", "text/plain")])
+            return
+        if path == "/gzip-echo":
+            # Ignores Accept-Encoding: a gzip body echoing the credential.
+            auth = self.headers.get("Authorization", "")
+            self._send(200, gzip.compress(("your key is " + auth).encode()),
+                       [("Content-Encoding", "gzip"), ("Content-Type", "text/plain")])
             return
         if path == "/sse":
             self.send_response(200)
@@ -136,15 +147,89 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
 
+class _StaleHandler(_Handler):
+    """Serves one request per connection with keep-alive, then, when the next
+    request on that connection arrives, reads it and closes without a byte of
+    response: a keep-alive connection that went stale under the client."""
+
+    def setup(self):
+        super().setup()
+        self.served = 0
+
+    def _handle(self):
+        if self.served:
+            body = self._body()
+            self.server.recorder.add({"method": self.command, "path": self.path,
+                                      "body": body.decode("latin-1"), "dropped": True})
+            self.close_connection = True
+            return
+        self.served += 1
+        super()._handle()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def ws_accept(key):
+    return base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+
+
+class _WsHandler(socketserver.BaseRequestHandler):
+    """Answers `Upgrade: websocket` with 101 (plus a greeting in the same
+    write), then echoes every byte it receives; anything else gets 400."""
+
+    def handle(self):
+        sock = self.request
+        try:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, rest = data.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, path, _ = lines[0].split(" ", 2)
+            headers = {}
+            for line in lines[1:]:
+                k, _, v = line.partition(":")
+                headers[k.strip().lower()] = v.strip()
+            self.server.recorder.add({"method": method, "path": path, "headers": headers})
+            if headers.get("upgrade", "").lower() != "websocket":
+                body = b"not an upgrade"
+                sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: %d\r\n"
+                             b"Connection: close\r\n\r\n%s" % (len(body), body))
+                return
+            sock.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                          "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n"
+                          % ws_accept(headers.get("sec-websocket-key", ""))).encode() +
+                         b"hello from upstream\n")
+            if rest:
+                sock.sendall(rest)
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return
+                sock.sendall(chunk)
+        except (OSError, ValueError):
+            return
+
+
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256
 
 
-def start_upstream(pki=None):
-    """Starts an HTTPS upstream (or plain HTTP when pki is None) on 127.0.0.1."""
-    server = _Server(("127.0.0.1", 0), _Handler)
+class _TcpServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+def _serve(server, pki):
     server.recorder = Recorder()
     if pki:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -152,6 +237,15 @@ def start_upstream(pki=None):
         server.socket = ctx.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def start_upstream(pki=None, kind="echo"):
+    """Starts an HTTPS upstream (or plain HTTP when pki is None) on 127.0.0.1:
+    kind "echo" (JSON echo), "stale" (_StaleHandler) or "ws" (_WsHandler)."""
+    if kind == "ws":
+        return _serve(_TcpServer(("127.0.0.1", 0), _WsHandler), pki)
+    handler = _StaleHandler if kind == "stale" else _Handler
+    return _serve(_Server(("127.0.0.1", 0), handler), pki)
 
 
 def yaml_list(items):

@@ -1,6 +1,7 @@
 """`sandbox-egress serve`: credential swap, refusals, scrubbing, streaming,
 reload, through a real engine, a real HTTPS upstream and real clients."""
 import base64
+import gzip
 import http.client
 import json
 import os
@@ -31,7 +32,7 @@ BODY_TOKEN = "bodytest-" + "abcdefabcdefabcdefabcdefabcdefab"
 SECRETS = [OPENAI_REAL, ANTHROPIC_REAL, GEMINI_REAL, BODY_REAL]
 TOKENS = [OPENAI_TOKEN, ANTHROPIC_TOKEN, GEMINI_TOKEN, BODY_TOKEN]
 ALLOW = ["api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com",
-         "echo.test", "body.test", "127.0.0.1"]
+         "echo.test", "body.test", "stale.test", "127.0.0.1"]
 # Loopback is deliberately absent from the deny list here (the upstream is on
 # loopback); DenyCidrTest puts it back and proves the refusal.
 DENY = ["10.0.0.0/8", "169.254.0.0/16", "fe80::/10"]
@@ -67,11 +68,17 @@ class ServeTest(unittest.TestCase):
         cls.up_port = cls.upstream.server_address[1]
         cls.plain = fixtures.start_upstream(None)
         cls.plain_port = cls.plain.server_address[1]
+        cls.stale = fixtures.start_upstream(cls.pki, kind="stale")
+        cls.stale_port = cls.stale.server_address[1]
+        cls.ws = fixtures.start_upstream(cls.pki, kind="ws")
+        cls.ws_port = cls.ws.server_address[1]
+        cls.ws_plain = fixtures.start_upstream(None, kind="ws")
+        cls.ws_plain_port = cls.ws_plain.server_address[1]
         cls.config = os.path.join(cls.dir, "proxy.yaml")
         cls.audit = os.path.join(cls.dir, "audit.log")
         fixtures.render_config(cls.config, cls.pki, ALLOW, SECRET_RULES, DENY, timeout="3s")
-        resolve = ["%s:%d:127.0.0.1" % (h, p) for h in fixtures.PROVIDER_HOSTS
-                   for p in (cls.up_port, cls.plain_port)]
+        ports = (cls.up_port, cls.plain_port, cls.stale_port, cls.ws_port, cls.ws_plain_port)
+        resolve = ["%s:%d:127.0.0.1" % (h, p) for h in fixtures.PROVIDER_HOSTS for p in ports]
         cls.engine = fixtures.Engine(harness.SANDBOX_EGRESS, cls.config, engine_env(cls.pki),
                                      resolve=resolve, audit_log=cls.audit)
 
@@ -82,8 +89,8 @@ class ServeTest(unittest.TestCase):
                 print("engine died with %s; stderr tail:\n%s" % (
                     cls.engine.proc.returncode, cls.engine.stderr()[-2000:]), file=sys.stderr)
             cls.rc = cls.engine.stop()
-            cls.upstream.shutdown()
-            cls.plain.shutdown()
+            for server in (cls.upstream, cls.plain, cls.stale, cls.ws, cls.ws_plain):
+                server.shutdown()
             # No token and no real secret in any output of the engine.
             outputs = {"stderr": cls.engine.stderr()}
             if os.path.exists(cls.audit):
@@ -116,6 +123,14 @@ class ServeTest(unittest.TestCase):
         data = resp.read()
         conn.close()
         return resp, data
+
+    def metric(self, series):
+        """The value of one /metrics series (0 when absent)."""
+        with urllib.request.urlopen(self.engine.url("metrics") + "/metrics", timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(series + " "):
+                    return float(line.split()[-1])
+        return 0.0
 
     def url(self, host, path):
         return "https://%s:%d%s" % (host, self.up_port, path)
@@ -224,6 +239,42 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(self.plain.recorder.last()["headers"]["authorization"],
                          "Bearer " + OPENAI_REAL)
 
+    def test_host_header_must_name_the_destination(self):
+        # Inside a tunnel another Host (domain fronting) is refused ...
+        self.upstream.recorder.clear()
+        code, body, err = self.curl(self.url("api.openai.com", "/front"), "-H", "Host: evil.test",
+                                    "-H", "Authorization: Bearer " + OPENAI_TOKEN)
+        self.assertEqual(code, 403, err + body)
+        self.assertIn("Host header", body)
+        self.assertIsNone(self.last(), "the request must not reach the upstream")
+        # ... the same name with another port or case is not another host ...
+        code, body, err = self.curl(self.url("api.openai.com", "/front"),
+                                    "-H", "Host: API.OpenAI.com.:1")
+        self.assertEqual(code, 200, err + body)
+        # ... and an absolute-form request gets the URI's authority (RFC 9112 §3.2.2).
+        code, body, err = self.curl("http://echo.test:%d/abs" % self.plain_port,
+                                    "-H", "Host: evil.test", proxy="http")
+        self.assertEqual(code, 200, err + body)
+        self.assertEqual(self.plain.recorder.last()["host"], "echo.test:%d" % self.plain_port)
+
+    def test_non_websocket_upgrade_is_dropped(self):
+        import socket
+        s = socket.create_connection(self.engine.addr["http"], timeout=20)
+        s.sendall(b"GET http://echo.test:%d/h2c HTTP/1.1\r\nHost: echo.test:%d\r\n"
+                  b"Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                  b"HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+                  % (self.plain_port, self.plain_port))
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            self.assertTrue(chunk, data)
+            data += chunk
+        s.close()
+        self.assertIn(b" 200 ", data.split(b"\r\n")[0])
+        h = self.plain.recorder.last()["headers"]
+        self.assertNotIn("upgrade", h)
+        self.assertNotIn("http2-settings", h)
+
     def test_odd_sni_does_not_break_the_tunnel(self):
         import socket
         for sni in [None, "api.openai.com:%d" % self.up_port]:
@@ -275,6 +326,181 @@ class ServeTest(unittest.TestCase):
         self.assertIn("your key is %s and again %s" % (OPENAI_TOKEN, OPENAI_TOKEN), r.stdout)
         self.assertEqual(self.last()["headers"]["authorization"], "Bearer " + OPENAI_REAL)
 
+    def test_scrub_counted_per_secret_in_metrics(self):
+        series = 'sandbox_egress_secret_scrubs_total{secret="OPENAI_API_KEY"}'
+        before = self.metric(series)
+        code, body, err = self.curl(self.url("api.openai.com", "/echo-secret"),
+                                    "-H", "Authorization: Bearer " + OPENAI_TOKEN)
+        self.assertEqual(code, 200, err + body)
+        self.assertNotIn(OPENAI_REAL, body)
+        # One in the X-Echo header, two in the body.
+        self.assertEqual(self.metric(series) - before, 3)
+
+    # --- compressed responses --------------------------------------------
+    def test_identity_encoding_asked_where_secrets_are_mapped(self):
+        code, body, err = self.curl(self.url("api.openai.com", "/ae"), "-H",
+                                    "Accept-Encoding: gzip, br",
+                                    "-H", "Authorization: Bearer " + OPENAI_TOKEN)
+        self.assertEqual(code, 200, err + body)
+        self.assertEqual(self.last()["headers"]["accept-encoding"], "identity")
+        # Towards a host without secrets the client's choice is left alone.
+        code, body, err = self.curl(self.url("echo.test", "/ae"), "-H",
+                                    "Accept-Encoding: gzip, br")
+        self.assertEqual(code, 200, err + body)
+        self.assertEqual(self.last()["headers"]["accept-encoding"], "gzip, br")
+
+    def test_compressed_echo_refused_where_secrets_are_mapped(self):
+        before = self.metric('sandbox_egress_upstream_errors_total{kind="protocol"}')
+        r = subprocess.run(["curl", "-sS", "-x", self.engine.url("tunnel"), "--cacert",
+                            self.pki["engine_ca"], "-o", "-", "-w", "\n%{http_code}",
+                            "-H", "Authorization: Bearer " + OPENAI_TOKEN,
+                            self.url("api.openai.com", "/gzip-echo")],
+                           capture_output=True, timeout=30)
+        body, _, code = r.stdout.rpartition(b"\n")
+        self.assertEqual(int(code), 502, r.stderr)
+        self.assertIn(b"Content-Encoding gzip", body)
+        self.assertNotIn(OPENAI_REAL.encode(), body)
+        self.assertNotIn(gzip.compress(("your key is Bearer " + OPENAI_REAL).encode())[10:30], body)
+        self.assertEqual(self.last()["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+        self.assertEqual(
+            self.metric('sandbox_egress_upstream_errors_total{kind="protocol"}') - before, 1)
+        # Where no secret is mapped the compressed body passes through as is.
+        r = subprocess.run(["curl", "-sS", "-x", self.engine.url("tunnel"), "--cacert",
+                            self.pki["engine_ca"], "--compressed", "-o", "-",
+                            "-H", "Authorization: Bearer not-a-token",
+                            self.url("echo.test", "/gzip-echo")],
+                           capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, b"your key is Bearer not-a-token")
+
+    # --- stale pooled upstream connections --------------------------------
+    def stale_client(self):
+        ctx = ssl.create_default_context(cafile=self.pki["engine_ca"])
+        phost, pport = self.engine.addr["tunnel"]
+        conn = http.client.HTTPSConnection(phost, pport, context=ctx, timeout=20)
+        conn.set_tunnel("stale.test", self.stale_port)
+        return conn
+
+    def test_stale_pooled_connection_retried_for_idempotent_request(self):
+        self.stale.recorder.clear()
+        retries = self.metric("sandbox_egress_upstream_retries_total")
+        conn = self.stale_client()
+        try:
+            for i in range(2):
+                conn.request("GET", "/seq/%d" % i)
+                resp = conn.getresponse()
+                data = resp.read()
+                self.assertEqual(resp.status, 200, data)
+                self.assertEqual(json.loads(data)["path"], "/seq/%d" % i)
+        finally:
+            conn.close()
+        seen = [(r["path"], bool(r.get("dropped"))) for r in self.stale.recorder.requests]
+        # The second request met the stale connection and was sent again (the
+        # first too when an earlier test left a used connection in the pool).
+        dropped = [path for path, d in seen if d]
+        self.assertIn("/seq/1", dropped, seen)
+        self.assertEqual(sorted(path for path, d in seen if not d), ["/seq/0", "/seq/1"], seen)
+        self.assertEqual(self.metric("sandbox_egress_upstream_retries_total") - retries,
+                         len(dropped))
+
+    def test_stale_pooled_connection_not_retried_for_sent_post(self):
+        self.stale.recorder.clear()
+        conn = self.stale_client()
+        try:
+            conn.request("GET", "/first")
+            resp = conn.getresponse()
+            resp.read()
+            self.assertEqual(resp.status, 200)
+            conn.request("POST", "/charge", body=b"amount=1",
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        # A POST that reached the upstream is never sent twice: 502 instead.
+        self.assertEqual(resp.status, 502, data)
+        posts = [r for r in self.stale.recorder.requests if r["method"] == "POST"]
+        self.assertEqual(len(posts), 1)
+
+    # --- WebSocket upgrades -------------------------------------------------
+    WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
+
+    def ws_exchange(self, sock, target, host):
+        sock.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+                      "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                      "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n"
+                      "Proxy-Connection: keep-alive\r\n\r\n"
+                      % (target, host, self.WS_KEY, OPENAI_TOKEN)).encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            self.assertTrue(chunk, data)
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.assertIn(" 101 ", lines[0] + " ", head)
+        fields = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            fields[k.strip().lower()] = v.strip()
+        self.assertEqual(fields.get("upgrade", "").lower(), "websocket", head)
+        self.assertIn("upgrade", fields.get("connection", "").lower(), head)
+        self.assertEqual(fields.get("sec-websocket-accept"), fixtures.ws_accept(self.WS_KEY))
+
+        def read_exactly(n, got=b""):
+            while len(got) < n:
+                chunk = sock.recv(65536)
+                self.assertTrue(chunk, "closed after %d of %d bytes" % (len(got), n))
+                got += chunk
+            return got
+
+        greeting = b"hello from upstream\n"
+        self.assertEqual(read_exactly(len(greeting), rest), greeting)
+        for payload in (b"ping 1\n", b"\x81\x05frame", bytes(range(256)) * 400):
+            sock.sendall(payload)
+            self.assertEqual(read_exactly(len(payload)), payload)
+
+    def check_ws_upstream_request(self, server):
+        rec = server.recorder.last()
+        self.assertEqual(rec["path"], "/realtime?x=1")
+        h = rec["headers"]
+        # The swap applies to the upgrade request; the upgrade itself survives
+        # hop-by-hop removal, the proxy's own fields do not.
+        self.assertEqual(h["authorization"], "Bearer " + OPENAI_REAL)
+        self.assertEqual(h["upgrade"], "websocket")
+        self.assertEqual(h["connection"].lower(), "upgrade")
+        self.assertEqual(h["sec-websocket-key"], self.WS_KEY)
+        self.assertEqual(h["sec-websocket-version"], "13")
+        self.assertNotIn("proxy-connection", h)
+        self.assertNotIn("keep-alive", h)
+
+    def test_websocket_upgrade_through_mitm_tunnel(self):
+        import socket
+        s = socket.create_connection(self.engine.addr["tunnel"], timeout=20)
+        s.sendall(b"CONNECT api.openai.com:%d HTTP/1.1\r\nHost: api.openai.com:%d\r\n\r\n"
+                  % (self.ws_port, self.ws_port))
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(1)
+        self.assertIn(b" 200 ", head)
+        ctx = ssl.create_default_context(cafile=self.pki["engine_ca"])
+        t = ctx.wrap_socket(s, server_hostname="api.openai.com")
+        try:
+            self.ws_exchange(t, "/realtime?x=1", "api.openai.com")
+        finally:
+            t.close()
+        self.check_ws_upstream_request(self.ws)
+
+    def test_websocket_upgrade_through_http_listener(self):
+        import socket
+        s = socket.create_connection(self.engine.addr["http"], timeout=20)
+        try:
+            self.ws_exchange(s, "http://api.openai.com:%d/realtime?x=1" % self.ws_plain_port,
+                             "api.openai.com:%d" % self.ws_plain_port)
+        finally:
+            s.close()
+        self.check_ws_upstream_request(self.ws_plain)
+
     def test_sse_streamed_as_it_arrives(self):
         proc = subprocess.Popen(["curl", "-sS", "-N", "-x", self.engine.url("tunnel"),
                                  "--cacert", self.pki["engine_ca"], self.url("echo.test", "/sse")],
@@ -303,7 +529,11 @@ class ServeTest(unittest.TestCase):
             rec = self.last()
             self.assertEqual(rec["path"], "/ka/%d" % i)
             self.assertEqual(rec["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+            ports.add(rec["peer_port"])
         conn.close()
+        # One client connection, one event loop: its pool served all five
+        # requests over a single upstream connection.
+        self.assertEqual(len(ports), 1, ports)
 
     def test_upstream_header_timeout_504(self):
         code, body, _ = self.curl(self.url("echo.test", "/slow"), "-H", "x-delay: 5")
