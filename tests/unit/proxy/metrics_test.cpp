@@ -17,6 +17,9 @@ TEST_CASE("metrics: Prometheus text rendering", "[proxy][metrics]") {
   m.count_swap("OPENAI_API_KEY");
   m.count_swap("GEMINI_API_KEY");
   m.count_scrub("OPENAI_API_KEY");
+  m.count_scrub("GEMINI_API_KEY", 3);
+  m.count_scrub("GEMINI_API_KEY", 0);  // nothing replaced: no series
+  m.count_upstream_retry();
   m.count_upstream_error(UpstreamError::denied);
   m.connection_opened();
   m.connection_opened();
@@ -37,6 +40,8 @@ TEST_CASE("metrics: Prometheus text rendering", "[proxy][metrics]") {
   has("sandbox_egress_secret_swaps_total{secret=\"GEMINI_API_KEY\"} 1");
   has("sandbox_egress_secret_swaps_total{secret=\"OPENAI_API_KEY\"} 2");
   has("sandbox_egress_secret_scrubs_total{secret=\"OPENAI_API_KEY\"} 1");
+  has("sandbox_egress_secret_scrubs_total{secret=\"GEMINI_API_KEY\"} 3");
+  has("sandbox_egress_upstream_retries_total 1");
   has("sandbox_egress_upstream_errors_total{kind=\"denied\"} 1");
   has("sandbox_egress_upstream_errors_total{kind=\"connect\"} 0");
   has("sandbox_egress_open_connections 1");

@@ -106,3 +106,30 @@ TEST_CASE("scrubber: memory stays bounded on a large stream", "[proxy][scrub]") 
   CHECK(out_bytes == 4096u * 1000);
   CHECK(s.replacements() == 0);
 }
+
+TEST_CASE("scrubber: replacements are tallied per rule, one-shot and streamed", "[proxy][scrub]") {
+  auto r = rules({{"short-val", "T1", "SHORT_KEY"}, {"a-much-longer-value", "T2", "LONG_KEY"}});
+  REQUIRE(r->size() == 2);
+  // Rules are sorted longest first; names follow their rule.
+  CHECK(r->rule_name(0) == "LONG_KEY");
+  CHECK(r->rule_name(1) == "SHORT_KEY");
+  sr::proxy::ScrubTally tally;
+  std::size_t n = 0;
+  CHECK(r->scrub("short-val a-much-longer-value short-val", &n, &tally) == "T1 T2 T1");
+  CHECK(n == 3);
+  REQUIRE(tally.size() == 2);
+  CHECK(tally[0] == 1);
+  CHECK(tally[1] == 2);
+  const std::string text = "x a-much-longer-value y short-val z short-val";
+  for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+    StreamScrubber s(r);
+    std::string out = s.feed(text.substr(0, cut));
+    out += s.feed(text.substr(cut));
+    out += s.finish();
+    CHECK(out == "x T2 y T1 z T1");
+    REQUIRE(s.tally().size() == 2);
+    CHECK(s.tally()[0] == 1);
+    CHECK(s.tally()[1] == 2);
+    CHECK(s.replacements() == 3);
+  }
+}

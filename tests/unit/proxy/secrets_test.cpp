@@ -362,6 +362,16 @@ TEST_CASE("secrets: redact and value_tokens", "[proxy][secrets]") {
   CHECK(SecretSet().apply(h, "anything", nullptr).decision == Decision::allow);
 }
 
+TEST_CASE("secrets: maps_host tells where a real value is injected", "[proxy][secrets]") {
+  auto set = make_set();
+  CHECK(set.maps_host("api.openai.com"));
+  CHECK(set.maps_host("API.OpenAI.com."));
+  CHECK(set.maps_host("x.anthropic.example"));
+  CHECK_FALSE(set.maps_host("anthropic.example"));
+  CHECK_FALSE(set.maps_host("echo.test"));
+  CHECK_FALSE(SecretSet().maps_host("api.openai.com"));
+}
+
 TEST_CASE("secrets: a CONNECT never reaches require (documented contract)", "[proxy][secrets]") {
   // The engine does not pass CONNECT requests to apply(); if it did, a
   // header-less request to a require host would be refused. This pins the
