@@ -91,6 +91,7 @@ class ServeTest(unittest.TestCase):
             cls.rc = cls.engine.stop()
             for server in (cls.upstream, cls.plain, cls.stale, cls.ws, cls.ws_plain):
                 server.shutdown()
+                server.server_close()
             # No token and no real secret in any output of the engine.
             outputs = {"stderr": cls.engine.stderr()}
             if os.path.exists(cls.audit):
@@ -510,6 +511,7 @@ class ServeTest(unittest.TestCase):
         first_at = time.time() - start
         rest = proc.stdout.read()
         proc.wait(20)
+        proc.stdout.close()
         self.assertEqual(first, b"data: event 0\n")
         self.assertIn(b"data: event 2", rest)
         # The upstream needs ~0.9 s for the whole stream; the first event must
