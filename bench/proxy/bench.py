@@ -1,31 +1,49 @@
 #!/usr/bin/env python3
-"""Benchmark of `sandbox-egress serve` against a local HTTPS upstream.
+"""Benchmark of `sandbox-egress serve` against a local HTTPS upstream (issue 4 §8).
 
-  python3 bench/proxy/bench.py [--bin build/bin/sandbox-egress] [--seconds 10] [--soak 60]
+  python3 bench/proxy/bench.py [--build build] [--seconds 10] [--soak 60]
+                               [--layout shared|split] [--engine-threads 2]
 
-Measures, in one run (numbers printed as JSON and as a Markdown table):
-  1. keep-alive HTTPS requests with 64 connections, direct to the upstream vs
-     through the engine (CONNECT + MITM + Bearer swap): throughput ratio and
-     the added median latency;
-  2. new tunnels per second (TCP connect + CONNECT + MITM TLS handshake + one
-     request; the engine's upstream connection comes from its pool);
-  3. RSS of the engine holding 1,000 idle MITM tunnels;
-  4. a soak: the keep-alive load through the engine for --soak seconds with the
-     engine's open fds and RSS sampled every 5 s, and the error count.
+Needs the engine and the two C++ bench helpers, built in one build dir:
 
-Client and upstream are Python (threads/processes), on the same 2 cores as
-the engine: absolute numbers are bounded by them; the ratios are what to read.
-Everything runs on 127.0.0.1 only.
+  cmake --build build --target sandbox-egress sr-bench-loadgen sr-bench-upstream
+
+Starts, on 127.0.0.1 only (ports 19600-19649 unless --port-base says otherwise):
+  - bench/proxy/upstream.cpp: Asio+Beast+OpenSSL HTTPS upstream with its own
+    test CA, keep-alive, fixed small JSON answer; it answers 401 unless the
+    Authorization header carries the real secret, so every 200 through the
+    engine proves the Bearer swap happened;
+  - `sandbox-egress serve` with --resolve api.openai.com:<port>:127.0.0.1, the
+    upstream CA trusted through SSL_CERT_FILE, a Bearer-swap mapping and an
+    audit log file (as in production: one JSON line per request).
+Then, with bench/proxy/loadgen.cpp (Asio+Beast+OpenSSL, async, --client-threads):
+  1. keep-alive HTTPS, 64 connections: direct to the upstream, then through the
+     engine (CONNECT + MITM + swap), in the same run, --rounds times
+     (alternating): requests/s, latency median/p90/p99, ratios;
+  2. the same with 1 connection (latency without queueing);
+  3. new tunnels/s through the engine (TCP + CONNECT + full MITM TLS handshake
+     + one request + close; the engine's upstream side comes from its pool),
+     and new direct TLS connections/s for reference;
+  4. engine RSS/fds with 1,000 idle tunnels (TLS done; and TLS + one request);
+  5. soak: keep-alive load (64 conns) plus tunnel churn (4 workers) through the
+     engine for --soak s; engine RSS/fds sampled every 5 s; error counts.
+
+CPU layout (the machine has 2 cores shared by client, engine and upstream):
+  shared  no pinning: engine (--engine-threads event loops), loadgen and
+          upstream all float over both cores. Direct and proxied runs get the
+          same 2 cores, so the throughput ratio is the engine's CPU cost share.
+  split   engine pinned to CPU 0, loadgen + upstream pinned to CPU 1 (taskset):
+          the engine gets a core to itself, the ratio shows whether it keeps up
+          with a client+upstream pair on the other core.
 """
 import argparse
-import http.client
 import json
-import multiprocessing as mp
 import os
 import resource
-import socket
-import ssl
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,7 +52,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "proxy"))
-import fixtures  # noqa: E402
+import fixtures  # noqa: E402  (make_pki, render_config)
 
 TOKEN = "openai-" + "0123456789abcdef" * 2
 REAL = "sk-bench-real-value-0123456789"
@@ -53,166 +71,287 @@ def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
-def _worker(args):
-    """One process: `threads` keep-alive connections for `seconds`."""
-    mode, threads, seconds, up_port, proxy, cafile = args
-    lat, errors = [], [0]
-    lock = threading.Lock()
-    stop_at = time.time() + seconds
-
-    def run():
-        ctx = ssl.create_default_context(cafile=cafile)
-        mine = []
-        conn = None
-        while time.time() < stop_at:
-            try:
-                if conn is None:
-                    if mode == "direct":
-                        conn = http.client.HTTPSConnection(HOST, up_port, context=ctx, timeout=30)
-                        conn.sock = None
-                        # Connect to the loopback upstream with the provider name for SNI.
-                        raw = socket.create_connection(("127.0.0.1", up_port), timeout=30)
-                        conn.sock = ctx.wrap_socket(raw, server_hostname=HOST)
-                    else:
-                        conn = http.client.HTTPSConnection(proxy[0], proxy[1], context=ctx,
-                                                           timeout=30)
-                        conn.set_tunnel(HOST, up_port)
-                t0 = time.perf_counter()
-                conn.request("GET", "/v1/models", headers={"Authorization": "Bearer " + TOKEN})
-                r = conn.getresponse()
-                r.read()
-                mine.append(time.perf_counter() - t0)
-                if r.status != 200:
-                    errors[0] += 1
-            except Exception:
-                errors[0] += 1
-                conn = None
-        with lock:
-            lat.extend(mine)
-
-    ts = [threading.Thread(target=run) for _ in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    return lat, errors[0]
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def load(mode, conns, seconds, up_port, proxy, cafile, procs=4):
-    per = conns // procs
-    with mp.Pool(procs) as pool:
-        res = pool.map(_worker, [(mode, per, seconds, up_port, proxy, cafile)] * procs)
-    lat = sorted(x for r in res for x in r[0])
-    errors = sum(r[1] for r in res)
-    return {"requests": len(lat), "rps": len(lat) / seconds, "errors": errors,
-            "median_ms": statistics.median(lat) * 1000 if lat else None,
-            "p99_ms": lat[int(len(lat) * 0.99)] * 1000 if lat else None}
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        bindir = os.path.join(a.build, "bin")
+        self.engine_bin = os.path.join(bindir, "sandbox-egress")
+        self.loadgen_bin = os.path.join(bindir, "sr-bench-loadgen")
+        self.upstream_bin = os.path.join(bindir, "sr-bench-upstream")
+        for b in (self.engine_bin, self.loadgen_bin, self.upstream_bin):
+            if not os.access(b, os.X_OK):
+                sys.exit("bench: %s is missing; build it with: cmake --build %s --target "
+                         "sandbox-egress sr-bench-loadgen sr-bench-upstream" % (b, a.build))
+        self.pin_engine = ["taskset", "-c", "0"] if a.layout == "split" else []
+        self.pin_client = ["taskset", "-c", "1"] if a.layout == "split" else []
+        self.dir = tempfile.mkdtemp(prefix="sr-proxy-bench-")
+        self.pki = fixtures.make_pki(self.dir)
+        p = a.port_base
+        self.up_port, self.tunnel_port = p + 1, p + 10
+        self.upstream = None
+        self.engine = None
+
+    # --- processes -------------------------------------------------------
+    def start_upstream(self):
+        self.upstream = subprocess.Popen(
+            self.pin_client + [self.upstream_bin, "--cert", self.pki["upstream_cert"], "--key",
+                               self.pki["upstream_key"], "--port", str(self.up_port),
+                               "--threads", str(self.a.upstream_threads),
+                               "--expect-auth", "Bearer " + REAL],
+            stdout=subprocess.PIPE, text=True)
+        line = self.upstream.stdout.readline()
+        if not line.startswith("listening"):
+            sys.exit("bench: upstream did not start: " + line)
+
+    def start_engine(self):
+        p = self.a.port_base
+        cfg = os.path.join(self.dir, "proxy.yaml")
+        fixtures.render_config(
+            cfg, self.pki, [HOST],
+            [{"env": "OPENAI_API_KEY", "token": TOKEN, "headers": ["Authorization"],
+              "hosts": [HOST]}], ["10.0.0.0/8"],
+            tunnel="127.0.0.1:%d" % self.tunnel_port, http="127.0.0.1:%d" % (p + 11),
+            metrics="127.0.0.1:%d" % (p + 12), management="127.0.0.1:%d" % (p + 13))
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "SSL_CERT_FILE": self.pki["upstream_ca"], "OPENAI_API_KEY": REAL,
+               "SANDBOX_EGRESS_MGMT_KEY": "bench-key"}
+        self.engine_log = os.path.join(self.dir, "engine.stderr")
+        args = self.pin_engine + [
+            self.engine_bin, "serve", "--config", cfg, "--threads", str(self.a.engine_threads),
+            "--resolve", "%s:%d:127.0.0.1" % (HOST, self.up_port),
+            "--audit-log", os.path.join(self.dir, "audit.log")]
+        with open(self.engine_log, "w") as log:
+            self.engine = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=env)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            with open(self.engine_log) as f:
+                text = f.read()
+            if "ready" in text:
+                return
+            if self.engine.poll() is not None:
+                sys.exit("bench: engine exited %s: %s" % (self.engine.returncode, text))
+            time.sleep(0.05)
+        sys.exit("bench: engine not ready")
+
+    def stop(self):
+        for proc in (self.engine, self.upstream):
+            if proc and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+    # --- loadgen ---------------------------------------------------------
+    def loadgen_args(self, mode, via, conns, seconds, extra=()):
+        args = self.pin_client + [self.loadgen_bin, "--mode", mode, "--conns", str(conns),
+                                  "--seconds", str(seconds), "--threads",
+                                  str(self.a.client_threads), "--warmup", str(self.a.warmup)]
+        if via == "engine":
+            args += ["--proxy", "127.0.0.1:%d" % self.tunnel_port, "--host",
+                     "%s:%d" % (HOST, self.up_port), "--cafile", self.pki["engine_ca"],
+                     "--header", "Authorization: Bearer " + TOKEN]
+        else:
+            args += ["--upstream", "127.0.0.1:%d" % self.up_port, "--host", "%s:%d" % (HOST, self.up_port),
+                     "--cafile", self.pki["upstream_ca"],
+                     "--header", "Authorization: Bearer " + REAL]
+        return args + list(extra)
+
+    def run_loadgen(self, mode, via, conns, seconds, extra=()):
+        engine_cpu0 = cpu_seconds(self.engine.pid)
+        t0 = time.time()
+        out = subprocess.run(self.loadgen_args(mode, via, conns, seconds, extra),
+                             capture_output=True, text=True, check=True)
+        res = json.loads(out.stdout)
+        res["engine_cpu_s"] = round(cpu_seconds(self.engine.pid) - engine_cpu0, 2)
+        res["wall_s"] = round(time.time() - t0, 2)
+        return res
+
+    def idle(self, count, request_first):
+        pid = self.engine.pid
+        time.sleep(0.5)
+        before, fds_before = rss_kib(pid), fd_count(pid)
+        extra = ["--request-first"] if request_first else []
+        proc = subprocess.Popen(self.loadgen_args("idle", "engine", count, 0, extra),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = json.loads(proc.stdout.readline())
+        time.sleep(1.0)
+        after, fds_after = rss_kib(pid), fd_count(pid)
+        proc.stdin.close()
+        proc.wait(30)
+        time.sleep(1.0)
+        released = rss_kib(pid)
+        return {"tunnels": count, "request_first": request_first, "ready": ready["ready"],
+                "errors": ready["errors"] + ready["bad_status"],
+                "first_error": ready["first_error"],
+                "open_seconds": ready["open_seconds"],
+                "rss_before_mib": round(before / 1024, 1), "rss_after_mib": round(after / 1024, 1),
+                "rss_added_mib": round((after - before) / 1024, 1),
+                "rss_after_close_mib": round(released / 1024, 1),
+                "fds_before": fds_before, "fds_after": fds_after}
+
+    def soak(self, seconds):
+        pid = self.engine.pid
+        samples = []
+        done = threading.Event()
+
+        def sample():
+            t0 = time.time()
+            while not done.is_set():
+                samples.append({"t": round(time.time() - t0), "rss_mib": round(rss_kib(pid) / 1024, 1),
+                                "fds": fd_count(pid)})
+                done.wait(5)
+
+        results = {}
+
+        def churn():
+            results["tunnels"] = self.run_loadgen("tunnels", "engine", 4, seconds)
+
+        sampler = threading.Thread(target=sample)
+        churner = threading.Thread(target=churn)
+        sampler.start()
+        churner.start()
+        results["keepalive"] = self.run_loadgen("keepalive", "engine", 64, seconds)
+        churner.join()
+        done.set()
+        sampler.join()
+        results["samples"] = samples
+        return results
 
 
-def _tunnel_worker(args):
-    seconds, up_port, proxy, cafile = args
-    ctx = ssl.create_default_context(cafile=cafile)
-    n, errors = 0, 0
-    stop_at = time.time() + seconds
-    while time.time() < stop_at:
-        try:
-            conn = http.client.HTTPSConnection(proxy[0], proxy[1], context=ctx, timeout=30)
-            conn.set_tunnel(HOST, up_port)
-            conn.request("GET", "/t", headers={"Authorization": "Bearer " + TOKEN})
-            r = conn.getresponse()
-            r.read()
-            conn.close()
-            n += 1
-        except Exception:
-            errors += 1
-    return n, errors
-
-
-def tunnels_per_second(seconds, up_port, proxy, cafile, procs=4):
-    with mp.Pool(procs) as pool:
-        res = pool.map(_tunnel_worker, [(seconds, up_port, proxy, cafile)] * procs)
-    return {"tunnels": sum(r[0] for r in res), "per_second": sum(r[0] for r in res) / seconds,
-            "errors": sum(r[1] for r in res)}
-
-
-def idle_tunnels(count, up_port, proxy, cafile, pid):
-    before = rss_kib(pid)
-    ctx = ssl.create_default_context(cafile=cafile)
-    held = []
-    for _ in range(count):
-        s = socket.create_connection(proxy, timeout=30)
-        s.sendall(b"CONNECT %s:%d HTTP/1.1\r\nHost: %s\r\n\r\n" % (HOST.encode(), up_port,
-                                                                  HOST.encode()))
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += s.recv(1)
-        held.append(ctx.wrap_socket(s, server_hostname=HOST))
-    time.sleep(1)
-    after = rss_kib(pid)
-    fds = fd_count(pid)
-    for t in held:
-        t.close()
-    return {"tunnels": count, "rss_before_mib": before / 1024, "rss_after_mib": after / 1024,
-            "rss_added_mib": (after - before) / 1024, "engine_fds": fds}
-
-
-def soak(seconds, up_port, proxy, cafile, pid):
-    samples = []
-    result = {}
-
-    def sample():
-        end = time.time() + seconds
-        while time.time() < end:
-            samples.append({"t": round(seconds - (end - time.time())),
-                            "rss_mib": round(rss_kib(pid) / 1024, 1), "fds": fd_count(pid)})
-            time.sleep(5)
-
-    t = threading.Thread(target=sample)
-    t.start()
-    result["load"] = load("engine", 64, seconds, up_port, proxy, cafile)
-    t.join()
-    result["samples"] = samples
-    return result
+def ratio(a, b):
+    return a / b if b else float("nan")
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "bin", "sandbox-egress"))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"),
+                    help="build dir holding bin/sandbox-egress and the bench helpers")
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--warmup", type=float, default=1)
+    ap.add_argument("--rounds", type=int, default=2, help="direct/engine alternations")
     ap.add_argument("--soak", type=float, default=60)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--layout", choices=["shared", "split"], default="shared")
+    ap.add_argument("--engine-threads", type=int, default=2)
+    ap.add_argument("--client-threads", type=int, default=2)
+    ap.add_argument("--upstream-threads", type=int, default=1)
+    ap.add_argument("--tunnel-workers", type=int, default=32)
+    ap.add_argument("--idle", type=int, default=1000)
+    ap.add_argument("--port-base", type=int, default=19600)
+    ap.add_argument("--skip", default="", help="comma list of: keepalive,latency,tunnels,idle")
     a = ap.parse_args()
+    if a.layout == "split" and not shutil.which("taskset"):
+        sys.exit("bench: --layout split needs taskset (util-linux)")
+    skip = set(filter(None, a.skip.split(",")))
     resource.setrlimit(resource.RLIMIT_NOFILE, (8192, max(8192, resource.getrlimit(
         resource.RLIMIT_NOFILE)[1])))
-    d = tempfile.mkdtemp(prefix="sr-proxy-bench-")
-    pki = fixtures.make_pki(d)
-    up = fixtures.start_upstream(pki)
-    up_port = up.server_address[1]
-    cfg = os.path.join(d, "proxy.yaml")
-    fixtures.render_config(cfg, pki, [HOST], [{"env": "OPENAI_API_KEY", "token": TOKEN,
-                                               "headers": ["Authorization"], "hosts": [HOST]}],
-                           ["10.0.0.0/8"])
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SSL_CERT_FILE": pki["upstream_ca"],
-           "OPENAI_API_KEY": REAL, "SANDBOX_EGRESS_MGMT_KEY": "bench-key"}
-    engine = fixtures.Engine(a.bin, cfg, env, resolve=["%s:%d:127.0.0.1" % (HOST, up_port)],
-                             audit_log=os.path.join(d, "audit.log"), threads=a.threads)
-    proxy = engine.addr["tunnel"]
-    out = {"threads": a.threads, "cpus": os.cpu_count()}
+    b = Bench(a)
+    out = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpus": os.cpu_count(),
+           "layout": a.layout, "engine_threads": a.engine_threads,
+           "client_threads": a.client_threads, "upstream_threads": a.upstream_threads,
+           "loadavg_before": os.getloadavg()[0]}
     try:
-        load("direct", 8, 1, up_port, proxy, pki["upstream_ca"])  # warm-up
-        # Direct clients trust the upstream CA, engine clients the MITM CA.
-        out["direct"] = load("direct", 64, a.seconds, up_port, proxy, pki["upstream_ca"])
-        out["engine"] = load("engine", 64, a.seconds, up_port, proxy, pki["engine_ca"])
-        out["throughput_ratio"] = out["engine"]["rps"] / out["direct"]["rps"]
-        out["added_median_ms"] = out["engine"]["median_ms"] - out["direct"]["median_ms"]
-        out["new_tunnels"] = tunnels_per_second(a.seconds, up_port, proxy, pki["engine_ca"])
-        out["idle_tunnels"] = idle_tunnels(1000, up_port, proxy, pki["engine_ca"], engine.proc.pid)
+        b.start_upstream()
+        b.start_engine()
+        # Warm-up: mints the leaf, fills the engine's upstream pool.
+        b.run_loadgen("keepalive", "engine", 64, 1)
+        if "keepalive" not in skip:
+            rounds = []
+            for _ in range(a.rounds):
+                d = b.run_loadgen("keepalive", "direct", 64, a.seconds)
+                e = b.run_loadgen("keepalive", "engine", 64, a.seconds)
+                rounds.append({"direct": d, "engine": e,
+                               "ratio": ratio(e["per_second"], d["per_second"]),
+                               "added_median_ms": e["latency_ms"]["median"] -
+                               d["latency_ms"]["median"]})
+            out["keepalive64"] = rounds
+        if "latency" not in skip:
+            rounds = []
+            for _ in range(a.rounds):
+                d = b.run_loadgen("keepalive", "direct", 1, a.seconds / 2)
+                e = b.run_loadgen("keepalive", "engine", 1, a.seconds / 2)
+                rounds.append({"direct": d, "engine": e,
+                               "ratio": ratio(e["per_second"], d["per_second"]),
+                               "added_median_ms": e["latency_ms"]["median"] -
+                               d["latency_ms"]["median"]})
+            out["keepalive1"] = rounds
+        if "tunnels" not in skip:
+            out["tunnels_direct"] = b.run_loadgen("tunnels", "direct", a.tunnel_workers, a.seconds)
+            out["tunnels_engine"] = b.run_loadgen("tunnels", "engine", a.tunnel_workers, a.seconds)
+        if "idle" not in skip:
+            out["idle_tls"] = b.idle(a.idle, False)
+            out["idle_request"] = b.idle(a.idle, True)
         if a.soak > 0:
-            out["soak"] = soak(a.soak, up_port, proxy, pki["engine_ca"], engine.proc.pid)
+            out["soak"] = b.soak(a.soak)
     finally:
-        engine.stop()
-        up.shutdown()
-    print(json.dumps(out, indent=2))
+        b.stop()
+        if b.upstream:
+            out["upstream_counters"] = b.upstream.stdout.read().strip()
+    out["loadavg_after"] = os.getloadavg()[0]
+    print(json.dumps(out, indent=1))
+    print()
+    print(table(out, a))
+
+
+def table(out, a):
+    rows = ["| measure | target | direct | engine | ratio / added | verdict |",
+            "|---|---|---:|---:|---:|---|"]
+
+    def lat(r):
+        m = r["latency_ms"]
+        return "%.2f / %.2f / %.2f" % (m["median"], m["p90"], m["p99"])
+
+    for i, r in enumerate(out.get("keepalive64", [])):
+        d, e = r["direct"], r["engine"]
+        rows.append("| keep-alive 64 conns, req/s (round %d) | engine >= 50 %% of direct | %.0f | %.0f "
+                    "| %.0f %% | %s |" % (i + 1, d["per_second"], e["per_second"], 100 * r["ratio"],
+                                          "met" if r["ratio"] >= 0.5 else "missed"))
+        rows.append("| keep-alive 64 conns, latency ms median/p90/p99 (round %d) | - | %s | %s "
+                    "| +%.2f ms median | (Little's law: 64 conns / throughput) |"
+                    % (i + 1, lat(d), lat(e), r["added_median_ms"]))
+        rows.append("| keep-alive 64 conns, errors (round %d) | 0 | %d | %d | | |"
+                    % (i + 1, d["errors"] + d["bad_status"], e["errors"] + e["bad_status"]))
+    for i, r in enumerate(out.get("keepalive1", [])):
+        d, e = r["direct"], r["engine"]
+        rows.append("| 1 conn, latency ms median/p90/p99 (round %d) | added median <= 0.5 ms | %s "
+                    "| %s | +%.3f ms | %s |" % (i + 1, lat(d), lat(e), r["added_median_ms"],
+                                                "met" if r["added_median_ms"] <= 0.5 else "missed"))
+    if "tunnels_engine" in out:
+        d, e = out["tunnels_direct"], out["tunnels_engine"]
+        rows.append("| new tunnels/s (%d workers), setup ms median/p99 | >= 1,000/s | %.0f (%.1f/%.1f) "
+                    "| %.0f (%.1f/%.1f) | errors %d / %d | %s |"
+                    % (a.tunnel_workers, d["per_second"], d["latency_ms"]["median"],
+                       d["latency_ms"]["p99"], e["per_second"], e["latency_ms"]["median"],
+                       e["latency_ms"]["p99"], d["errors"] + d["bad_status"],
+                       e["errors"] + e["bad_status"],
+                       "met" if e["per_second"] >= 1000 else "missed"))
+    for key, label in (("idle_tls", "TLS done"), ("idle_request", "TLS + 1 request")):
+        if key in out:
+            r = out[key]
+            rows.append("| %d idle tunnels (%s): engine RSS added | <= 64 MiB | | %.1f -> %.1f MiB "
+                        "(%d -> %d fds) | +%.1f MiB | %s |"
+                        % (r["tunnels"], label, r["rss_before_mib"], r["rss_after_mib"],
+                           r["fds_before"], r["fds_after"], r["rss_added_mib"],
+                           "met" if r["rss_added_mib"] <= 64 and r["ready"] == r["tunnels"]
+                           else "missed"))
+    if "soak" in out:
+        s = out["soak"]
+        k, t = s["keepalive"], s["tunnels"]
+        rss = [x["rss_mib"] for x in s["samples"][1:]] or [0]
+        fds = [x["fds"] for x in s["samples"][1:]] or [0]
+        errs = k["errors"] + k["bad_status"] + t["errors"] + t["bad_status"]
+        rows.append("| soak %gs: 64 keep-alive conns + 4 tunnel-churn workers | no error, no fd/RSS "
+                    "growth | | %d req + %d tunnels, %d errors; fds %d-%d, RSS %.1f-%.1f MiB | | %s |"
+                    % (a.soak, k["completed"], t["completed"], errs, min(fds), max(fds), min(rss),
+                       max(rss), "see samples"))
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

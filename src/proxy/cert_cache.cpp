@@ -107,6 +107,11 @@ util::Result<SslCtxPtr> make_server_ctx() {
     return ssl_fail("setting the minimum TLS version");
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  // OpenSSL frees a connection's record buffers while it has nothing
+  // buffered, so an idle tunnel holds none. (Asio's ssl engine also sets this
+  // on every SSL it creates; set here so any SSL made from these contexts
+  // has it.)
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_alpn_select_cb(ctx.get(), &select_http11, nullptr);
   return ctx;
 }

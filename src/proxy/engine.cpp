@@ -11,6 +11,14 @@ std::unique_ptr<ssl::context> wrap_ctx(const SslCtxPtr& ctx) {
   return std::make_unique<ssl::context>(ctx.get());
 }
 
+// Pooled upstream connections sit idle most of the time: OpenSSL frees their
+// record buffers while nothing is buffered (Asio's engine sets it per SSL too).
+std::unique_ptr<ssl::context> upstream_ctx() {
+  auto ctx = make_upstream_tls_context();
+  SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  return ctx;
+}
+
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const Rules> rules, std::unique_ptr<CertCache> certs,
@@ -20,7 +28,7 @@ Engine::Engine(std::shared_ptr<const Rules> rules, std::unique_ptr<CertCache> ce
       audit_(std::move(audit)),
       mitm_base_ctx_(std::move(mitm_base)),
       mitm_base_(wrap_ctx(mitm_base_ctx_)),
-      upstream_tls_(make_upstream_tls_context()),
+      upstream_tls_(upstream_ctx()),
       overrides_(std::move(overrides)) {}
 
 void Engine::record(const AuditRecord& record, const Rules& rules) {

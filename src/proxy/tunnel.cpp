@@ -5,6 +5,7 @@ namespace sr::proxy {
 namespace {
 
 constexpr std::chrono::seconds kHandshakeTimeout{15};
+constexpr std::size_t kFirstRead = 4 * 1024;
 
 void record_refusal(LoopContext& ctx, const ConnInfo& info, const std::string& host,
                     unsigned status, Decision decision, std::string reason) {
@@ -38,11 +39,17 @@ awaitable<void> serve_tls(PlainStream stream, beast::flat_buffer buffer, LoopCon
   // The leaf is chosen by the CONNECT target; whatever SNI the client sends
   // (host:port, none at all) does not matter.
   SSL_set_SSL_CTX(tls.native_handle(), leaf->get());
+  // Idle-tunnel memory depends on it (OpenSSL frees the record buffers while
+  // idle); Asio and the base context set it too.
+  SSL_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   beast::get_lowest_layer(tls).expires_after(kHandshakeTimeout);
   error_code ec;
   co_await tls.async_handshake(ssl::stream_base::server, buffer.data(), ec_token(ec));
   if (ec) co_return;
+  // The ClientHello block is not kept for the life of the tunnel: the request
+  // loop grows the buffer from 512 bytes on demand.
   buffer.consume(buffer.size());
+  buffer.shrink_to_fit();
   info.mode = Mode::tunnel_tls;
   info.tunnel.scheme = Scheme::https;
   co_await request_loop(tls, buffer, ctx, info);
@@ -73,7 +80,8 @@ awaitable<void> run_tunnel(PlainStream stream, beast::flat_buffer buffer, LoopCo
   error_code ec;
   if (buffer.size() == 0) {
     stream.expires_after(std::chrono::seconds(120));
-    std::size_t n = co_await stream.async_read_some(buffer.prepare(16 * 1024), ec_token(ec));
+    // A ClientHello fits (the handshake reads any rest from the socket).
+    std::size_t n = co_await stream.async_read_some(buffer.prepare(kFirstRead), ec_token(ec));
     if (ec) co_return;
     buffer.commit(n);
   }
