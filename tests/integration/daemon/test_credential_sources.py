@@ -80,7 +80,8 @@ class CleanHome:
 
     def pid(self):
         try:
-            return int(open(os.path.join(self.state, "daemon.pid")).read())
+            with open(os.path.join(self.state, "daemon.pid")) as f:
+                return int(f.read())
         except OSError:
             return None
 
@@ -227,7 +228,8 @@ class CredentialSources(unittest.TestCase):
 
     def bws_calls(self, h):
         try:
-            return len(open(h.bws_log).read().splitlines())
+            with open(h.bws_log) as f:
+                return len(f.read().splitlines())
         except OSError:
             return 0
 
