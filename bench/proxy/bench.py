@@ -245,6 +245,8 @@ def main():
     ap.add_argument("--tunnel-workers", type=int, default=32)
     ap.add_argument("--idle", type=int, default=1000)
     ap.add_argument("--port-base", type=int, default=19600)
+    ap.add_argument("--keep-dir", action="store_true",
+                    help="keep the temp dir (PKI, proxy.yaml, engine stderr, audit log)")
     ap.add_argument("--skip", default="", help="comma list of: keepalive,latency,tunnels,idle")
     a = ap.parse_args()
     if a.layout == "split" and not shutil.which("taskset"):
@@ -294,6 +296,8 @@ def main():
         b.stop()
         if b.upstream:
             out["upstream_counters"] = b.upstream.stdout.read().strip()
+        if not a.keep_dir:
+            shutil.rmtree(b.dir, ignore_errors=True)
     out["loadavg_after"] = os.getloadavg()[0]
     print(json.dumps(out, indent=1))
     print()
