@@ -1,7 +1,9 @@
 #include "egress/config.hpp"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -9,6 +11,7 @@
 #include "egress/validate.hpp"
 #include "util/atomic_file.hpp"
 #include "util/secure_dir.hpp"
+#include "util/utf8.hpp"
 
 namespace sr::egress {
 
@@ -241,6 +244,28 @@ util::Result<Config> load_config(const std::filesystem::path& path) {
 
 util::Result<Config> parse_config(const std::string& text, const std::string& source_name) {
   Config c;
+  // yaml-cpp would read the bad bytes and write them back as U+FFFD when a
+  // command rewrites the file, silently changing docker_env names and values.
+  if (auto line = util::first_invalid_utf8_line(text))
+    return util::fail(util::ErrorKind::invalid_argument,
+                      source_name + ":" + std::to_string(*line) + ":1: invalid UTF-8 (the file must be UTF-8 text)");
+  // Nor may it hold C0 control characters other than tab and line breaks
+  // (not printable in YAML 1.2; yaml-cpp let them through on reading and
+  // emitted a file that read back differently, or not at all).
+  // A carriage return only as part of a CRLF line break (yaml-cpp read a
+  // lone one differently from how its emitter wrote it back).
+  auto bad = text.begin();
+  for (; bad != text.end(); ++bad) {
+    const auto c = static_cast<unsigned char>(*bad);
+    if (c == '\r' && (bad + 1 == text.end() || bad[1] != '\n')) break;
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) break;
+  }
+  if (bad != text.end()) {
+    auto line = 1 + std::count(text.begin(), bad, '\n');
+    return util::fail(util::ErrorKind::invalid_argument,
+                      fmt::format("{}:{}:1: control character 0x{:02X} (not allowed in YAML)", source_name, line,
+                                  static_cast<unsigned char>(*bad)));
+  }
   SR_ASSIGN(YAML::Node root, parse_yaml(text, source_name));
   Locator loc{source_name};
   if (root.IsNull()) return c;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "util/unique_fd.hpp"
+#include "util/utf8.hpp"
 
 namespace sr::runtime {
 namespace {
@@ -30,29 +31,6 @@ util::Result<std::string> read_all(const std::string& path) {
   return out;
 }
 
-// Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF),
-// as Go's utf8.Valid, which the Docker CLI applies to each env-file line.
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c < 0x80) len = 1;
-    else if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-    else return false;
-    if (i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 }  // namespace
 
 EnvLookup process_env_lookup() {
@@ -74,7 +52,7 @@ util::Result<std::vector<std::string>> parse_env_file(std::string_view content,
     std::string_view line = content.substr(0, nl);
     content.remove_prefix(nl == std::string_view::npos ? content.size() : nl + 1);
     if (line.ends_with('\r')) line.remove_suffix(1);
-    if (!valid_utf8(line))
+    if (!util::valid_utf8(line))
       return fail(ErrorKind::invalid_argument,
                   "invalid utf8 bytes at line " + std::to_string(line_no));
     const auto start = line.find_first_not_of(kWhitespace);

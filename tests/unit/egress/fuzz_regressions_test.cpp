@@ -53,3 +53,32 @@ TEST_CASE("fuzz: after a rewrite of a file with a repeated key, loading names th
   REQUIRE_FALSE(loaded);
   CHECK(loaded.error().message.find("duplicate key 'proxy.enabled'") != std::string::npos);
 }
+
+TEST_CASE("fuzz: config.yaml that is not UTF-8 is refused naming the line") {
+  // yaml-cpp read the bytes, and its emitter wrote them back as U+FFFD when a
+  // command rewrote the file: docker_env names and values changed silently.
+  auto r = parse_config("proxy:\n  enabled: true\ndocker_env:\n  A: \"x\xff\"\n", "c.yaml");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == sr::util::ErrorKind::invalid_argument);
+  CHECK(r.error().message == "c.yaml:4:1: invalid UTF-8 (the file must be UTF-8 text)");
+  CHECK(parse_config("docker_env:\n  A: \"h\xC3\xA9llo \xF0\x9F\x94\x91\"\n", "c.yaml"));
+}
+
+TEST_CASE("fuzz: control characters in config.yaml are refused naming the line") {
+  // A key holding NUL loaded (as an unknown key), but save_proxy_keys wrote a
+  // file that no longer loaded.
+  auto r = parse_config(std::string("proxy:\n  enabled: true\n  cred\0x: 1\n", 34), "c.yaml");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message == "c.yaml:3:1: control character 0x00 (not allowed in YAML)");
+  CHECK(parse_config("proxy:\r\n\tenabled: true\r\n", "c.yaml").error().message.find("control") == std::string::npos);
+}
+
+TEST_CASE("fuzz: a lone carriage return in config.yaml is refused; CRLF line breaks are fine") {
+  // yaml-cpp read "A\r: x" one way and wrote it back another: docker_env changed on rewrite.
+  auto r = parse_config("docker_env:\n  A\r: x\n", "c.yaml");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message == "c.yaml:2:1: control character 0x0D (not allowed in YAML)");
+  auto crlf = parse_config("docker_env:\r\n  A: x\r\n", "c.yaml");
+  REQUIRE(crlf);
+  CHECK(crlf->docker_env.at("A") == "x");
+}
