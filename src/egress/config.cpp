@@ -256,9 +256,9 @@ util::Result<Config> parse_config(const std::string& text, const std::string& so
   // lone one differently from how its emitter wrote it back).
   auto bad = text.begin();
   for (; bad != text.end(); ++bad) {
-    const auto c = static_cast<unsigned char>(*bad);
-    if (c == '\r' && (bad + 1 == text.end() || bad[1] != '\n')) break;
-    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) break;
+    const auto ch = static_cast<unsigned char>(*bad);
+    if (ch == '\r' && (bad + 1 == text.end() || bad[1] != '\n')) break;
+    if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7F) break;
   }
   if (bad != text.end()) {
     auto line = 1 + std::count(text.begin(), bad, '\n');
