@@ -4,6 +4,7 @@
 
 #include "docker/errors.hpp"
 #include "docker/host.hpp"
+#include "util/url.hpp"
 
 namespace sr::docker {
 
@@ -33,22 +34,7 @@ std::string container_path(std::string_view id, std::string_view suffix) {
 
 }  // namespace
 
-std::string url_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (unsigned char c : value) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string url_encode(std::string_view value) { return util::percent_encode(value); }
 
 int compare_api_versions(std::string_view a, std::string_view b) {
   auto next = [](std::string_view& s) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "proxy/scrubber.hpp"
+#include "util/url.hpp"
 
 namespace sr::proxy {
 namespace http = boost::beast::http;
@@ -49,25 +50,6 @@ std::string percent_decode(std::string_view s) {
       i += 2;
     } else {
       out += s[i];
-    }
-  }
-  return out;
-}
-
-// RFC 3986 unreserved characters pass; everything else is %XX, so a real
-// value with '&', '=', '/' or '+' cannot change the target's structure.
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
     }
   }
   return out;
@@ -190,7 +172,7 @@ struct SecretSetAccess {
     std::size_t q = target.find('?');
     std::string path = target.substr(0, q);
     std::string query = q == std::string::npos ? "" : target.substr(q);
-    std::string encoded = percent_encode(e.value);
+    std::string encoded = util::percent_encode(e.value);
     bool changed = false;
     if (e.match_path) changed = replace_all(path, e.token, encoded) || changed;
     if (e.match_query) changed = replace_all(query, e.token, encoded) || changed;
