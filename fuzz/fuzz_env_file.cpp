@@ -15,18 +15,6 @@
 #include "runtime/env_file.hpp"
 #include "util/dotenv.hpp"
 
-namespace {
-
-bool valid_key(std::string_view k) {
-  if (k.empty() || (k[0] >= '0' && k[0] <= '9')) return false;
-  for (char c : k)
-    if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-      return false;
-  return true;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
 
@@ -47,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if (auto env = sr::util::parse_dotenv(text, "fuzz.env")) {
     for (const auto& [k, v] : *env)
-      if (!valid_key(k)) std::abort();
+      if (!sr::util::valid_dotenv_key(k)) std::abort();
   } else {
     const std::string& msg = env.error().message;
     if (msg.rfind("fuzz.env:", 0) != 0) std::abort();

@@ -13,14 +13,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool valid_key(std::string_view k) {
-  if (k.empty() || (k[0] >= '0' && k[0] <= '9')) return false;
-  for (char c : k)
-    if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-      return false;
-  return true;
-}
-
 // Parses the value part; returns nullopt-like error message on failure.
 Result<std::string> parse_value(std::string_view v) {
   v = trim(v);
@@ -51,6 +43,14 @@ Result<std::string> parse_value(std::string_view v) {
 
 }  // namespace
 
+bool valid_dotenv_key(std::string_view k) {
+  if (k.empty() || (k[0] >= '0' && k[0] <= '9')) return false;
+  for (char c : k)
+    if (!(c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+      return false;
+  return true;
+}
+
 Result<std::map<std::string, std::string>> parse_dotenv(const std::string& text,
                                                         const std::string& source_name) {
   std::map<std::string, std::string> out;
@@ -67,7 +67,7 @@ Result<std::map<std::string, std::string>> parse_dotenv(const std::string& text,
     if (eq == std::string_view::npos)
       return fail(ErrorKind::invalid_argument, where + "expected KEY=VALUE");
     auto key = trim(line.substr(0, eq));
-    if (!valid_key(key))
+    if (!valid_dotenv_key(key))
       return fail(ErrorKind::invalid_argument, where + "invalid variable name '" + std::string(key) + "'");
     auto value = parse_value(line.substr(eq + 1));
     if (!value) return std::unexpected(std::move(value.error()).context(where + std::string(key)));

@@ -5,10 +5,14 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "util/error.hpp"
 
 namespace sr::util {
+
+// A dotenv variable name: [A-Za-z_][A-Za-z0-9_]*.
+bool valid_dotenv_key(std::string_view key);
 
 // Errors read "<source_name>:<line>: message" and never quote a value.
 Result<std::map<std::string, std::string>> parse_dotenv(const std::string& text,
