@@ -11,7 +11,7 @@
 // Session tickets and the session cache are off (every tunnel is a full
 // handshake; no resumption state is shared across names).
 //
-// Use with Asio: create the ssl::stream on a base context from
+// Use with TlsStream: create the stream on a base context from
 // make_server_ctx() (or wrap a leaf ctx: SSL_CTX_up_ref + ssl::context(native)),
 // then, before the handshake, SSL_set_SSL_CTX(stream.native_handle(),
 // leaf.get()) to serve that leaf. The CONNECT target decides the name, never

@@ -1,7 +1,7 @@
 // Shared aliases for the engine's networking code (Boost.Asio + Beast +
-// OpenSSL through asio::ssl). C++20 coroutines (asio::awaitable) drive every
-// connection; each event loop is single-threaded, so a connection's state is
-// never touched by two threads.
+// OpenSSL; TLS through the engine's own TlsStream, tls_stream.hpp). C++20
+// coroutines (asio::awaitable) drive every connection; each event loop is
+// single-threaded, so a connection's state is never touched by two threads.
 #pragma once
 
 // Boost 1.74's scheduler.ipp trips GCC 12's flow-based -Wnull-dereference
@@ -18,12 +18,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+
+#include "proxy/tls_stream.hpp"
 
 namespace sr::proxy {
 
@@ -41,13 +43,13 @@ using awaitable = asio::awaitable<T>;
 inline auto ec_token(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
 using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // Boost 1.74's beast::string_view is boost::string_view.
 inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 inline beast::string_view bsv(std::string_view s) { return {s.data(), s.size()}; }
 
 inline beast::tcp_stream& lowest(PlainStream& s) { return s; }
-inline beast::tcp_stream& lowest(TlsStream& s) { return s.next_layer(); }
+// TlsStream owns its socket and deadline itself.
+inline TlsStream& lowest(TlsStream& s) { return s; }
 
 }  // namespace sr::proxy

@@ -39,9 +39,6 @@ awaitable<void> serve_tls(PlainStream stream, beast::flat_buffer buffer, LoopCon
   // The leaf is chosen by the CONNECT target; whatever SNI the client sends
   // (host:port, none at all) does not matter.
   SSL_set_SSL_CTX(tls.native_handle(), leaf->get());
-  // Idle-tunnel memory depends on it (OpenSSL frees the record buffers while
-  // idle); Asio and the base context set it too.
-  SSL_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   beast::get_lowest_layer(tls).expires_after(kHandshakeTimeout);
   error_code ec;
   co_await tls.async_handshake(ssl::stream_base::server, buffer.data(), ec_token(ec));

@@ -35,6 +35,9 @@ namespace {
 // A pooled connection is reusable only if the peer has neither closed it nor
 // sent anything unsolicited (a TLS close_notify shows up as readable data).
 bool still_idle(UpstreamConn& conn) {
+  // Records OpenSSL read ahead of the last response (a close_notify, say)
+  // are no longer visible on the socket.
+  if (auto* tls = std::get_if<TlsStream>(&conn.stream); tls && tls->has_buffered()) return false;
   int fd = std::visit([](auto& s) { return beast::get_lowest_layer(s).socket().native_handle(); },
                       conn.stream);
   char byte;
