@@ -164,6 +164,35 @@ awaitable<Next> send_refusal(Stream& client, RequestParser& parser, RequestState
   co_return keep ? Next::keep : Next::close;
 }
 
+// A close or half-close of the client before the end of its request body:
+// Beast reports partial_message; a bare end of stream or a TLS stream cut
+// without close_notify can show through as well.
+inline bool body_ended_early(const error_code& ec) {
+  return ec == http::error::partial_message || ec == http::error::end_of_stream ||
+         ec == asio::error::eof || ec == ssl::error::stream_truncated;
+}
+
+// The client failed to deliver its request body whole (ended early, bad
+// chunked framing, stalled): a client error, not an upstream one. Decision
+// reject, no upstream error counted; the answer goes out with Connection:
+// close (the parser is not done), which a half-closed client still reads.
+inline void refuse_client_body(RequestState& st, const error_code& ec) {
+  if (ec == beast::error::timeout) {
+    std::string why = "no byte of the request body for " +
+                      std::to_string(relay::kBodyIdle.count()) + " s";
+    st.refuse(http::status::request_timeout, Decision::reject, "client error: " + why, why);
+  } else if (body_ended_early(ec)) {
+    std::string why = "the request body ended before its Content-Length / final chunk";
+    st.refuse(http::status::bad_request, Decision::reject, "client error: " + why, why);
+  } else if (ec.category() == http::make_error_code(http::error::bad_chunk).category()) {
+    std::string why = "malformed request body: " + ec.message();
+    st.refuse(http::status::bad_request, Decision::reject, "client error: " + why, why);
+  } else {
+    std::string why = "the client connection failed during the request body: " + ec.message();
+    st.refuse(http::status::bad_request, Decision::reject, "client error: " + why, why);
+  }
+}
+
 template <class Stream>
 awaitable<void> send_continue(Stream& client) {
   http::response<http::empty_body> res{http::status::continue_, 11};
@@ -250,10 +279,18 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
     sent = !ec;
     req.base() = std::move(out.base());
   } else {
-    auto r = co_await relay::stream_request(client, cbuf, parser, up, st.rec.bytes_in);
+    error_code client_ec;
+    auto r =
+        co_await relay::stream_request(client, cbuf, parser, up, st.rec.bytes_in, client_ec);
     if (r == relay::Outcome::read_failed) {
-      st.finish(0, Decision::error, "client closed during the request body");
-      co_return ExchangeResult{};
+      // The head and maybe part of the body went upstream: that connection
+      // holds a partial request, so it is not reusable (the caller closes
+      // it). No response byte has reached the client yet: it gets the 400.
+      error_code ignored;
+      lowest(up).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      refuse_client_body(st, client_ec);
+      auto next = co_await send_refusal(client, parser, st);
+      co_return ExchangeResult{next, false};
     }
     sent = r == relay::Outcome::done;
     replayable = r == relay::Outcome::not_sent;  // no body byte consumed yet
@@ -435,15 +472,23 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
     if (expect) co_await send_continue(client);
     expect = false;
     body.emplace();
-    auto r =
-        co_await relay::read_body(client, cbuf, parser, *body, rules.config.max_request_body_bytes);
+    error_code client_ec;
+    auto r = co_await relay::read_body(client, cbuf, parser, *body,
+                                       rules.config.max_request_body_bytes, client_ec);
     if (r == relay::Outcome::too_large) {
       st.refuse(http::status::payload_too_large, Decision::reject,
                 "request body over max_request_body_bytes",
                 "request body larger than max_request_body_bytes");
       co_return co_await send_refusal(client, parser, st);
     }
-    if (r != relay::Outcome::done) co_return Next::close;
+    if (r != relay::Outcome::done) {
+      // Nothing was sent upstream yet (no connection is taken before the
+      // whole body is here).
+      st.rec.bytes_in = body->size();
+      refuse_client_body(st, client_ec);
+      co_await send_refusal(client, parser, st);
+      co_return Next::close;
+    }
   }
   req.target(origin);
   auto swap = rules.secrets.apply(req, target.host, body ? &*body : nullptr);

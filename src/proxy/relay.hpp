@@ -27,11 +27,13 @@ inline constexpr std::chrono::seconds kBodyIdle{600};
 enum class Outcome { done, read_failed, write_failed, too_large, not_sent };
 
 // Reads the rest of the body of `parser` into `out`, failing with too_large
-// beyond `limit` bytes.
+// beyond `limit` bytes. On read_failed, `client_ec` holds the client-side
+// error (http::error::partial_message when the client closed or half-closed
+// before the end of the body, a chunk error for bad framing, a timeout).
 template <class Client>
 awaitable<Outcome> read_body(Client& client, beast::flat_buffer& buffer,
                              http::request_parser<http::buffer_body>& parser, std::string& out,
-                             std::uint64_t limit) {
+                             std::uint64_t limit, error_code& client_ec) {
   std::array<char, kChunk> chunk;
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
@@ -40,7 +42,10 @@ awaitable<Outcome> read_body(Client& client, beast::flat_buffer& buffer,
     error_code ec;
     co_await http::async_read_some(client, buffer, parser, ec_token(ec));
     if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return Outcome::read_failed;
+    if (ec) {
+      client_ec = ec;
+      co_return Outcome::read_failed;
+    }
     out.append(chunk.data(), chunk.size() - parser.get().body().size);
     if (out.size() > limit) co_return Outcome::too_large;
   }
@@ -48,11 +53,14 @@ awaitable<Outcome> read_body(Client& client, beast::flat_buffer& buffer,
 }
 
 // Streams the request body from the client upstream; the header of
-// parser.get() (already rewritten) is sent first.
+// parser.get() (already rewritten) is sent first. On read_failed the head and
+// possibly part of the body have gone upstream (that connection holds a
+// partial request and must be closed), and `client_ec` holds the client-side
+// error, as for read_body.
 template <class Client, class Up>
 awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
                                   http::request_parser<http::buffer_body>& parser, Up& up,
-                                  std::uint64_t& bytes) {
+                                  std::uint64_t& bytes, error_code& client_ec) {
   auto& req = parser.get();
   http::request_serializer<http::buffer_body> sr{req};
   req.body().data = nullptr;
@@ -69,7 +77,10 @@ awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
       lowest(client).expires_after(kBodyIdle);
       co_await http::async_read_some(client, buffer, parser, ec_token(ec));
       if (ec == http::error::need_buffer) ec = {};
-      if (ec) co_return Outcome::read_failed;
+      if (ec) {
+        client_ec = ec;
+        co_return Outcome::read_failed;
+      }
       std::size_t n = chunk.size() - req.body().size;
       req.body().data = n ? chunk.data() : nullptr;
       req.body().size = n;

@@ -57,6 +57,15 @@ def engine_env(pki):
     return env
 
 
+def fixtures_wait(cond, timeout=5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
 class ServeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -548,6 +557,212 @@ class ServeTest(unittest.TestCase):
         code, body, _ = self.curl(self.url("body.test", "/big"), "-X", "POST",
                                   "--data-binary", "@" + path)
         self.assertEqual(code, 413, body)
+
+    # --- request bodies that end early ---------------------------------------
+    # The client announces more body than it sends, then half-closes: the
+    # engine answers 400 (Connection: close) while the client still reads,
+    # audits a client error (reject, not error), counts no upstream error and
+    # never hands the partial request's upstream connection to a later one.
+    TRUNCATED_BODY = b"x" * 10
+    FULL_LENGTH = 100
+
+    def audit_lines(self):
+        with open(self.audit) as f:
+            return [json.loads(l) for l in f if l.strip()]
+
+    def upstream_errors(self):
+        return sum(self.metric('sandbox_egress_upstream_errors_total{kind="%s"}' % k)
+                   for k in ("protocol", "timeout", "connect", "tls", "resolve", "denied"))
+
+    def truncated_request(self, target, host, chunked=False):
+        if chunked:
+            return (b"POST %s HTTP/1.1\r\nHost: %s\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"a\r\n%s\r\n" % (target.encode(), host.encode(), self.TRUNCATED_BODY))
+        return (b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n%s"
+                % (target.encode(), host.encode(), self.FULL_LENGTH, self.TRUNCATED_BODY))
+
+    def plain_truncated(self, target, host, chunked=False):
+        """Through the http listener: the partial request, SHUT_WR, the answer."""
+        import socket
+        s = socket.create_connection(self.engine.addr["http"], timeout=20)
+        try:
+            s.sendall(self.truncated_request(target, host, chunked))
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return data
+                data += chunk
+        finally:
+            s.close()
+
+    def tls_truncated(self, host, port, target, close_notify, chunked=False):
+        """Inside a CONNECT tunnel (TLS over memory BIOs so the TCP side can be
+        half-closed while TLS records are still read): the partial request,
+        then close_notify + SHUT_WR (a clean TLS half-close) or a bare SHUT_WR
+        (a truncated TLS stream); returns the plaintext answer."""
+        import socket
+        s = socket.create_connection(self.engine.addr["tunnel"], timeout=20)
+        try:
+            s.sendall(b"CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n\r\n"
+                      % (host.encode(), port, host.encode(), port))
+            head = b""
+            while b"\r\n\r\n" not in head:
+                c = s.recv(1)
+                self.assertTrue(c, head)
+                head += c
+            self.assertIn(b" 200 ", head.split(b"\r\n")[0])
+            ctx = ssl.create_default_context(cafile=self.pki["engine_ca"])
+            incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+            tls = ctx.wrap_bio(incoming, outgoing, server_hostname=host)
+
+            def flush():
+                out = outgoing.read()
+                if out:
+                    s.sendall(out)
+
+            def fill():
+                c = s.recv(65536)
+                if c:
+                    incoming.write(c)
+                else:
+                    incoming.write_eof()
+                return bool(c)
+
+            while True:
+                try:
+                    tls.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    flush()
+                    self.assertTrue(fill(), "tunnel closed during the TLS handshake")
+            flush()
+            tls.write(self.truncated_request(target, "%s:%d" % (host, port), chunked))
+            flush()
+            if close_notify:
+                try:
+                    tls.unwrap()
+                except ssl.SSLWantReadError:
+                    pass
+                flush()
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            while True:
+                try:
+                    chunk = tls.read(65536)
+                    if not chunk:
+                        return data
+                    data += chunk
+                except ssl.SSLWantReadError:
+                    if not fill():
+                        try:
+                            data += tls.read(65536)
+                        except (ssl.SSLError, ssl.SSLZeroReturnError):
+                            pass
+                        return data
+                except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                    return data
+        finally:
+            s.close()
+
+    def check_truncated_answer(self, data, what):
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.assertTrue(lines[0].startswith("HTTP/1.1 400 "), "%s: %r" % (what, data[:300]))
+        fields = {k.strip().lower(): v.strip()
+                  for k, _, v in (l.partition(":") for l in lines[1:])}
+        self.assertEqual(fields.get("connection", "").lower(), "close", "%s: %r" % (what, head))
+        self.assertIn(b"request body ended before its Content-Length / final chunk", body, what)
+
+    def check_truncated_audit(self, before, path, what):
+        lines = [l for l in self.audit_lines()[before:] if l.get("path", "").endswith(path)]
+        self.assertEqual(len(lines), 1, "%s: %r" % (what, lines))
+        self.assertEqual(lines[0]["decision"], "reject", "%s: %r" % (what, lines[0]))
+        self.assertEqual(lines[0]["status"], 400, "%s: %r" % (what, lines[0]))
+
+    def check_upstream_saw_partial(self, recorder, host, path, chunked, what):
+        """The buffered path (body.test) never sends the partial request. The
+        streamed one has sent its head and the 10 body bytes, then must close
+        that upstream connection: the upstream's read of the announced 100
+        bytes ends short at the close (so it records the 10), or, chunked, its
+        chunk-size read fails (nothing recorded)."""
+        def seen():
+            return [r for r in recorder.requests if r["path"] == path]
+        if host == "body.test" or chunked:
+            time.sleep(0.2)
+            self.assertEqual(seen(), [], what)
+            return
+        self.assertTrue(fixtures_wait(lambda: seen()), "%s: the upstream connection holding "
+                        "the partial request was not closed" % what)
+        self.assertEqual([r["body"] for r in seen()], [self.TRUNCATED_BODY.decode()], what)
+
+    def test_truncated_request_body_plain_forward(self):
+        # Streamed (echo.test: no body secret) and buffered (body.test: the body
+        # is read whole for the swap), Content-Length and chunked framing.
+        for host, path, chunked in (("echo.test", "/trunc-stream", False),
+                                    ("echo.test", "/trunc-stream-chunked", True),
+                                    ("body.test", "/trunc-buffered", False),
+                                    ("body.test", "/trunc-buffered-chunked", True)):
+            what = "%s%s" % (host, path)
+            self.plain.recorder.clear()
+            errors = self.upstream_errors()
+            before = len(self.audit_lines())
+            authority = "%s:%d" % (host, self.plain_port)
+            data = self.plain_truncated("http://%s%s" % (authority, path), authority, chunked)
+            self.check_truncated_answer(data, what)
+            self.assertEqual(self.upstream_errors(), errors, what)
+            # The audit line is written once the answer went out.
+            self.assertTrue(fixtures_wait(lambda: len(self.audit_lines()) > before), what)
+            self.check_truncated_audit(before, path, what)
+            self.check_upstream_saw_partial(self.plain.recorder, host, path, chunked, what)
+        # The engine still serves on a fresh client connection.
+        code, body, err = self.curl("http://echo.test:%d/after-trunc" % self.plain_port,
+                                    proxy="http")
+        self.assertEqual(code, 200, err + body)
+
+    def test_truncated_request_body_inside_tls_tunnel(self):
+        for host, path, close_notify in (("echo.test", "/tls-trunc-stream", True),
+                                         ("echo.test", "/tls-trunc-stream-raw", False),
+                                         ("body.test", "/tls-trunc-buffered", True),
+                                         ("body.test", "/tls-trunc-buffered-raw", False)):
+            what = "%s%s" % (host, path)
+            errors = self.upstream_errors()
+            before = len(self.audit_lines())
+            data = self.tls_truncated(host, self.up_port, path, close_notify)
+            self.check_truncated_answer(data, what)
+            self.assertEqual(self.upstream_errors(), errors, what)
+            self.assertTrue(fixtures_wait(lambda: len(self.audit_lines()) > before), what)
+            self.check_truncated_audit(before, path, what)
+            self.check_upstream_saw_partial(self.upstream.recorder, host, path, False, what)
+
+    def test_truncated_streamed_body_drops_the_upstream_connection(self):
+        # A keep-alive connection to the upstream is pooled by a first request;
+        # a second client's partial body goes out on it and is cut short: that
+        # connection must be closed, so a third request gets a fresh one (a
+        # reused one would have its head read as the rest of the partial body).
+        import socket
+        url = "http://echo.test:%d" % self.plain_port
+        code, body, err = self.curl(url + "/pool-1", proxy="http")
+        self.assertEqual(code, 200, err + body)
+        data = self.plain_truncated(url + "/pool-trunc", "echo.test:%d" % self.plain_port)
+        self.check_truncated_answer(data, "pool-trunc")
+        s = socket.create_connection(self.engine.addr["http"], timeout=20)
+        try:
+            s.sendall(b"GET %s/pool-2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                      % url.encode())
+            answer = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        finally:
+            s.close()
+        self.assertIn(b" 200 ", answer.split(b"\r\n")[0], answer[:300])
+        rec = self.plain.recorder.last()
+        self.assertEqual(rec["path"], "/pool-2")
+        self.assertEqual(rec["body"], "")
 
     def test_z_health_metrics_and_audit(self):
         with urllib.request.urlopen(self.engine.url("metrics") + "/healthz", timeout=10) as r:
