@@ -87,6 +87,7 @@ class CleanHome:
 
     def cleanup(self):
         self.run("stop")
+        harness.egress_disable(self.home, self.env(None))
         for pid in pids_with_arg(self.home):
             try:
                 os.kill(pid, signal.SIGKILL)

@@ -21,7 +21,10 @@ class Home:
         self.state = os.path.join(self.home, "egress")
 
     def cleanup(self):
-        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            harness.egress_disable(self.home, self.env())
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def path(self, *parts):
         return os.path.join(self.home, *parts)

@@ -174,6 +174,7 @@ class TinyStateDirTest(unittest.TestCase):
     def tearDown(self):
         if self.mounted:
             subprocess.run(["umount", self.state])
+        harness.egress_disable(self.home, self.env())
         shutil.rmtree(self.root, ignore_errors=True)
 
     def env(self):

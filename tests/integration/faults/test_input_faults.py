@@ -100,6 +100,9 @@ class InputTest(unittest.TestCase):
 
     def tearDown(self):
         fs.remove_labelled(self.value)
+        # A bare `setup` here (test_bad_env_files) uses isolation: internal,
+        # whose firewall chain only `disable` removes.
+        harness.egress_disable(self.home, clean_env(self.home))
         shutil.rmtree(self.root, ignore_errors=True)
 
     def label(self):

@@ -36,12 +36,17 @@ class DoctorTest(unittest.TestCase):
         cls.home = tempfile.mkdtemp(prefix="sr-doctor-")
         cls.env = dict(os.environ, SANDBOX_RUN_HOME=cls.home, OPENAI_API_KEY=REAL_KEY)
         cls.port = free_port_block()
-        cls.egress(["setup", "--isolation", "bridge", "--tunnel-port", str(cls.port)], check=True)
-        cls.egress(["start"], check=True)
+        try:
+            cls.egress(["setup", "--isolation", "bridge", "--tunnel-port", str(cls.port)], check=True)
+            cls.egress(["start"], check=True)
+        except BaseException:
+            cls.tearDownClass()  # unittest skips tearDownClass when setUpClass raises
+            raise
 
     @classmethod
     def tearDownClass(cls):
         cls.egress(["stop"])
+        harness.egress_disable(cls.home, cls.env)
         shutil.rmtree(cls.home, ignore_errors=True)
 
     @classmethod

@@ -103,10 +103,14 @@ class Stack:
         return "https://%s:%d%s" % (host, self.up_port, path)
 
     def cleanup(self):
-        if self.started:
-            self.stop()
-        self.upstream.shutdown()
-        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            if self.started:
+                self.stop()
+            # isolation: internal installed SANDBOX-EGRESS-<tunnel port>.
+            harness.egress_disable(self.home, self.env())
+        finally:
+            self.upstream.shutdown()
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def mask(value):

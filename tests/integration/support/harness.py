@@ -73,6 +73,32 @@ def inspect(kind, name):
     return json.loads(r.stdout)[0]
 
 
+def egress_disable(home, env=None):
+    """Teardown for a test's SANDBOX_RUN_HOME: the real `sandbox-egress
+    disable`, which removes the SANDBOX-EGRESS-<tunnel port> iptables chain
+    that setup installs for isolation: internal (and the shared chain with the
+    last per-port one). A no-op when the home was never created. Never raises:
+    it runs in tearDown/cleanup paths; a rule it could not remove is reported
+    on stderr with the chain to delete by hand."""
+    if not os.path.isdir(home):
+        return
+    env = dict(env if env is not None else os.environ, SANDBOX_RUN_HOME=home)
+    try:
+        r = subprocess.run([SANDBOX_EGRESS, "disable"], env=env, capture_output=True, text=True,
+                           timeout=60, stdin=subprocess.DEVNULL)
+        problem = "" if r.returncode == 0 else r.stderr.strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        problem = str(e)
+    record = os.path.join(home, "egress", "firewall.subnet")
+    if os.path.exists(record):
+        with open(record) as f:
+            words = f.read().split()
+        chain = "SANDBOX-EGRESS-" + (words[1] if len(words) > 1 else "?")
+        print("warning: `sandbox-egress disable` left the firewall of %s in place (%s); "
+              "remove it with: iptables -D SANDBOX-EGRESS -j %s; iptables -F %s; iptables -X %s"
+              % (home, problem or "record still present", chain, chain, chain), file=sys.stderr)
+
+
 def main():
     """unittest.main() that prints a closing 'N passed, N failed' line."""
     prog = unittest.main(exit=False, verbosity=2)
