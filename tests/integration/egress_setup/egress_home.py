@@ -9,6 +9,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import harness  # noqa: E402
+import reaper  # noqa: E402
 
 PROVIDER_PREFIXES = ("OPENAI", "ANTHROPIC", "GEMINI", "GOOGLE", "OPENROUTER", "GROQ",
                      "TOGETHER", "DEEPSEEK", "MISTRAL", "XAI", "NOUS", "AZURE", "AWS_")
@@ -19,12 +20,17 @@ class Home:
         self.root = tempfile.mkdtemp(prefix="sr-egress-it-")
         self.home = os.path.join(self.root, "home")
         self.state = os.path.join(self.home, "egress")
+        # A test killed before cleanup() (ctest's timeout) still has the
+        # firewall of its isolation: internal setup removed.
+        self.reaped = reaper.watch(self.root, ["env", "SANDBOX_RUN_HOME=" + self.home,
+                                               harness.SANDBOX_EGRESS, "disable"])
 
     def cleanup(self):
         try:
             harness.egress_disable(self.home, self.env())
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+            self.reaped()
 
     def path(self, *parts):
         return os.path.join(self.home, *parts)

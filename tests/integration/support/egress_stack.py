@@ -17,6 +17,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "proxy"))
 import harness  # noqa: E402
 import fixtures  # noqa: E402
+import reaper  # noqa: E402
 
 PROVIDER_PREFIXES = ("OPENAI", "ANTHROPIC", "GEMINI", "GOOGLE", "OPENROUTER", "GROQ",
                      "TOGETHER", "DEEPSEEK", "MISTRAL", "XAI", "NOUS", "AZURE", "AWS_",
@@ -50,6 +51,10 @@ class Stack:
         self.root = tempfile.mkdtemp(prefix="sr-egress-e2e-")
         self.home = os.path.join(self.root, "home")
         os.makedirs(self.home)
+        # Should this process die before cleanup() (a ctest timeout SIGKILLs
+        # it), the daemon `start` detached is killed and the firewall removed.
+        self.reaped = reaper.watch(self.root, ["env", "SANDBOX_RUN_HOME=" + self.home,
+                                               harness.SANDBOX_EGRESS, "disable"])
         self.keys = dict(KEYS if keys is None else keys)
         self.pki = fixtures.make_pki(self.root)
         self.upstream = start_upstream_at(self.pki, upstream_port)
@@ -111,6 +116,7 @@ class Stack:
         finally:
             self.upstream.shutdown()
             shutil.rmtree(self.root, ignore_errors=True)
+            self.reaped()
 
 
 def mask(value):
