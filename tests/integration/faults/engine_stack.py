@@ -3,9 +3,10 @@ isolation) plus two plain-HTTP upstreams on loopback for the engine fault
 cases:
 
 - LoadUpstream (asyncio): answers every request "200 ok", keep-alive;
-- BadUpstream: misbehaves by path (garbage status line, bad chunked encoding,
-  truncated body, ...), over plain HTTP and over TLS (the stand-in's test
-  certificate, so the engine's MITM path reaches it too).
+- bad_upstream(): misbehaves by path (garbage status line, bad chunked
+  encoding, truncated body, ...), over plain HTTP and over TLS (the stand-in's
+  test certificate, so the engine's MITM path reaches it too); started by
+  tests/integration/proxy/fixtures.py like the stand-in itself.
 
 Both host names (body.test, echo.test) are in the stand-in certificate and
 allowed through proxy.extra_allowed_hosts; the engine resolves them to
@@ -13,8 +14,7 @@ allowed through proxy.extra_allowed_hosts; the engine resolves them to
 """
 import asyncio
 import os
-import socket
-import ssl
+import socketserver
 import sys
 import threading
 
@@ -22,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import faults_support  # noqa: E402,F401  (sets sys.path for support/)
 import egress_stack  # noqa: E402
+from egress_stack import fixtures  # noqa: E402  (tests/integration/proxy/fixtures.py)
 
 LOAD_HOST = "body.test"
 BAD_HOST = "echo.test"
@@ -84,56 +85,27 @@ BAD = {
 }
 
 
-class BadUpstream:
-    """Reads one request head, sends BAD[path], closes. tls=pki for HTTPS."""
+class _BadHandler(socketserver.BaseRequestHandler):
+    """Reads one request head, sends BAD[path], closes."""
 
-    def __init__(self, pki=None):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
-        self.ctx = None
-        if pki:
-            self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self.ctx.load_cert_chain(pki["upstream_cert"], pki["upstream_key"])
-        self.closed = False
-        self.served = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self.closed:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
+    def handle(self):
+        conn = self.request
         try:
             conn.settimeout(20)
-            if self.ctx:
-                conn = self.ctx.wrap_socket(conn, server_side=True)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
+            data = fixtures.read_head(conn)
+            if b"\r\n\r\n" not in data:
+                return
             path = data.split(b" ", 2)[1].decode("latin-1").split("?")[0]
-            self.served.append(path)
+            self.server.recorder.add({"path": path})
             conn.sendall(BAD.get(path, BAD["/good"]))
-        except (OSError, ssl.SSLError, IndexError):
+        except (OSError, IndexError):  # ssl.SSLError is an OSError
             pass
-        finally:
-            try:
-                conn.close()
-            except OSError:
-                pass
 
-    def close(self):
-        self.closed = True
-        self.sock.close()
+
+def bad_upstream(pki=None):
+    """A misbehaving upstream (fixtures.start_upstream): plain HTTP, or HTTPS
+    with the stand-in's certificate when pki is given."""
+    return fixtures.start_upstream(pki, handler=_BadHandler)
 
 
 class EngineStack(egress_stack.Stack):
@@ -141,8 +113,8 @@ class EngineStack(egress_stack.Stack):
         super().__init__(tunnel_port, isolation="bridge",
                          extra_config="  extra_allowed_hosts: [%s, %s]\n" % (LOAD_HOST, BAD_HOST))
         self.load = LoadUpstream()
-        self.bad = BadUpstream()
-        self.bad_tls = BadUpstream(self.pki)
+        self.bad = bad_upstream()
+        self.bad_tls = bad_upstream(self.pki)
 
     def engine_env(self):
         env = super().engine_env()
@@ -168,5 +140,6 @@ class EngineStack(egress_stack.Stack):
     def cleanup(self):
         super().cleanup()
         self.load.close()
-        self.bad.close()
-        self.bad_tls.close()
+        for server in (self.bad, self.bad_tls):
+            server.shutdown()
+            server.server_close()

@@ -141,12 +141,9 @@ def tls_request(host, port, path):
     s = socket.create_connection(STACK.listen("tunnel_listen"), timeout=IO_TIMEOUT)
     try:
         s.sendall(b"CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n\r\n" % (host.encode(), port, host.encode(), port))
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = s.recv(4096)
-            if not chunk:
-                return None, head
-            head += chunk
+        head = engine_stack.fixtures.read_head(s)
+        if b"\r\n\r\n" not in head:
+            return None, head
         if status_of(head) != 200:
             return status_of(head), head
         ctx = ssl.create_default_context(cafile=os.path.join(STACK.home, "egress", "ca.crt"))
@@ -377,12 +374,7 @@ class MalformedClientTest(unittest.TestCase):
             with socket.create_connection(addr, timeout=IO_TIMEOUT) as s:
                 s.sendall(b"CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n"
                           % (LOAD_HOST.encode(), LOAD_HOST.encode()))
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        break
-                    head += chunk
+                engine_stack.fixtures.read_head(s)
                 try:
                     s.sendall(payload)
                     s.shutdown(socket.SHUT_WR)

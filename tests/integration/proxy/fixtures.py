@@ -169,6 +169,18 @@ class _StaleHandler(_Handler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
 
+def read_head(sock):
+    """Reads from sock until a blank line (b"\\r\\n\\r\\n") has arrived or the
+    peer closes; returns all it read (the head and what followed it)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
@@ -183,12 +195,9 @@ class _WsHandler(socketserver.BaseRequestHandler):
     def handle(self):
         sock = self.request
         try:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    return
-                data += chunk
+            data = read_head(sock)
+            if b"\r\n\r\n" not in data:
+                return
             head, _, rest = data.partition(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
             method, path, _ = lines[0].split(" ", 2)
@@ -231,6 +240,7 @@ class _TcpServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
 def _serve(server, pki):
     server.recorder = Recorder()
+    server.port = server.server_address[1]
     if pki:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(pki["upstream_cert"], pki["upstream_key"])
@@ -239,13 +249,15 @@ def _serve(server, pki):
     return server
 
 
-def start_upstream(pki=None, kind="echo"):
-    """Starts an HTTPS upstream (or plain HTTP when pki is None) on 127.0.0.1:
-    kind "echo" (JSON echo), "stale" (_StaleHandler) or "ws" (_WsHandler)."""
-    if kind == "ws":
-        return _serve(_TcpServer(("127.0.0.1", 0), _WsHandler), pki)
-    handler = _StaleHandler if kind == "stale" else _Handler
-    return _serve(_Server(("127.0.0.1", 0), handler), pki)
+def start_upstream(pki=None, kind="echo", host="127.0.0.1", port=0, handler=None):
+    """Starts an HTTPS upstream (or plain HTTP when pki is None) on host:port
+    (default: loopback, a free port; the server's .port says which): kind
+    "echo" (JSON echo), "stale" (_StaleHandler) or "ws" (_WsHandler); or, with
+    `handler`, a socketserver.BaseRequestHandler of the caller's on raw
+    connections. Stop it with .shutdown()."""
+    if handler is not None or kind == "ws":
+        return _serve(_TcpServer((host, port), handler or _WsHandler), pki)
+    return _serve(_Server((host, port), _StaleHandler if kind == "stale" else _Handler), pki)
 
 
 def yaml_list(items):

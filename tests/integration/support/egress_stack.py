@@ -34,15 +34,7 @@ HOSTS = ["api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.c
 
 def start_upstream_at(pki, port=0, host="127.0.0.1"):
     """fixtures.start_upstream on a chosen port (the demo uses 443)."""
-    import ssl
-    import threading
-    server = fixtures._Server((host, port), fixtures._Handler)
-    server.recorder = fixtures.Recorder()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(pki["upstream_cert"], pki["upstream_key"])
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return fixtures.start_upstream(pki, host=host, port=port)
 
 
 class Stack:
