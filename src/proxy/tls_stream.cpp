@@ -99,24 +99,29 @@ Core::~Core() {
 
 void Core::arm(Side side) {
   auto& w = waiters[side];
-  ++w.generation;
-  if (deadline == std::chrono::steady_clock::time_point::max()) {
-    w.timer.cancel();
+  if (deadline == std::chrono::steady_clock::time_point::max() || w.armed_for <= deadline) return;
+  // Re-arming cancels a later expiry; its handler then sees operation_aborted.
+  w.armed_for = deadline;
+  w.timer.expires_at(deadline);
+  w.timer.async_wait([weak = weak_from_this(), side](error_code ec) {
+    if (ec) return;
+    if (auto core = weak.lock()) core->on_timer(side);
+  });
+}
+
+void Core::on_timer(Side side) {
+  auto& w = waiters[side];
+  w.armed_for = std::chrono::steady_clock::time_point::max();
+  if (!w.waiting) return;  // lapses; the next wait arms again
+  if (std::chrono::steady_clock::now() < deadline) {
+    arm(side);  // the deadline moved later meanwhile
     return;
   }
-  w.timer.expires_at(deadline);
-  w.timer.async_wait([weak = weak_from_this(), side, generation = w.generation](error_code ec) {
-    if (ec) return;
-    auto core = weak.lock();
-    if (!core) return;
-    auto& waiter = core->waiters[side];
-    if (!waiter.waiting || waiter.generation != generation) return;
-    // As beast::tcp_stream: the deadline ends the operations in progress.
-    for (auto& other : core->waiters)
-      if (other.waiting) other.timed_out = true;
-    error_code ignored;
-    core->socket.cancel(ignored);
-  });
+  // As beast::tcp_stream: the deadline ends the operations in progress.
+  for (auto& other : waiters)
+    if (other.waiting) other.timed_out = true;
+  error_code ignored;
+  socket.cancel(ignored);
 }
 
 void Core::begin_wait(Side side) {
@@ -128,8 +133,6 @@ void Core::begin_wait(Side side) {
 bool Core::end_wait(Side side) {
   auto& w = waiters[side];
   w.waiting = false;
-  ++w.generation;
-  if (deadline != std::chrono::steady_clock::time_point::max()) w.timer.cancel();
   bool timed_out = w.timed_out;
   w.timed_out = false;
   return timed_out;
@@ -137,6 +140,8 @@ bool Core::end_wait(Side side) {
 
 void Core::set_deadline(std::chrono::steady_clock::time_point when) {
   deadline = when;
+  // An earlier deadline needs an earlier expiry now; a later or no deadline
+  // is noticed when the timer fires.
   for (auto side : {read_side, write_side})
     if (waiters[side].waiting) arm(side);
 }

@@ -68,10 +68,16 @@ struct Core : std::enable_shared_from_this<Core> {
   std::size_t prefix_used = 0;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 
+  // Timers are armed lazily: a wait only arms its side's timer when it is
+  // not already due at or before the deadline, and ending a wait leaves it
+  // running. A timer that fires early (the deadline moved on, or nothing is
+  // waiting) re-arms for the current deadline or lapses. So a request loop
+  // that pushes an idle deadline forward on every request costs no timer
+  // operation per request.
   struct Waiter {
     explicit Waiter(const boost::asio::any_io_executor& ex) : timer(ex) {}
     boost::asio::steady_timer timer;
-    unsigned generation = 0;
+    std::chrono::steady_clock::time_point armed_for = std::chrono::steady_clock::time_point::max();
     bool waiting = false;
     bool timed_out = false;
   };
@@ -86,6 +92,7 @@ struct Core : std::enable_shared_from_this<Core> {
   // Returns true when the wait that just ended was cut by the deadline.
   bool end_wait(Side side);
   void arm(Side side);
+  void on_timer(Side side);
   void set_deadline(std::chrono::steady_clock::time_point when);
 
   Step read(void* data, std::size_t size);
