@@ -102,6 +102,18 @@ std::string AuditLog::format(const AuditRecord& r, const SecretSet* redactor) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+constexpr std::size_t kBatchLimit = 64 * 1024;
+}  // namespace
+
+AuditLog::~AuditLog() { flush(); }
+
+void AuditLog::set_scheduler(Scheduler scheduler) {
+  flush();
+  std::lock_guard lock(mu_);
+  scheduler_ = std::move(scheduler);
+}
+
 void AuditLog::write(const AuditRecord& record, const SecretSet* redactor) noexcept {
   std::string line;
   try {
@@ -112,10 +124,49 @@ void AuditLog::write(const AuditRecord& record, const SecretSet* redactor) noexc
     ++failures_;
     return;
   }
+  std::unique_lock lock(mu_);
+  if (!scheduler_) {
+    write_locked(line);
+    return;
+  }
+  try {
+    pending_ += line;
+  } catch (...) {
+    write_locked(pending_);
+    pending_.clear();
+    write_locked(line);
+    return;
+  }
+  if (pending_.size() >= kBatchLimit) {
+    write_locked(pending_);
+    pending_.clear();
+    return;
+  }
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  // Not under the lock: the scheduler may run the flush inline.
+  Scheduler scheduler = scheduler_;
+  lock.unlock();
+  bool taken = false;
+  try {
+    taken = scheduler([this] { flush(); });
+  } catch (...) {
+  }
+  if (!taken) flush();
+}
+
+void AuditLog::flush() noexcept {
   std::lock_guard lock(mu_);
+  flush_scheduled_ = false;
+  if (pending_.empty()) return;
+  write_locked(pending_);
+  pending_.clear();
+}
+
+void AuditLog::write_locked(std::string_view data) noexcept {
   std::size_t done = 0;
-  while (done < line.size()) {
-    ssize_t n = ::write(fd_.get(), line.data() + done, line.size() - done);
+  while (done < data.size()) {
+    ssize_t n = ::write(fd_.get(), data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       ++failures_;

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -64,17 +65,39 @@ class AuditLog {
   // The JSON line (without the newline) for `record`.
   static std::string format(const AuditRecord& record, const SecretSet* redactor = nullptr);
 
-  // Appends one line with a single write(2) (looping only on a short write,
-  // under the lock). Never throws; a failed write is counted, not fatal.
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  // Appends one line. Without a scheduler it is written at once with a single
+  // write(2) (looping only on a short write, under the lock). Never throws; a
+  // failed write is counted, not fatal.
   void write(const AuditRecord& record, const SecretSet* redactor = nullptr) noexcept;
+
+  // Batching: with a scheduler set, lines are gathered and the first line of
+  // a batch hands `flush` to the scheduler, which runs it soon (the engine
+  // posts it to the calling event loop, so it runs as soon as the handlers
+  // already queued there are done: lines land within microseconds, one
+  // write(2) per batch instead of one per request). The scheduler returns
+  // false when it cannot take it; the batch is then written at once, as it is
+  // when it reaches 64 KiB. Lines are never reordered.
+  using Scheduler = std::function<bool(std::function<void()>)>;
+  void set_scheduler(Scheduler scheduler);
+  // Writes whatever is gathered (also run at shutdown and by the destructor).
+  void flush() noexcept;
 
   [[nodiscard]] std::uint64_t write_failures() const;
 
  private:
   explicit AuditLog(util::UniqueFd fd) : fd_(std::move(fd)) {}
+  void write_locked(std::string_view data) noexcept;
+
   util::UniqueFd fd_;
   mutable std::mutex mu_;
   std::uint64_t failures_ = 0;
+  Scheduler scheduler_;
+  std::string pending_;
+  bool flush_scheduled_ = false;
 };
 
 }  // namespace sr::proxy

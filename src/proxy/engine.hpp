@@ -28,6 +28,7 @@ class Engine {
 
   Metrics& metrics() { return metrics_; }
   CertCache& certs() { return *certs_; }
+  AuditLog& audit() { return *audit_; }
   ssl::context& upstream_tls() { return *upstream_tls_; }
   // A certificate-less server context; each tunnel switches its SSL to a leaf.
   ssl::context& mitm_base() { return *mitm_base_; }

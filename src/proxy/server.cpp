@@ -16,6 +16,16 @@ namespace {
 
 constexpr std::chrono::seconds kDrainLimit{10};
 
+// The event loop run by this thread (null elsewhere): audit batches are
+// flushed on the loop that wrote their first line.
+thread_local asio::io_context* t_current_loop = nullptr;
+
+void run_loop(asio::io_context& ioc) {
+  t_current_loop = &ioc;
+  ioc.run();
+  t_current_loop = nullptr;
+}
+
 void log_line(const std::string& text) {
   std::fprintf(stderr, "sandbox-egress serve: %s\n", text.c_str());
   std::fflush(stderr);
@@ -247,11 +257,18 @@ int Server::run() {
   start_listeners();
   asio::co_spawn(loops_[0]->ioc, signal_loop(signals), asio::detached);
   log_line("ready (" + std::to_string(loops_.size()) + " event loop thread(s))");
+  engine_->audit().set_scheduler([](std::function<void()> flush) {
+    if (t_current_loop == nullptr || t_current_loop->stopped()) return false;
+    asio::post(*t_current_loop, std::move(flush));
+    return true;
+  });
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < loops_.size(); ++i)
-    threads.emplace_back([&loop = *loops_[i]] { loop.ioc.run(); });
-  loops_[0]->ioc.run();
+    threads.emplace_back([&loop = *loops_[i]] { run_loop(loop.ioc); });
+  run_loop(loops_[0]->ioc);
   for (auto& t : threads) t.join();
+  // A batch whose flush was queued on a loop that has stopped since.
+  engine_->audit().flush();
   return 0;
 }
 

@@ -5,28 +5,22 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "proxy/audit.hpp"
 #include "proxy/secrets.hpp"
+#include "test_ca.hpp"
 
 using sr::proxy::AuditLog;
 using sr::proxy::AuditRecord;
 using sr::proxy::Decision;
 using sr::proxy::strip_query_values;
 namespace fs = std::filesystem;
+using sr_test::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sr-audit-test-XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 const std::string kToken = "openai-00112233445566778899aabbccddeeff";
 const std::string kValue = "sk-REAL-value-xyz";
@@ -159,6 +153,48 @@ TEST_CASE("audit: file is created 0600 and appended to, one line per record", "[
   (*again)->write(sample());
   CHECK(count_lines(p) == 3);
   CHECK((*again)->write_failures() == 0);
+}
+
+TEST_CASE("audit: with a scheduler, lines are gathered and written per batch, in order",
+          "[proxy][audit]") {
+  TempDir d;
+  fs::path p = d.path / "audit.log";
+  auto log = AuditLog::open_file(p);
+  REQUIRE(log);
+  std::vector<std::function<void()>> queued;
+  (*log)->set_scheduler([&](std::function<void()> flush) {
+    queued.push_back(std::move(flush));
+    return true;
+  });
+  for (int i = 0; i < 3; ++i) {
+    AuditRecord r = sample();
+    r.target = "/" + std::to_string(i);
+    (*log)->write(r);
+  }
+  CHECK(queued.size() == 1);  // one flush per batch
+  CHECK(count_lines(p) == 0);
+  queued.front()();
+  CHECK(count_lines(p) == 3);
+  std::ifstream in(p);
+  std::string line;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(std::getline(in, line));
+    CHECK(nlohmann::json::parse(line)["path"] == "/" + std::to_string(i));
+  }
+  // The next line starts a new batch.
+  (*log)->write(sample());
+  CHECK(queued.size() == 2);
+  // A scheduler that cannot take the flush: written at once.
+  (*log)->set_scheduler([](std::function<void()>) { return false; });
+  CHECK(count_lines(p) == 4);  // set_scheduler flushed the open batch
+  (*log)->write(sample());
+  CHECK(count_lines(p) == 5);
+  // The destructor writes what is still gathered.
+  (*log)->set_scheduler([](std::function<void()>) { return true; });
+  (*log)->write(sample());
+  CHECK(count_lines(p) == 5);
+  log->reset();
+  CHECK(count_lines(p) == 6);
 }
 
 TEST_CASE("audit: concurrent writers never interleave lines", "[proxy][audit]") {
