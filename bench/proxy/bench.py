@@ -174,6 +174,18 @@ class Bench:
         res["wall_s"] = round(time.time() - t0, 2)
         return res
 
+    def keepalive_rounds(self, conns, seconds, rounds):
+        """`rounds` alternations of keep-alive load direct, then through the
+        engine, each with the ratio and the added median latency."""
+        out = []
+        for _ in range(rounds):
+            d = self.run_loadgen("keepalive", "direct", conns, seconds)
+            e = self.run_loadgen("keepalive", "engine", conns, seconds)
+            out.append({"direct": d, "engine": e,
+                        "ratio": ratio(e["per_second"], d["per_second"]),
+                        "added_median_ms": e["latency_ms"]["median"] - d["latency_ms"]["median"]})
+        return out
+
     def idle(self, count, request_first):
         pid = self.engine.pid
         time.sleep(0.5)
@@ -265,25 +277,9 @@ def main():
         # Warm-up: mints the leaf, fills the engine's upstream pool.
         b.run_loadgen("keepalive", "engine", 64, 1)
         if "keepalive" not in skip:
-            rounds = []
-            for _ in range(a.rounds):
-                d = b.run_loadgen("keepalive", "direct", 64, a.seconds)
-                e = b.run_loadgen("keepalive", "engine", 64, a.seconds)
-                rounds.append({"direct": d, "engine": e,
-                               "ratio": ratio(e["per_second"], d["per_second"]),
-                               "added_median_ms": e["latency_ms"]["median"] -
-                               d["latency_ms"]["median"]})
-            out["keepalive64"] = rounds
+            out["keepalive64"] = b.keepalive_rounds(64, a.seconds, a.rounds)
         if "latency" not in skip:
-            rounds = []
-            for _ in range(a.rounds):
-                d = b.run_loadgen("keepalive", "direct", 1, a.seconds / 2)
-                e = b.run_loadgen("keepalive", "engine", 1, a.seconds / 2)
-                rounds.append({"direct": d, "engine": e,
-                               "ratio": ratio(e["per_second"], d["per_second"]),
-                               "added_median_ms": e["latency_ms"]["median"] -
-                               d["latency_ms"]["median"]})
-            out["keepalive1"] = rounds
+            out["keepalive1"] = b.keepalive_rounds(1, a.seconds / 2, a.rounds)
         if "tunnels" not in skip:
             out["tunnels_direct"] = b.run_loadgen("tunnels", "direct", a.tunnel_workers, a.seconds)
             out["tunnels_engine"] = b.run_loadgen("tunnels", "engine", a.tunnel_workers, a.seconds)
