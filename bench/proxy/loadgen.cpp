@@ -50,6 +50,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -231,23 +232,51 @@ bool in_window(const Shared& sh, std::int64_t t0, std::int64_t t1) {
   return start != 0 && t0 >= start && t1 <= sh.end_ns.load();
 }
 
-asio::awaitable<void> keepalive_conn(Shared& sh, Worker& w) {
+// What the exception being handled says (called from a catch block).
+std::string failure_text() {
+  try {
+    throw;
+  } catch (const Failure& f) {
+    return f.what;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown failure";
+  }
+}
+
+// One client, looping until the window ends:
+//  keepalive  one connection (CONNECT + TLS once) carrying requests back to
+//             back, reopened 10 ms after it fails or closes; the latency of
+//             each request;
+//  tunnels    a new tunnel (TCP + CONNECT + full TLS handshake) for each
+//             request, closed after it; the latency from connect to response.
+asio::awaitable<void> client_loop(Shared& sh, Worker& w, bool keepalive) {
   bool counted_ready = false;
   auto req = make_request(sh);
+  auto ended = [&sh](std::int64_t t) { return sh.end_ns.load() != 0 && t >= sh.end_ns.load(); };
   while (!sh.stop.load()) {
+    auto t0 = now_ns();
+    if (!keepalive && ended(t0)) co_return;
     try {
       auto s = co_await open_tls(sh, w.ioc);
-      if (!counted_ready) {
+      if (keepalive && !counted_ready) {
         counted_ready = true;
         ++sh.ready;
       }
       beast::flat_buffer buf;
-      for (;;) {
-        auto t0 = now_ns();
-        if (sh.stop.load() || (sh.end_ns.load() != 0 && t0 >= sh.end_ns.load())) co_return;
-        bool keep = true;
+      for (bool keep = true; keep;) {
+        if (keepalive) {
+          t0 = now_ns();
+          if (sh.stop.load() || ended(t0)) co_return;
+        }
         unsigned status = co_await exchange(*s, buf, req, keep);
         auto t1 = now_ns();
+        if (!keepalive) {
+          error_code ignored;
+          s->next_layer().close(ignored);  // no close_notify: as a client process exiting
+          keep = false;
+        }
         if (in_window(sh, t0, t1)) {
           if (status == 200) {
             ++w.done;
@@ -257,55 +286,18 @@ asio::awaitable<void> keepalive_conn(Shared& sh, Worker& w) {
             sh.note_error("status " + std::to_string(status));
           }
         }
-        if (!keep) break;
       }
-    } catch (const Failure& f) {
+    } catch (...) {
       if (sh.stop.load()) co_return;
       ++w.errors;
-      sh.note_error(f.what);
-    } catch (const std::exception& e) {
-      if (sh.stop.load()) co_return;
-      ++w.errors;
-      sh.note_error(e.what());
+      sh.note_error(failure_text());
     }
-    if (!counted_ready) {
-      counted_ready = true;
-      ++sh.failed_setup;
-    }
-    co_await sleep_ms(w.ioc, 10);
-  }
-}
-
-asio::awaitable<void> tunnel_worker(Shared& sh, Worker& w) {
-  auto req = make_request(sh);
-  while (!sh.stop.load()) {
-    auto t0 = now_ns();
-    if (sh.end_ns.load() != 0 && t0 >= sh.end_ns.load()) co_return;
-    try {
-      auto s = co_await open_tls(sh, w.ioc);
-      beast::flat_buffer buf;
-      bool keep = true;
-      unsigned status = co_await exchange(*s, buf, req, keep);
-      auto t1 = now_ns();
-      error_code ignored;
-      s->next_layer().close(ignored);  // no close_notify: as a client process exiting
-      if (in_window(sh, t0, t1)) {
-        if (status == 200) {
-          ++w.done;
-          w.lat_us.push_back(static_cast<std::uint32_t>((t1 - t0) / 1000));
-        } else {
-          ++w.bad_status;
-          sh.note_error("status " + std::to_string(status));
-        }
+    if (keepalive) {
+      if (!counted_ready) {
+        counted_ready = true;
+        ++sh.failed_setup;
       }
-    } catch (const Failure& f) {
-      if (sh.stop.load()) co_return;
-      ++w.errors;
-      sh.note_error(f.what);
-    } catch (const std::exception& e) {
-      if (sh.stop.load()) co_return;
-      ++w.errors;
-      sh.note_error(e.what());
+      co_await sleep_ms(w.ioc, 10);
     }
   }
 }
@@ -328,14 +320,10 @@ asio::awaitable<void> idle_opener(Shared& sh, Worker& w, unsigned count,
       }
       held.push_back(std::move(s));
       ++sh.ready;
-    } catch (const Failure& f) {
+    } catch (...) {
       ++w.errors;
       ++sh.failed_setup;
-      sh.note_error(f.what);
-    } catch (const std::exception& e) {
-      ++w.errors;
-      ++sh.failed_setup;
-      sh.note_error(e.what());
+      sh.note_error(failure_text());
     }
   }
 }
@@ -386,15 +374,10 @@ int main(int argc, char** argv) {
   for (unsigned i = 0; i < opt.threads; ++i) workers.push_back(std::make_unique<Worker>());
   std::vector<std::vector<std::unique_ptr<TlsStream>>> held(opt.threads);
 
-  if (opt.mode == "keepalive") {
+  if (opt.mode == "keepalive" || opt.mode == "tunnels") {
     for (unsigned i = 0; i < opt.conns; ++i) {
       auto& w = *workers[i % opt.threads];
-      asio::co_spawn(w.ioc, keepalive_conn(*sh, w), asio::detached);
-    }
-  } else if (opt.mode == "tunnels") {
-    for (unsigned i = 0; i < opt.conns; ++i) {
-      auto& w = *workers[i % opt.threads];
-      asio::co_spawn(w.ioc, tunnel_worker(*sh, w), asio::detached);
+      asio::co_spawn(w.ioc, client_loop(*sh, w, opt.mode == "keepalive"), asio::detached);
     }
   } else {
     // A few openers per thread, so the handshakes overlap a little.
