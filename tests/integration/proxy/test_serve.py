@@ -721,6 +721,39 @@ class ServeTest(unittest.TestCase):
                                     proxy="http")
         self.assertEqual(code, 200, err + body)
 
+    def test_malformed_chunked_request_body_400(self):
+        # Bad chunked framing in the body is the client's error too: 400,
+        # audited reject, no upstream error, on both paths.
+        import socket
+        for host, path in (("echo.test", "/bad-chunk-stream"), ("body.test", "/bad-chunk-buf")):
+            what = host + path
+            self.plain.recorder.clear()
+            errors = self.upstream_errors()
+            before = len(self.audit_lines())
+            authority = "%s:%d" % (host, self.plain_port)
+            s = socket.create_connection(self.engine.addr["http"], timeout=20)
+            try:
+                s.sendall(b"POST http://%s%s HTTP/1.1\r\nHost: %s\r\n"
+                          b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
+                          % (authority.encode(), path.encode(), authority.encode()))
+                s.shutdown(socket.SHUT_WR)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            finally:
+                s.close()
+            self.assertTrue(data.startswith(b"HTTP/1.1 400 "), "%s: %r" % (what, data[:300]))
+            self.assertIn(b"malformed request body", data, what)
+            self.assertEqual(self.upstream_errors(), errors, what)
+            self.assertTrue(fixtures_wait(lambda: len(self.audit_lines()) > before), what)
+            self.check_truncated_audit(before, path, what)
+            time.sleep(0.2)
+            self.assertEqual([r for r in self.plain.recorder.requests if r["path"] == path], [],
+                             what)
+
     def test_truncated_request_body_inside_tls_tunnel(self):
         for host, path, close_notify in (("echo.test", "/tls-trunc-stream", True),
                                          ("echo.test", "/tls-trunc-stream-raw", False),
