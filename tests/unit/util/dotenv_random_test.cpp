@@ -27,6 +27,15 @@ TEST_CASE("dotenv errors name file and line, never the value") {
   CHECK(bad.error().message.find("g.env:1") == 0);
 }
 
+// The fuzz target (fuzz/fuzz_env_file.cpp) checks parse_dotenv's keys with
+// valid_dotenv_key; this pins what that function accepts.
+TEST_CASE("valid_dotenv_key: [A-Za-z_][A-Za-z0-9_]*") {
+  for (const char* ok : {"A", "_", "a1", "OPENAI_API_KEY", "_9", "abcXYZ_09"})
+    CHECK(sr::util::valid_dotenv_key(ok));
+  for (const char* bad : {"", "1A", "9", "A-B", "A B", "A.B", "A=", "\xc3\xa9", "export A"})
+    CHECK_FALSE(sr::util::valid_dotenv_key(bad));
+}
+
 TEST_CASE("random_hex has the right length and does not repeat") {
   std::set<std::string> seen;
   for (int i = 0; i < 100; ++i) {
