@@ -14,6 +14,7 @@ import faults_support as fs  # noqa: E402
 from faults_support import harness  # noqa: E402
 import egress_stack  # noqa: E402
 from egress_stack import KEYS  # noqa: E402
+import reaper  # noqa: E402
 
 BUSYBOX = harness.BUSYBOX_IMAGE
 TIMEOUT = 60
@@ -97,6 +98,9 @@ class InputTest(unittest.TestCase):
         self.home = os.path.join(self.root, "home")
         os.makedirs(self.home)
         self.value = "inputs-%d-%s" % (os.getpid(), self._testMethodName)
+        # Killed before tearDown (ctest's timeout): the firewall goes anyway.
+        self.reaped = reaper.watch(self.root, ["env", "SANDBOX_RUN_HOME=" + self.home,
+                                               harness.SANDBOX_EGRESS, "disable"])
 
     def tearDown(self):
         fs.remove_labelled(self.value)
@@ -104,6 +108,7 @@ class InputTest(unittest.TestCase):
         # whose firewall chain only `disable` removes.
         harness.egress_disable(self.home, clean_env(self.home))
         shutil.rmtree(self.root, ignore_errors=True)
+        self.reaped()
 
     def label(self):
         return ["--label", "%s=%s" % (fs.LABEL, self.value)]

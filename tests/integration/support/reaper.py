@@ -17,8 +17,11 @@ dies, however it dies:
   removes the test's iptables chain), then remove `root`.
 
 Usage from a test: watch(root[, last]) below; call the returned function once
-the test has cleaned up.
+the test has cleaned up. The reaper gets root and last through its
+environment, so its command line names none of the test's files (tests that
+look for processes naming their home in /proc/*/cmdline do not find it).
 """
+import json
 import os
 import shutil
 import signal
@@ -38,7 +41,8 @@ def watch(root, last=None):
     `last`: an argv to run (with the test's environment) after the kills."""
     r, w = os.pipe()  # non-inheritable: no other child of the test holds w
     # The intermediate process forks the reaper and exits at once.
-    subprocess.run([sys.executable, os.path.abspath(__file__), root, *(last or [])], stdin=r,
+    env = dict(os.environ, SR_REAPER=json.dumps({"root": os.path.abspath(root), "last": last or []}))
+    subprocess.run([sys.executable, os.path.abspath(__file__)], stdin=r, env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=30)
     os.close(r)
     _open.append(w)
@@ -92,6 +96,7 @@ def _reap(root, last):
 
 
 def _main(root, last):
+    os.environ.pop("SR_REAPER", None)  # not for `last`
     if os.fork() > 0:
         os._exit(0)  # the intermediate: the reaper is reparented away from the test
     os.setsid()
@@ -107,4 +112,5 @@ def _main(root, last):
 
 
 if __name__ == "__main__":
-    _main(os.path.abspath(sys.argv[1]), sys.argv[2:])
+    args = json.loads(os.environ["SR_REAPER"])
+    _main(args["root"], args["last"])
