@@ -112,9 +112,15 @@ awaitable<Outcome> stream_response(Up& up, beast::flat_buffer& up_buffer,
   out.body().size = 0;
   out.body().more = true;
   error_code ec;
-  lowest(client).expires_after(kBodyIdle);
-  co_await http::async_write_header(client, sr, ec_token(ec));
-  if (ec) co_return Outcome::write_failed;
+  // The head goes out on its own only when no body byte is at hand yet (a
+  // slow or streaming upstream: the client sees the status at once);
+  // otherwise it leaves with the first piece of the body in one write, which
+  // a TlsStream sends as one record.
+  if (up_buffer.size() == 0) {
+    lowest(client).expires_after(kBodyIdle);
+    co_await http::async_write_header(client, sr, ec_token(ec));
+    if (ec) co_return Outcome::write_failed;
+  }
   std::array<char, kChunk> chunk;
   std::string scrubbed;
   for (;;) {
