@@ -11,8 +11,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import harness  # noqa: E402
 import reaper  # noqa: E402
 
-PROVIDER_PREFIXES = ("OPENAI", "ANTHROPIC", "GEMINI", "GOOGLE", "OPENROUTER", "GROQ",
-                     "TOGETHER", "DEEPSEEK", "MISTRAL", "XAI", "NOUS", "AZURE", "AWS_")
 
 
 class Home:
@@ -39,11 +37,7 @@ class Home:
         return os.path.join(self.state, name)
 
     def env(self, extra=None):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_PREFIXES)}
-        env["SANDBOX_RUN_HOME"] = self.home
-        env["HOME"] = self.root
-        env.update(extra or {})
-        return env
+        return harness.home_env(self.home, self.root, extra)
 
     def run(self, *args, env=None, umask=None, stdin=subprocess.DEVNULL):
         def pre():

@@ -178,9 +178,7 @@ class TinyStateDirTest(unittest.TestCase):
         shutil.rmtree(self.root, ignore_errors=True)
 
     def env(self):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(egress_stack.PROVIDER_PREFIXES)}
-        env.update(KEYS, SANDBOX_RUN_HOME=self.home, HOME=self.root)
-        return env
+        return harness.home_env(self.home, self.root, KEYS, egress_stack.PROVIDER_PREFIXES)
 
     def setup_cmd(self):
         return subprocess.run([harness.SANDBOX_EGRESS, "setup"], env=self.env(), capture_output=True,

@@ -80,11 +80,7 @@ BAD_ENV_FILES = {
 
 
 def clean_env(home, extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(egress_stack.PROVIDER_PREFIXES)}
-    env["SANDBOX_RUN_HOME"] = home
-    env["HOME"] = os.path.dirname(home)
-    env.update(extra or {})
-    return env
+    return harness.home_env(home, os.path.dirname(home), extra, egress_stack.PROVIDER_PREFIXES)
 
 
 def run(binary, args, env):

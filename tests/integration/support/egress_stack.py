@@ -19,10 +19,10 @@ import harness  # noqa: E402
 import fixtures  # noqa: E402
 import reaper  # noqa: E402
 
-PROVIDER_PREFIXES = ("OPENAI", "ANTHROPIC", "GEMINI", "GOOGLE", "OPENROUTER", "GROQ",
-                     "TOGETHER", "DEEPSEEK", "MISTRAL", "XAI", "NOUS", "AZURE", "AWS_",
-                     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy",
-                     "no_proxy", "SSL_CERT_FILE", "SANDBOX_EGRESS")
+# The runner's provider keys, proxy settings, CA file and egress overrides.
+PROVIDER_PREFIXES = harness.PROVIDER_PREFIXES + (
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+    "SSL_CERT_FILE", "SANDBOX_EGRESS")
 DEFAULT_DENY_NO_LOOPBACK = ["::1/128", "169.254.0.0/16", "fe80::/10", "10.0.0.0/8",
                             "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "100.64.0.0/10",
                             "198.18.0.0/15"]
@@ -60,11 +60,7 @@ class Stack:
         self.started = False
 
     def env(self, extra=None):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(PROVIDER_PREFIXES)}
-        env["SANDBOX_RUN_HOME"] = self.home
-        env["HOME"] = self.root
-        env.update(extra or {})
-        return env
+        return harness.home_env(self.home, self.root, extra, PROVIDER_PREFIXES)
 
     def engine_env(self):
         resolve = " ".join("--resolve %s:%d:127.0.0.1" % (h, p) for h in HOSTS

@@ -23,6 +23,10 @@ TOOLS_IMAGE = os.environ.get("SR_TOOLS_IMAGE", "sandbox-run-test/tools:latest")
 
 SKIP = 77
 
+# Provider credentials of the test runner's own environment: never passed on.
+PROVIDER_PREFIXES = ("OPENAI", "ANTHROPIC", "GEMINI", "GOOGLE", "OPENROUTER", "GROQ",
+                     "TOGETHER", "DEEPSEEK", "MISTRAL", "XAI", "NOUS", "AZURE", "AWS_")
+
 
 def docker_socket():
     host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
@@ -71,6 +75,17 @@ def inspect(kind, name):
     if r.returncode != 0:
         return None
     return json.loads(r.stdout)[0]
+
+
+def home_env(home, root, extra=None, drop=PROVIDER_PREFIXES):
+    """The environment for a command on a test's SANDBOX_RUN_HOME: os.environ
+    without the variables whose names start with one of `drop`, then
+    SANDBOX_RUN_HOME=home, HOME=root, then `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env["SANDBOX_RUN_HOME"] = home
+    env["HOME"] = root
+    env.update(extra or {})
+    return env
 
 
 def egress_disable(home, env=None):
