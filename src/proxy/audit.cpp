@@ -79,26 +79,30 @@ util::Result<std::unique_ptr<AuditLog>> AuditLog::to_stderr() {
 
 std::string AuditLog::format(const AuditRecord& r, const SecretSet* redactor) {
   auto clean = [&](std::string_view s) { return redactor ? redactor->redact(s) : std::string(s); };
-  nlohmann::json secrets = nlohmann::json::array();
-  for (const auto& name : r.secrets_swapped) secrets.push_back(clean(name));
   double duration_ms = std::chrono::duration<double, std::milli>(r.duration).count();
-  nlohmann::ordered_json j = {
-      {"time", format_time(r.time)},
-      {"client", clean(r.client)},
-      {"method", clean(r.method)},
-      {"host", clean(r.host)},
-      // Redact before stripping (a value spanning '=' or '&' goes whole) and
-      // again after it: dropping a query value can splice a secret together
-      // ("?k=sk-x/=B&" -> "?k=sk-x/=&" when the secret is "sk-x/=&").
-      {"path", clean(strip_query_values(clean(r.target)))},
-      {"status", r.status},
-      {"bytes_in", r.bytes_in},
-      {"bytes_out", r.bytes_out},
-      {"duration_ms", static_cast<double>(static_cast<std::int64_t>(duration_ms * 1000)) / 1000},
-      {"decision", to_string(r.decision)},
-      {"reason", clean(r.reason)},
-      {"secrets_swapped", secrets},
-  };
+  // Built member by member with moves (an initializer list would copy every
+  // value twice); the keys fit the small-string buffer.
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  auto& fields = j.get_ref<nlohmann::ordered_json::object_t&>();
+  fields.reserve(12);
+  fields.emplace_back("time", format_time(r.time));
+  fields.emplace_back("client", clean(r.client));
+  fields.emplace_back("method", clean(r.method));
+  fields.emplace_back("host", clean(r.host));
+  // Redact before stripping (a value spanning '=' or '&' goes whole) and
+  // again after it: dropping a query value can splice a secret together
+  // ("?k=sk-x/=B&" -> "?k=sk-x/=&" when the secret is "sk-x/=&").
+  fields.emplace_back("path", clean(strip_query_values(clean(r.target))));
+  fields.emplace_back("status", r.status);
+  fields.emplace_back("bytes_in", r.bytes_in);
+  fields.emplace_back("bytes_out", r.bytes_out);
+  fields.emplace_back("duration_ms",
+                      static_cast<double>(static_cast<std::int64_t>(duration_ms * 1000)) / 1000);
+  fields.emplace_back("decision", to_string(r.decision));
+  fields.emplace_back("reason", clean(r.reason));
+  nlohmann::ordered_json secrets = nlohmann::ordered_json::array();
+  for (const auto& name : r.secrets_swapped) secrets.push_back(clean(name));
+  fields.emplace_back("secrets_swapped", std::move(secrets));
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

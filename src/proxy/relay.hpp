@@ -8,7 +8,9 @@
 // scrubber's carry-over.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <memory>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -22,6 +24,27 @@ namespace sr::proxy::relay {
 inline constexpr std::size_t kChunk = 16 * 1024;
 inline constexpr std::chrono::seconds kBodyIdle{600};
 
+// A relay buffer on the heap rather than on the coroutine frame: as large
+// as the body when its declared length is below kChunk (a small answer costs
+// a small allocation, not a 16 KiB frame), else kChunk.
+class RelayBuffer {
+ public:
+  // `length`: the parser's content_length() (boost::optional).
+  template <class OptionalLength>
+  static RelayBuffer for_body(const OptionalLength& length) {
+    return RelayBuffer(length ? static_cast<std::size_t>(std::clamp<std::uint64_t>(*length, 1, kChunk))
+                              : kChunk);
+  }
+  explicit RelayBuffer(std::size_t size)
+      : size_(size), data_(std::make_unique_for_overwrite<char[]>(size_)) {}
+  char* data() { return data_.get(); }
+  [[nodiscard]] std::size_t size() const { return size_; }
+
+ private:
+  std::size_t size_;
+  std::unique_ptr<char[]> data_;
+};
+
 // not_sent: writing the request head upstream failed before any body byte
 // was read from the client (the request can still be re-sent elsewhere).
 enum class Outcome { done, read_failed, write_failed, too_large, not_sent };
@@ -34,7 +57,7 @@ template <class Client>
 awaitable<Outcome> read_body(Client& client, beast::flat_buffer& buffer,
                              http::request_parser<http::buffer_body>& parser, std::string& out,
                              std::uint64_t limit, error_code& client_ec) {
-  std::array<char, kChunk> chunk;
+  auto chunk = RelayBuffer::for_body(parser.content_length());
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
@@ -69,7 +92,7 @@ awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
   error_code ec;
   co_await http::async_write_header(up, sr, ec_token(ec));
   if (ec) co_return Outcome::not_sent;
-  std::array<char, kChunk> chunk;
+  auto chunk = RelayBuffer::for_body(parser.content_length());
   for (;;) {
     if (!parser.is_done()) {
       req.body().data = chunk.data();
@@ -121,7 +144,7 @@ awaitable<Outcome> stream_response(Up& up, beast::flat_buffer& up_buffer,
     co_await http::async_write_header(client, sr, ec_token(ec));
     if (ec) co_return Outcome::write_failed;
   }
-  std::array<char, kChunk> chunk;
+  auto chunk = RelayBuffer::for_body(rp.content_length());
   std::string scrubbed;
   for (;;) {
     std::string_view piece;
@@ -155,10 +178,10 @@ awaitable<Outcome> stream_response(Up& up, beast::flat_buffer& up_buffer,
 
 template <class From, class To>
 awaitable<void> pump(From& from, To& to, std::uint64_t& bytes) {
-  std::array<char, kChunk> chunk;
+  RelayBuffer chunk(kChunk);
   for (;;) {
     error_code ec;
-    std::size_t n = co_await from.async_read_some(asio::buffer(chunk), ec_token(ec));
+    std::size_t n = co_await from.async_read_some(asio::buffer(chunk.data(), chunk.size()), ec_token(ec));
     if (ec) co_return;
     co_await asio::async_write(to, asio::buffer(chunk.data(), n), ec_token(ec));
     if (ec) co_return;
