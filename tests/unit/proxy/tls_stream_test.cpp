@@ -71,25 +71,52 @@ std::string pattern(std::size_t n) {
   return s;
 }
 
+awaitable<error_code> handshake(TlsStream& stream, TlsStream::handshake_type type) {
+  error_code ec;
+  co_await stream.async_handshake(type, ec_token(ec));
+  co_return ec;
+}
+
+// A loopback pair: `server` serves the "localhost" leaf of `server_pki`,
+// `client` trusts only `client_pki`'s CA.
+struct Link {
+  Link(Pki& server_pki, Pki& client_pki)
+      : sockets(connected(ioc)),
+        server(beast::tcp_stream(std::move(sockets.server)), *server_pki.server),
+        client(client_stream(std::move(sockets.client), *client_pki.client)) {}
+  explicit Link(Pki& pki) : Link(pki, pki) {}
+
+  // Runs both sides on the loop until both are done.
+  template <class ServerSide, class ClientSide>
+  void run(ServerSide server_side, ClientSide client_side) {
+    asio::co_spawn(ioc, std::move(server_side), rethrow);
+    asio::co_spawn(ioc, std::move(client_side), rethrow);
+    ioc.run();
+  }
+
+  asio::io_context ioc;
+  Sockets sockets;
+  TlsStream server;
+  TlsStream client;
+};
+
 }  // namespace
 
 TEST_CASE("tls_stream: 4 MiB full-duplex echo, then close_notify both ways", "[proxy][tls]") {
   Pki pki;
-  asio::io_context ioc;
-  auto [c, s] = connected(ioc);
-  TlsStream server(beast::tcp_stream(std::move(s)), *pki.server);
-  TlsStream client = client_stream(std::move(c), *pki.client);
+  Link link(pki);
+  auto& server = link.server;
+  auto& client = link.client;
   const std::string sent = pattern(4 * 1024 * 1024);
   std::string echoed;
   error_code server_end, client_end;
 
-  asio::co_spawn(
-      ioc,
+  link.run(
       [&]() -> awaitable<void> {
-        error_code ec;
-        co_await server.async_handshake(ssl::stream_base::server, ec_token(ec));
-        REQUIRE_FALSE(ec);
+        error_code hs = co_await handshake(server, ssl::stream_base::server);
+        REQUIRE_FALSE(hs);
         std::vector<char> buf(7000);  // odd-sized reads and writes
+        error_code ec;
         for (;;) {
           std::size_t n = co_await server.async_read_some(asio::buffer(buf), ec_token(ec));
           if (ec) break;
@@ -99,13 +126,9 @@ TEST_CASE("tls_stream: 4 MiB full-duplex echo, then close_notify both ways", "[p
         server_end = ec;
         co_await server.async_shutdown(ec_token(ec));
       },
-      rethrow);
-  asio::co_spawn(
-      ioc,
       [&]() -> awaitable<void> {
-        error_code ec;
-        co_await client.async_handshake(ssl::stream_base::client, ec_token(ec));
-        REQUIRE_FALSE(ec);
+        error_code hs = co_await handshake(client, ssl::stream_base::client);
+        REQUIRE_FALSE(hs);
         // The writer runs beside the reader: neither side drains its socket
         // fully before the other writes, so both hit want-write.
         asio::co_spawn(
@@ -119,14 +142,13 @@ TEST_CASE("tls_stream: 4 MiB full-duplex echo, then close_notify both ways", "[p
             },
             rethrow);
         echoed.resize(sent.size());
+        error_code ec;
         co_await asio::async_read(client, asio::buffer(echoed), ec_token(ec));
         REQUIRE_FALSE(ec);
         char extra;
         co_await client.async_read_some(asio::buffer(&extra, 1), ec_token(ec));
         client_end = ec;
-      },
-      rethrow);
-  ioc.run();
+      });
   CHECK(echoed == sent);
   CHECK(server_end == asio::error::eof);  // the client's close_notify
   CHECK(client_end == asio::error::eof);  // the server's
@@ -193,63 +215,44 @@ TEST_CASE("tls_stream: an operation still waiting at the deadline fails with tim
 
 TEST_CASE("tls_stream: expires_never lifts a deadline set before", "[proxy][tls]") {
   Pki pki;
-  asio::io_context ioc;
-  auto [c, s] = connected(ioc);
-  TlsStream server(beast::tcp_stream(std::move(s)), *pki.server);
-  TlsStream client = client_stream(std::move(c), *pki.client);
+  Link link(pki);
   error_code server_ec = asio::error::would_block;
-  asio::steady_timer late(ioc);
-  asio::co_spawn(
-      ioc,
+  asio::steady_timer late(link.ioc);
+  link.run(
       [&]() -> awaitable<void> {
-        server.expires_after(std::chrono::milliseconds(20));
-        server.expires_never();
-        co_await server.async_handshake(ssl::stream_base::server, ec_token(server_ec));
+        link.server.expires_after(std::chrono::milliseconds(20));
+        link.server.expires_never();
+        server_ec = co_await handshake(link.server, ssl::stream_base::server);
       },
-      rethrow);
-  asio::co_spawn(
-      ioc,
       [&]() -> awaitable<void> {
         // The client starts well after the lifted deadline.
         late.expires_after(std::chrono::milliseconds(100));
         error_code ec;
         co_await late.async_wait(ec_token(ec));
-        co_await client.async_handshake(ssl::stream_base::client, ec_token(ec));
-        REQUIRE_FALSE(ec);
-      },
-      rethrow);
-  ioc.run();
+        error_code hs = co_await handshake(link.client, ssl::stream_base::client);
+        REQUIRE_FALSE(hs);
+      });
   CHECK_FALSE(server_ec);
 }
 
 TEST_CASE("tls_stream: a peer gone without close_notify reads as stream_truncated",
           "[proxy][tls]") {
   Pki pki;
-  asio::io_context ioc;
-  auto [c, s] = connected(ioc);
-  TlsStream server(beast::tcp_stream(std::move(s)), *pki.server);
-  TlsStream client = client_stream(std::move(c), *pki.client);
+  Link link(pki);
   error_code read_ec;
-  asio::co_spawn(
-      ioc,
+  link.run(
       [&]() -> awaitable<void> {
-        error_code ec;
-        co_await server.async_handshake(ssl::stream_base::server, ec_token(ec));
-        REQUIRE_FALSE(ec);
+        error_code hs = co_await handshake(link.server, ssl::stream_base::server);
+        REQUIRE_FALSE(hs);
         char byte;
-        co_await server.async_read_some(asio::buffer(&byte, 1), ec_token(read_ec));
+        co_await link.server.async_read_some(asio::buffer(&byte, 1), ec_token(read_ec));
       },
-      rethrow);
-  asio::co_spawn(
-      ioc,
       [&]() -> awaitable<void> {
+        error_code hs = co_await handshake(link.client, ssl::stream_base::client);
+        REQUIRE_FALSE(hs);
         error_code ec;
-        co_await client.async_handshake(ssl::stream_base::client, ec_token(ec));
-        REQUIRE_FALSE(ec);
-        client.socket().close(ec);
-      },
-      rethrow);
-  ioc.run();
+        link.client.socket().close(ec);
+      });
   CHECK(read_ec == ssl::error::stream_truncated);
 }
 
@@ -257,25 +260,13 @@ TEST_CASE("tls_stream: a handshake with an untrusted server fails with the OpenS
           "[proxy][tls]") {
   Pki pki;
   Pki other;  // another CA: the client does not trust its leaf
-  asio::io_context ioc;
-  auto [c, s] = connected(ioc);
-  TlsStream server(beast::tcp_stream(std::move(s)), *other.server);
-  TlsStream client = client_stream(std::move(c), *pki.client);
+  Link link(other, pki);
   error_code client_ec;
-  asio::co_spawn(
-      ioc,
+  link.run(
+      [&]() -> awaitable<void> { co_await handshake(link.server, ssl::stream_base::server); },
       [&]() -> awaitable<void> {
-        error_code ec;
-        co_await server.async_handshake(ssl::stream_base::server, ec_token(ec));
-      },
-      rethrow);
-  asio::co_spawn(
-      ioc,
-      [&]() -> awaitable<void> {
-        co_await client.async_handshake(ssl::stream_base::client, ec_token(client_ec));
-      },
-      rethrow);
-  ioc.run();
+        client_ec = co_await handshake(link.client, ssl::stream_base::client);
+      });
   REQUIRE(client_ec);
   CHECK(client_ec.category() == asio::error::get_ssl_category());
   CHECK(ERR_GET_REASON(static_cast<unsigned long>(client_ec.value())) ==
