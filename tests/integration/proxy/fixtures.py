@@ -169,16 +169,22 @@ class _StaleHandler(_Handler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
 
-def read_head(sock):
-    """Reads from sock until a blank line (b"\\r\\n\\r\\n") has arrived or the
-    peer closes; returns all it read (the head and what followed it)."""
+def read_until(sock, marker):
+    """Reads from sock until `marker` has arrived (None: until the peer
+    closes) or the peer closes; returns all it read."""
     data = b""
-    while b"\r\n\r\n" not in data:
+    while marker is None or marker not in data:
         chunk = sock.recv(65536)
         if not chunk:
             break
         data += chunk
     return data
+
+
+def read_head(sock):
+    """Reads from sock until a blank line (b"\\r\\n\\r\\n") has arrived or the
+    peer closes; returns all it read (the head and what followed it)."""
+    return read_until(sock, b"\r\n\r\n")
 
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"

@@ -214,12 +214,7 @@ class ServeTest(unittest.TestCase):
         import socket
         s = socket.create_connection(self.engine.addr["tunnel"], timeout=10)
         s.sendall(b"CONNECT blocked.test:443 HTTP/1.1\r\nHost: blocked.test:443\r\n\r\n")
-        data = b""
-        while b"allowlist" not in data:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = fixtures.read_until(s, b"allowlist")
         s.close()
         self.assertIn(b" 403 ", data.split(b"\r\n")[0])
         self.assertIn(b"blocked.test is not on the allowlist", data)
@@ -588,12 +583,7 @@ class ServeTest(unittest.TestCase):
         try:
             s.sendall(self.truncated_request(target, host, chunked))
             s.shutdown(socket.SHUT_WR)
-            data = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    return data
-                data += chunk
+            return fixtures.read_until(s, None)
         finally:
             s.close()
 
@@ -697,6 +687,19 @@ class ServeTest(unittest.TestCase):
                         "the partial request was not closed" % what)
         self.assertEqual([r["body"] for r in seen()], [self.TRUNCATED_BODY.decode()], what)
 
+    def check_truncated(self, what, send, recorder, host, path, chunked):
+        """Sends a cut-short request with send() and checks the whole outcome:
+        400 + close, no upstream error, one reject audit line, and what the
+        upstream got (check_upstream_saw_partial)."""
+        errors = self.upstream_errors()
+        before = len(self.audit_lines())
+        self.check_truncated_answer(send(), what)
+        self.assertEqual(self.upstream_errors(), errors, what)
+        # The audit line is written once the answer went out.
+        self.assertTrue(fixtures_wait(lambda: len(self.audit_lines()) > before), what)
+        self.check_truncated_audit(before, path, what)
+        self.check_upstream_saw_partial(recorder, host, path, chunked, what)
+
     def test_truncated_request_body_plain_forward(self):
         # Streamed (echo.test: no body secret) and buffered (body.test: the body
         # is read whole for the swap), Content-Length and chunked framing.
@@ -704,18 +707,13 @@ class ServeTest(unittest.TestCase):
                                     ("echo.test", "/trunc-stream-chunked", True),
                                     ("body.test", "/trunc-buffered", False),
                                     ("body.test", "/trunc-buffered-chunked", True)):
-            what = "%s%s" % (host, path)
             self.plain.recorder.clear()
-            errors = self.upstream_errors()
-            before = len(self.audit_lines())
             authority = "%s:%d" % (host, self.plain_port)
-            data = self.plain_truncated("http://%s%s" % (authority, path), authority, chunked)
-            self.check_truncated_answer(data, what)
-            self.assertEqual(self.upstream_errors(), errors, what)
-            # The audit line is written once the answer went out.
-            self.assertTrue(fixtures_wait(lambda: len(self.audit_lines()) > before), what)
-            self.check_truncated_audit(before, path, what)
-            self.check_upstream_saw_partial(self.plain.recorder, host, path, chunked, what)
+            self.check_truncated(
+                host + path,
+                lambda: self.plain_truncated("http://%s%s" % (authority, path), authority,
+                                             chunked),
+                self.plain.recorder, host, path, chunked)
         # The engine still serves on a fresh client connection.
         code, body, err = self.curl("http://echo.test:%d/after-trunc" % self.plain_port,
                                     proxy="http")
@@ -737,12 +735,7 @@ class ServeTest(unittest.TestCase):
                           b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
                           % (authority.encode(), path.encode(), authority.encode()))
                 s.shutdown(socket.SHUT_WR)
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
+                data = fixtures.read_until(s, None)
             finally:
                 s.close()
             self.assertTrue(data.startswith(b"HTTP/1.1 400 "), "%s: %r" % (what, data[:300]))
@@ -759,15 +752,10 @@ class ServeTest(unittest.TestCase):
                                          ("echo.test", "/tls-trunc-stream-raw", False),
                                          ("body.test", "/tls-trunc-buffered", True),
                                          ("body.test", "/tls-trunc-buffered-raw", False)):
-            what = "%s%s" % (host, path)
-            errors = self.upstream_errors()
-            before = len(self.audit_lines())
-            data = self.tls_truncated(host, self.up_port, path, close_notify)
-            self.check_truncated_answer(data, what)
-            self.assertEqual(self.upstream_errors(), errors, what)
-            self.assertTrue(fixtures_wait(lambda: len(self.audit_lines()) > before), what)
-            self.check_truncated_audit(before, path, what)
-            self.check_upstream_saw_partial(self.upstream.recorder, host, path, False, what)
+            self.check_truncated(
+                host + path,
+                lambda: self.tls_truncated(host, self.up_port, path, close_notify),
+                self.upstream.recorder, host, path, False)
 
     def test_truncated_streamed_body_drops_the_upstream_connection(self):
         # A keep-alive connection to the upstream is pooled by a first request;
@@ -784,12 +772,7 @@ class ServeTest(unittest.TestCase):
         try:
             s.sendall(b"GET %s/pool-2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                       % url.encode())
-            answer = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                answer += chunk
+            answer = fixtures.read_until(s, None)
         finally:
             s.close()
         self.assertIn(b" 200 ", answer.split(b"\r\n")[0], answer[:300])
