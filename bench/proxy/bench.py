@@ -109,7 +109,7 @@ class Bench:
         if not line.startswith("listening"):
             sys.exit("bench: upstream did not start: " + line)
 
-    def start_engine(self):
+    def start_engine(self, extra=()):
         p = self.a.port_base
         cfg = os.path.join(self.dir, "proxy.yaml")
         fixtures.render_config(
@@ -125,7 +125,7 @@ class Bench:
         args = self.pin_engine + [
             self.engine_bin, "serve", "--config", cfg, "--threads", str(self.a.engine_threads),
             "--resolve", "%s:%d:127.0.0.1" % (HOST, self.up_port),
-            "--audit-log", os.path.join(self.dir, "audit.log")]
+            "--audit-log", os.path.join(self.dir, "audit.log")] + list(extra)
         with open(self.engine_log, "w") as log:
             self.engine = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=env)
         deadline = time.time() + 15
@@ -139,8 +139,8 @@ class Bench:
             time.sleep(0.05)
         sys.exit("bench: engine not ready")
 
-    def stop(self):
-        for proc in (self.engine, self.upstream):
+    def stop(self, procs=None):
+        for proc in procs or (self.engine, self.upstream):
             if proc and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 try:
@@ -148,6 +148,11 @@ class Bench:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+
+    def restart_engine(self, extra=()):
+        """A fresh engine process (same config and ports), with `extra` serve flags."""
+        self.stop([self.engine])
+        self.start_engine(extra)
 
     # --- loadgen ---------------------------------------------------------
     def loadgen_args(self, mode, via, conns, seconds, extra=()):
@@ -283,7 +288,14 @@ def main():
         if "tunnels" not in skip:
             out["tunnels_direct"] = b.run_loadgen("tunnels", "direct", a.tunnel_workers, a.seconds)
             out["tunnels_engine"] = b.run_loadgen("tunnels", "engine", a.tunnel_workers, a.seconds)
+            # Without the engine's upstream keep-alive pool every tunnel's
+            # request also costs a new upstream TCP connection + TLS handshake.
+            b.restart_engine(["--upstream-idle", "0"])
+            out["tunnels_engine_unpooled"] = b.run_loadgen("tunnels", "engine", a.tunnel_workers,
+                                                           a.seconds)
         if "idle" not in skip:
+            # A fresh engine: no heap left over from the load above to absorb the tunnels.
+            b.restart_engine()
             out["idle_tls"] = b.idle(a.idle, False)
             out["idle_request"] = b.idle(a.idle, True)
         if a.soak > 0:
@@ -331,6 +343,15 @@ def table(out, a):
                        d["latency_ms"]["p99"], e["per_second"], e["latency_ms"]["median"],
                        e["latency_ms"]["p99"], d["errors"] + d["bad_status"],
                        e["errors"] + e["bad_status"],
+                       "met" if e["per_second"] >= 1000 else "missed"))
+    if "tunnels_engine_unpooled" in out:
+        d, e = out["tunnels_direct"], out["tunnels_engine_unpooled"]
+        rows.append("| new tunnels/s, engine without upstream pool (new upstream TCP + TLS per "
+                    "tunnel), setup ms median/p99 | >= 1,000/s | %.0f (%.1f/%.1f) "
+                    "| %.0f (%.1f/%.1f) | errors %d / %d | %s |"
+                    % (d["per_second"], d["latency_ms"]["median"], d["latency_ms"]["p99"],
+                       e["per_second"], e["latency_ms"]["median"], e["latency_ms"]["p99"],
+                       d["errors"] + d["bad_status"], e["errors"] + e["bad_status"],
                        "met" if e["per_second"] >= 1000 else "missed"))
     for key, label in (("idle_tls", "TLS done"), ("idle_request", "TLS + 1 request")):
         if key in out:

@@ -56,6 +56,8 @@ void Metrics::count_scrub(std::string_view secret_name, std::uint64_t n) {
   if (n) bump(mu_, scrubs_, secret_name, n);
 }
 void Metrics::count_upstream_retry() { ++upstream_retries_; }
+
+void Metrics::count_upstream_tls_handshake(bool resumed) { ++upstream_tls_[resumed ? 1 : 0]; }
 void Metrics::count_upstream_error(UpstreamError kind) { ++upstream_errors_[static_cast<std::size_t>(kind)]; }
 void Metrics::connection_opened() { ++open_connections_; }
 void Metrics::connection_closed() { --open_connections_; }
@@ -102,6 +104,13 @@ std::string Metrics::render() const {
       "after a pooled one turned out closed.\n"
       "# TYPE sandbox_egress_upstream_retries_total counter\nsandbox_egress_upstream_retries_total {}\n",
       upstream_retries_.load());
+  out += fmt::format(
+      "# HELP sandbox_egress_upstream_tls_handshakes_total Upstream TLS handshakes, full or "
+      "resuming an earlier session.\n"
+      "# TYPE sandbox_egress_upstream_tls_handshakes_total counter\n"
+      "sandbox_egress_upstream_tls_handshakes_total{{resumed=\"false\"}} {}\n"
+      "sandbox_egress_upstream_tls_handshakes_total{{resumed=\"true\"}} {}\n",
+      upstream_tls_[0].load(), upstream_tls_[1].load());
   out += fmt::format(
       "# HELP sandbox_egress_open_connections Client connections currently open.\n"
       "# TYPE sandbox_egress_open_connections gauge\nsandbox_egress_open_connections {}\n",

@@ -34,6 +34,8 @@ class Metrics {
   void count_scrub(std::string_view secret_name, std::uint64_t n = 1);
   // A request re-sent on a fresh connection after a stale pooled one failed.
   void count_upstream_retry();
+  // An upstream TLS handshake, full or resuming an earlier session.
+  void count_upstream_tls_handshake(bool resumed);
   void count_upstream_error(UpstreamError kind);
   void connection_opened();
   void connection_closed();
@@ -45,7 +47,8 @@ class Metrics {
 
   // sandbox_egress_requests_total{decision=...}, sandbox_egress_secret_swaps_total{secret=...},
   // sandbox_egress_secret_scrubs_total{secret=...}, sandbox_egress_upstream_errors_total{kind=...},
-  // sandbox_egress_upstream_retries_total, sandbox_egress_open_connections, sandbox_egress_leaf_certs_minted_total,
+  // sandbox_egress_upstream_retries_total,
+  // sandbox_egress_upstream_tls_handshakes_total{resumed=...}, sandbox_egress_open_connections, sandbox_egress_leaf_certs_minted_total,
   // sandbox_egress_request_duration_seconds (histogram).
   [[nodiscard]] std::string render() const;
 
@@ -55,6 +58,7 @@ class Metrics {
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::uint64_t> leaves_minted_{0};
   std::atomic<std::uint64_t> upstream_retries_{0};
+  std::array<std::atomic<std::uint64_t>, 2> upstream_tls_{};  // [full, resumed]
   std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets_{};  // non-cumulative
   std::atomic<std::uint64_t> duration_count_{0};
   std::atomic<std::uint64_t> duration_sum_ns_{0};

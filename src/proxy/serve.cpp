@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string_view>
 
 #include "proxy/server.hpp"
@@ -24,6 +25,8 @@ constexpr const char* kUsage =
     "                            deny CIDRs still apply to ADDR)\n"
     "  --listen-extra ADDR       an extra CONNECT/forward listener, e.g. 127.0.0.1:9099\n"
     "  --threads N               event loop threads (default 2)\n"
+    "  --upstream-idle N         idle upstream keep-alive connections kept per host and\n"
+    "                            event loop (default 256; 0 = a new connection per request)\n"
     "\n"
     "Signals: SIGHUP reloads proxy.yaml; SIGTERM/SIGINT drain (up to 10 s) and exit 0.\n";
 
@@ -44,6 +47,18 @@ bool add_resolve(ServeOptions& o, const std::string& v) {
   return true;
 }
 
+// A whole decimal number in [low, high].
+std::optional<std::size_t> parse_count(const std::string& v, std::size_t low, std::size_t high) {
+  try {
+    std::size_t used = 0;
+    unsigned long n = std::stoul(v, &used);
+    if (used != v.size() || v.front() == '-' || n < low || n > high) return std::nullopt;
+    return n;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 const std::vector<Flag>& flags() {
   static const std::vector<Flag> table = {
       {"--config", [](ServeOptions& o, const std::string& v) { o.config_path = v; return true; }},
@@ -53,15 +68,15 @@ const std::vector<Flag>& flags() {
        [](ServeOptions& o, const std::string& v) { o.listen_extra.push_back(v); return true; }},
       {"--threads",
        [](ServeOptions& o, const std::string& v) {
-         try {
-           std::size_t used = 0;
-           unsigned long n = std::stoul(v, &used);
-           if (used != v.size() || n < 1 || n > 64) return false;
-           o.threads = static_cast<unsigned>(n);
-           return true;
-         } catch (const std::exception&) {
-           return false;
-         }
+         auto n = parse_count(v, 1, 64);
+         if (n) o.threads = static_cast<unsigned>(*n);
+         return n.has_value();
+       }},
+      {"--upstream-idle",
+       [](ServeOptions& o, const std::string& v) {
+         auto n = parse_count(v, 0, 100'000);
+         if (n) o.upstream_idle_per_host = *n;
+         return n.has_value();
        }},
   };
   return table;

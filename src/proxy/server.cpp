@@ -75,8 +75,9 @@ util::Result<std::shared_ptr<const Rules>> load_rules(const std::filesystem::pat
 }  // namespace
 
 struct Server::Loop {
-  explicit Loop(Engine& engine)
-      : pool(ioc, engine.upstream_tls(), engine.overrides()), ctx{engine, ioc, pool} {}
+  Loop(Engine& engine, UpstreamSettings settings)
+      : pool(ioc, engine.upstream_tls(), engine.overrides(), settings, &engine.metrics()),
+        ctx{engine, ioc, pool} {}
   asio::io_context ioc{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   UpstreamPool pool;
@@ -121,7 +122,8 @@ util::Result<std::unique_ptr<Server>> Server::create(ServeOptions options) {
                                              std::move(base), opts.resolve);
   unsigned threads = std::max(1u, opts.threads);
   for (unsigned i = 0; i < threads; ++i)
-    server->loops_.push_back(std::make_unique<Loop>(*server->engine_));
+    server->loops_.push_back(std::make_unique<Loop>(
+        *server->engine_, UpstreamSettings{.max_idle_per_host = opts.upstream_idle_per_host}));
   if (cfg.tunnel_listen.empty() && cfg.http_listen.empty() && opts.listen_extra.empty())
     return util::fail(util::ErrorKind::invalid_argument,
                       "neither proxy.tunnel_listen nor proxy.http_listen is set");

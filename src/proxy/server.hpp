@@ -26,6 +26,7 @@ struct ServeOptions {
   ResolveOverrides resolve;
   std::vector<std::string> listen_extra;  // more CONNECT/forward listeners
   unsigned threads = 2;
+  std::size_t upstream_idle_per_host = UpstreamSettings{}.max_idle_per_host;  // 0: no pool
 };
 
 class Server {

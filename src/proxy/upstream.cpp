@@ -14,6 +14,27 @@ std::string Target::key() const {
          std::to_string(port);
 }
 
+namespace {
+
+constexpr std::size_t kSessionsPerKey = 8;
+constexpr std::size_t kSessionKeys = 256;
+
+int session_slot_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// Runs inside an SSL call on the connection's own event loop, so the pool is
+// touched by its loop only.
+int on_new_session(SSL* ssl, SSL_SESSION* session) {
+  auto* slot = static_cast<UpstreamConn::SessionSlot*>(SSL_get_ex_data(ssl, session_slot_index()));
+  if (slot == nullptr || slot->pool == nullptr) return 0;  // OpenSSL keeps (and frees) it
+  slot->pool->remember_session(slot->key, session);
+  return 1;
+}
+
+}  // namespace
+
 std::unique_ptr<ssl::context> make_upstream_tls_context() {
   auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
   // SSL_CTX_set_default_verify_paths reads SSL_CERT_FILE / SSL_CERT_DIR first.
@@ -22,13 +43,42 @@ std::unique_ptr<ssl::context> make_upstream_tls_context() {
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
   static const unsigned char alpn[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
   SSL_CTX_set_alpn_protos(ctx->native_handle(), alpn, sizeof alpn);
-  SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_CLIENT);
+  // Sessions are kept by each pool (per event loop, per host), not in the
+  // context's shared cache.
+  SSL_CTX_set_session_cache_mode(ctx->native_handle(),
+                                 SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(ctx->native_handle(), on_new_session);
   return ctx;
 }
 
 UpstreamPool::UpstreamPool(asio::io_context& ioc, ssl::context& tls,
-                           const ResolveOverrides& overrides, UpstreamSettings settings)
-    : ioc_(ioc), tls_(tls), overrides_(overrides), settings_(settings), resolver_(ioc) {}
+                           const ResolveOverrides& overrides, UpstreamSettings settings,
+                           Metrics* metrics)
+    : ioc_(ioc),
+      tls_(tls),
+      overrides_(overrides),
+      settings_(settings),
+      resolver_(ioc),
+      metrics_(metrics) {}
+
+void UpstreamPool::remember_session(const std::string& key, SSL_SESSION* session) {
+  SessionPtr received(session, &SSL_SESSION_free);
+  if (SSL_SESSION_is_resumable(session) != 1) return;
+  // A copy: the connection's own session object is marked not resumable by
+  // OpenSSL when that connection is freed without a close_notify (as a pooled
+  // connection dropped on close usually is), which would void the ticket.
+  SessionPtr owned(SSL_SESSION_dup(session), &SSL_SESSION_free);
+  if (!owned) return;
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) {
+    // Wildcard allowlists can name any number of hosts: the map is bounded.
+    if (sessions_.size() >= kSessionKeys) sessions_.erase(sessions_.begin());
+    it = sessions_.emplace(key, std::vector<SessionPtr>{}).first;
+  }
+  auto& list = it->second;
+  if (list.size() >= kSessionsPerKey) list.erase(list.begin());
+  list.push_back(std::move(owned));
+}
 
 namespace {
 
@@ -120,7 +170,7 @@ awaitable<std::expected<std::unique_ptr<UpstreamConn>, DialError>> UpstreamPool:
     const Target& target, std::vector<tcp::endpoint> endpoints) {
   auto conn = std::make_unique<UpstreamConn>(UpstreamConn{
       target, std::variant<PlainStream, TlsStream>(std::in_place_type<PlainStream>, ioc_), {}, {},
-      false});
+      false, {}});
   PlainStream plain(ioc_);
   plain.expires_after(settings_.connect_timeout);
   error_code ec;
@@ -139,6 +189,14 @@ awaitable<std::expected<std::unique_ptr<UpstreamConn>, DialError>> UpstreamPool:
   }
   auto& tls = conn->stream.emplace<TlsStream>(std::move(plain), tls_);
   SSL* handle = tls.native_handle();
+  conn->session_slot = {this, target.key()};
+  SSL_set_ex_data(handle, session_slot_index(), &conn->session_slot);
+  // The newest ticket for this host:port, used once (RFC 8446 §C.4).
+  if (auto it = sessions_.find(conn->session_slot.key);
+      it != sessions_.end() && !it->second.empty()) {
+    SSL_set_session(handle, it->second.back().get());
+    it->second.pop_back();
+  }
   error_code addr_ec;
   asio::ip::make_address(target.host, addr_ec);
   if (addr_ec) {
@@ -153,6 +211,7 @@ awaitable<std::expected<std::unique_ptr<UpstreamConn>, DialError>> UpstreamPool:
     co_return std::unexpected(DialError{
         kind, "TLS handshake with " + target.host + ": " + openssl_error_text(ec)});
   }
+  if (metrics_) metrics_->count_upstream_tls_handshake(SSL_session_reused(handle) == 1);
   beast::get_lowest_layer(tls).expires_never();
   co_return conn;
 }

@@ -43,12 +43,20 @@ struct DialError {
   std::string message;  // names the host and the cause; never a secret
 };
 
+class UpstreamPool;
+
 struct UpstreamConn {
   Target target;
   std::variant<PlainStream, TlsStream> stream;
   beast::flat_buffer buffer;  // bytes read past the last response
   std::chrono::steady_clock::time_point idle_since;
   bool reused = false;  // taken from the pool (it may have gone stale meanwhile)
+  // Where OpenSSL's new-session callback files the tickets this connection
+  // receives (the SSL's ex_data points here).
+  struct SessionSlot {
+    UpstreamPool* pool = nullptr;
+    std::string key;
+  } session_slot;
 };
 
 enum class Reuse { pooled_ok, fresh_only };
@@ -61,8 +69,9 @@ struct UpstreamSettings {
 
 class UpstreamPool {
  public:
+  // `metrics` (optional) counts upstream TLS handshakes, full and resumed.
   UpstreamPool(asio::io_context& ioc, ssl::context& tls, const ResolveOverrides& overrides,
-               UpstreamSettings settings = {});
+               UpstreamSettings settings = {}, Metrics* metrics = nullptr);
 
   // A ready connection: a pooled one still open (reused = true), else a new
   // one; fresh_only always dials (the retry after a stale pooled one). Each
@@ -73,8 +82,17 @@ class UpstreamPool {
   // Returns a connection whose last exchange completed with keep-alive.
   void release(std::unique_ptr<UpstreamConn> conn);
 
-  // Closes every pooled connection (after a reload or at shutdown).
-  void clear() { idle_.clear(); }
+  // Closes every pooled connection and forgets the TLS sessions (after a
+  // reload or at shutdown).
+  void clear() {
+    idle_.clear();
+    sessions_.clear();
+  }
+
+  // A TLS session (a TLS 1.3 ticket) received on a connection to `key`
+  // (scheme://host:port); takes ownership. A later connection to the same
+  // key resumes it instead of a full handshake; each is used once.
+  void remember_session(const std::string& key, SSL_SESSION* session);
 
  private:
   std::unique_ptr<UpstreamConn> take_pooled(const std::string& key);
@@ -89,10 +107,14 @@ class UpstreamPool {
   UpstreamSettings settings_;
   tcp::resolver resolver_;
   std::map<std::string, std::vector<std::unique_ptr<UpstreamConn>>> idle_;
+  using SessionPtr = std::unique_ptr<SSL_SESSION, decltype(&SSL_SESSION_free)>;
+  std::map<std::string, std::vector<SessionPtr>> sessions_;
+  Metrics* metrics_;
 };
 
 // The client context for upstream TLS: system trust (SSL_CERT_FILE and
-// SSL_CERT_DIR honoured), peer verification, TLS 1.2 minimum, ALPN http/1.1.
+// SSL_CERT_DIR honoured), peer verification, TLS 1.2 minimum, ALPN http/1.1,
+// and the new-session callback that hands tickets to the connection's pool.
 std::unique_ptr<ssl::context> make_upstream_tls_context();
 
 }  // namespace sr::proxy

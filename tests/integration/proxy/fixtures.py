@@ -314,7 +314,8 @@ def render_config(path, pki, allow, secrets, deny, timeout="30s", max_body=10485
 class Engine:
     """A running `sandbox-egress serve`; addresses parsed from its stderr."""
 
-    def __init__(self, binary, config, env, resolve=(), audit_log=None, threads=2, extra=()):
+    def __init__(self, binary, config, env, resolve=(), audit_log=None, threads=2, extra=(),
+                 flags=()):
         self.log_path = config + ".stderr"
         self.log = open(self.log_path, "w")
         args = [binary, "serve", "--config", config, "--threads", str(threads)]
@@ -324,6 +325,7 @@ class Engine:
             args += ["--audit-log", audit_log]
         for e in extra:
             args += ["--listen-extra", e]
+        args += list(flags)
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, env=env)
         self.addr = {}
         deadline = time.time() + 15

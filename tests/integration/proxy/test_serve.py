@@ -782,6 +782,38 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(len(recs), 1, recs)
         self.assertEqual(recs[0]["body"], "")
 
+    def test_upstream_tls_sessions_are_resumed(self):
+        # Without the keep-alive pool (--upstream-idle 0) every request dials
+        # the upstream again; the second and later handshakes resume a ticket
+        # an earlier one received, and the swap still happens. One event loop:
+        # tickets are kept per loop.
+        engine = fixtures.Engine(harness.SANDBOX_EGRESS, self.config, engine_env(self.pki),
+                                 resolve=["api.openai.com:%d:127.0.0.1" % self.up_port],
+                                 threads=1, flags=["--upstream-idle", "0"])
+        try:
+            for i in range(3):
+                r = subprocess.run(
+                    ["curl", "-sS", "-x", engine.url("tunnel"), "--cacert", self.pki["engine_ca"],
+                     "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20",
+                     "-H", "Authorization: Bearer " + OPENAI_TOKEN,
+                     self.url("api.openai.com", "/v1/resume-%d" % i)],
+                    capture_output=True, text=True, timeout=30)
+                self.assertEqual(r.stdout, "200", r.stderr)
+                self.assertEqual(self.last()["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+            with urllib.request.urlopen(engine.url("metrics") + "/metrics", timeout=10) as resp:
+                text = resp.read().decode()
+        finally:
+            engine.stop()
+        log = engine.stderr()
+        counts = {}
+        for line in text.splitlines():
+            if line.startswith("sandbox_egress_upstream_tls_handshakes_total{"):
+                counts[line.split('"')[1]] = float(line.split()[-1])
+        self.assertEqual(counts.get("false"), 1.0, text + log)
+        self.assertEqual(counts.get("true"), 2.0, text + log)
+        for s in SECRETS + TOKENS:
+            self.assertNotIn(s, log)
+
     def test_z_health_metrics_and_audit(self):
         with urllib.request.urlopen(self.engine.url("metrics") + "/healthz", timeout=10) as r:
             self.assertEqual(r.status, 200)
