@@ -2,7 +2,7 @@
 //
 //   sandbox-egress serve --config PATH [--audit-log PATH]
 //                        [--resolve HOST:PORT:ADDR]... [--listen-extra ADDR]...
-//                        [--threads N]
+//                        [--threads N] [--upstream-idle N]
 //
 // Engine-only settings are flags so that proxy.yaml stays acceptable to
 // iron-proxy v0.39. Real secret values and the management key are read from
