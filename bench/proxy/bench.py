@@ -264,7 +264,8 @@ def main():
     ap.add_argument("--port-base", type=int, default=19600)
     ap.add_argument("--keep-dir", action="store_true",
                     help="keep the temp dir (PKI, proxy.yaml, engine stderr, audit log)")
-    ap.add_argument("--skip", default="", help="comma list of: keepalive,latency,tunnels,idle")
+    ap.add_argument("--skip", default="", help="comma list of: keepalive,latency,tunnels,unpooled,idle (unpooled: the "
+                         "tunnels run on an engine started with --upstream-idle 0)")
     a = ap.parse_args()
     if a.layout == "split" and not shutil.which("taskset"):
         sys.exit("bench: --layout split needs taskset (util-linux)")
@@ -288,6 +289,7 @@ def main():
         if "tunnels" not in skip:
             out["tunnels_direct"] = b.run_loadgen("tunnels", "direct", a.tunnel_workers, a.seconds)
             out["tunnels_engine"] = b.run_loadgen("tunnels", "engine", a.tunnel_workers, a.seconds)
+        if "tunnels" not in skip and "unpooled" not in skip:
             # Without the engine's upstream keep-alive pool every tunnel's
             # request also costs a new upstream TCP connection + TLS handshake.
             b.restart_engine(["--upstream-idle", "0"])
