@@ -350,6 +350,16 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
       co_return ExchangeResult{next, false};
     }
   }
+  if (upgraded && st.guarded && res.count(http::field::sec_websocket_extensions)) {
+    // None was offered (the field is removed from the request): compressed
+    // frames could carry an echoed secret past the frame scrubber.
+    metrics.count_upstream_error(UpstreamError::protocol);
+    std::string why = "upstream accepted the WebSocket with an extension although none was "
+                      "offered; frames that cannot be scanned for echoed secrets are not passed on";
+    st.refuse(http::status::bad_gateway, Decision::error, why, why + " (" + st.rec.host + ")");
+    auto next = co_await send_refusal(client, parser, st);
+    co_return ExchangeResult{next, false};
+  }
   http::response<http::buffer_body> out;
   out.version(st.version);
   out.result(res.result_int());
@@ -382,7 +392,13 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
     lowest(client).expires_after(relay::kBodyIdle);
     co_await http::async_write(client, out, ec_token(ec));
     if (upgraded && !ec) {
-      co_await relay::splice(client, cbuf, up, conn.buffer, st.rec.bytes_in, st.rec.bytes_out);
+      // Towards a host with secrets mapped, the upstream's frames are
+      // scrubbed like a response body; elsewhere the bytes pass raw.
+      std::optional<WsFrameScrubber> frames;
+      if (st.guarded && !rules.scrub->empty()) frames.emplace(rules.scrub);
+      co_await relay::splice(client, cbuf, up, conn.buffer, st.rec.bytes_in, st.rec.bytes_out,
+                             frames ? &*frames : nullptr);
+      if (frames) count_scrubs(metrics, *rules.scrub, frames->tally());
       st.finish(st.rec.status, Decision::allow, "");
       co_return ExchangeResult{};
     }
@@ -501,7 +517,12 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
   strip_hop_by_hop(req, upgrade);
   req.version(11);
   st.guarded = rules.secrets.maps_host(target.host);
-  if (st.guarded) req.set(http::field::accept_encoding, "identity");
+  if (st.guarded) {
+    req.set(http::field::accept_encoding, "identity");
+    // No permessage-deflate: compressed frames could not be scanned for
+    // echoed secrets (the WebSocket counterpart of identity encoding).
+    if (upgrade) req.erase(http::field::sec_websocket_extensions);
+  }
 
   AddressFilter filter = [rules = st.rules](const asio::ip::address& a) {
     return deny_reason(*rules, a);

@@ -10,14 +10,15 @@
 
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "proxy/net.hpp"
 #include "proxy/scrubber.hpp"
+#include "proxy/ws_frames.hpp"
 
 namespace sr::proxy::relay {
 
@@ -189,12 +190,41 @@ awaitable<void> pump(From& from, To& to, std::uint64_t& bytes) {
   }
 }
 
-// Raw two-way relay after a 101 Switching Protocols; returns when either side
-// closes. Bytes already buffered on either side are delivered first.
+// The upstream-to-client direction of a WebSocket whose frames are scrubbed:
+// what is already buffered, then every read, goes through `frames`; ends on
+// either side's error or on a protocol violation.
+template <class From, class To>
+awaitable<void> pump_ws_frames(From& from, beast::flat_buffer& pending, To& to,
+                               WsFrameScrubber& frames, std::uint64_t& bytes) {
+  RelayBuffer chunk(kChunk);
+  std::string out;
+  std::string_view in(static_cast<const char*>(pending.data().data()), pending.size());
+  for (;;) {
+    out.clear();
+    bool ok = frames.feed(in, out);
+    pending.consume(pending.size());
+    error_code ec;
+    if (!out.empty()) {
+      co_await asio::async_write(to, asio::buffer(out), ec_token(ec));
+      if (ec) co_return;
+      bytes += out.size();
+    }
+    if (!ok) co_return;
+    std::size_t n = co_await from.async_read_some(asio::buffer(chunk.data(), chunk.size()),
+                                                  ec_token(ec));
+    if (ec) co_return;
+    in = std::string_view(chunk.data(), n);
+  }
+}
+
+// Two-way relay after a 101 Switching Protocols; returns when either side
+// closes. Bytes already buffered on either side are delivered first. Raw,
+// unless `frames` is given: the upstream's WebSocket frames then pass
+// through it (echoed secrets replaced, ws_frames.hpp).
 template <class Client, class Up>
 awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up,
                        beast::flat_buffer& up_buffer, std::uint64_t& bytes_in,
-                       std::uint64_t& bytes_out) {
+                       std::uint64_t& bytes_out, WsFrameScrubber* frames = nullptr) {
   error_code ec;
   lowest(client).expires_never();
   lowest(up).expires_never();
@@ -202,7 +232,7 @@ awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up
     co_await asio::async_write(up, client_buffer.data(), ec_token(ec));
     client_buffer.consume(client_buffer.size());
   }
-  if (up_buffer.size() && !ec) {
+  if (up_buffer.size() && !ec && !frames) {
     co_await asio::async_write(client, up_buffer.data(), ec_token(ec));
     up_buffer.consume(up_buffer.size());
   }
@@ -220,7 +250,10 @@ awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up
         joined.cancel();
       },
       asio::detached);
-  co_await pump(up, client, bytes_out);
+  if (frames)
+    co_await pump_ws_frames(up, up_buffer, client, *frames, bytes_out);
+  else
+    co_await pump(up, client, bytes_out);
   lowest(client).socket().shutdown(tcp::socket::shutdown_both, ec);
   lowest(client).socket().cancel(ec);
   lowest(up).socket().cancel(ec);

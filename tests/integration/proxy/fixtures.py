@@ -194,9 +194,74 @@ def ws_accept(key):
     return base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
 
 
+def ws_frame(opcode, payload, fin=True, mask=False):
+    """One WebSocket frame (RFC 6455 §5.2); clients mask, servers do not."""
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    bit = 0x80 if mask else 0
+    if n < 126:
+        head += bytes([bit | n])
+    elif n < 65536:
+        head += bytes([bit | 126]) + n.to_bytes(2, "big")
+    else:
+        head += bytes([bit | 127]) + n.to_bytes(8, "big")
+    if mask:
+        key = os.urandom(4)
+        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        head += key
+    return head + payload
+
+
+class WsReader:
+    """Reads WebSocket frames from a socket (bytes already read first)."""
+
+    def __init__(self, sock, data=b""):
+        self.sock, self.buf, self.controls = sock, data, []
+
+    def _take(self, n):
+        while len(self.buf) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("closed with %d of %d bytes" % (len(self.buf), n))
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def frame(self):
+        """(fin, opcode, payload, masked)"""
+        b0, b1 = self._take(2)
+        n = b1 & 0x7f
+        if n == 126:
+            n = int.from_bytes(self._take(2), "big")
+        elif n == 127:
+            n = int.from_bytes(self._take(8), "big")
+        key = self._take(4) if b1 & 0x80 else None
+        payload = self._take(n)
+        if key:
+            payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        return bool(b0 & 0x80), b0 & 0x0f, payload, key is not None
+
+    def message(self):
+        """(opcode, payload) of the next data message; control frames met on
+        the way are kept in self.controls."""
+        opcode, data = None, b""
+        while True:
+            fin, op, payload, _ = self.frame()
+            if op & 0x8:
+                self.controls.append((op, payload))
+                continue
+            if opcode is None:
+                opcode = op
+            data += payload
+            if fin:
+                return opcode, data
+
+
 class _WsHandler(socketserver.BaseRequestHandler):
-    """Answers `Upgrade: websocket` with 101 (plus a greeting in the same
-    write), then echoes every byte it receives; anything else gets 400."""
+    """Answers `Upgrade: websocket` with 101 plus a text frame greeting that
+    echoes the Authorization it received (in the same write), then echoes
+    each message; "split" gets that Authorization's credential back in three
+    fragments with a ping between them. Anything else gets 400."""
 
     def handle(self):
         sock = self.request
@@ -217,18 +282,26 @@ class _WsHandler(socketserver.BaseRequestHandler):
                 sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: %d\r\n"
                              b"Connection: close\r\n\r\n%s" % (len(body), body))
                 return
+            auth = headers.get("authorization", "").encode()
             sock.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                           "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n"
                           % ws_accept(headers.get("sec-websocket-key", ""))).encode() +
-                         b"hello from upstream\n")
-            if rest:
-                sock.sendall(rest)
+                         ws_frame(1, b"hello from upstream; you sent: " + auth))
+            reader = WsReader(sock, rest)
             while True:
-                chunk = sock.recv(65536)
-                if not chunk:
+                fin, op, payload, _ = reader.frame()
+                if op == 8:
+                    sock.sendall(ws_frame(8, payload))
                     return
-                sock.sendall(chunk)
-        except (OSError, ValueError):
+                if op == 9:
+                    sock.sendall(ws_frame(10, payload))
+                elif op == 1 and payload == b"split":
+                    cred = auth.split(b" ", 1)[-1]
+                    sock.sendall(ws_frame(1, b"A " + cred[:8], fin=False) + ws_frame(9, b"p") +
+                                 ws_frame(0, cred[8:], fin=False) + ws_frame(0, b" Z"))
+                else:
+                    sock.sendall(ws_frame(op, payload, fin=fin))
+        except (OSError, ValueError, EOFError):
             return
 
 

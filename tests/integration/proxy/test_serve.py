@@ -430,17 +430,18 @@ class ServeTest(unittest.TestCase):
     # --- WebSocket upgrades -------------------------------------------------
     WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 
-    def ws_exchange(self, sock, target, host):
+    def ws_exchange(self, sock, target, host, token=OPENAI_TOKEN):
+        """Upgrade, then messages both ways; `token` (None: no Authorization)
+        is what the sandbox sends and must see echoed back."""
+        auth = "Authorization: Bearer %s\r\n" % token if token else ""
         sock.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
                       "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                      "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n"
+                      "Sec-WebSocket-Version: 13\r\n%s"
+                      "Sec-WebSocket-Extensions: permessage-deflate\r\n"
                       "Proxy-Connection: keep-alive\r\n\r\n"
-                      % (target, host, self.WS_KEY, OPENAI_TOKEN)).encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = sock.recv(4096)
-            self.assertTrue(chunk, data)
-            data += chunk
+                      % (target, host, self.WS_KEY, auth)).encode())
+        data = fixtures.read_head(sock)
+        self.assertIn(b"\r\n\r\n", data)
         head, _, rest = data.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         self.assertIn(" 101 ", lines[0] + " ", head)
@@ -451,19 +452,22 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(fields.get("upgrade", "").lower(), "websocket", head)
         self.assertIn("upgrade", fields.get("connection", "").lower(), head)
         self.assertEqual(fields.get("sec-websocket-accept"), fixtures.ws_accept(self.WS_KEY))
-
-        def read_exactly(n, got=b""):
-            while len(got) < n:
-                chunk = sock.recv(65536)
-                self.assertTrue(chunk, "closed after %d of %d bytes" % (len(got), n))
-                got += chunk
-            return got
-
-        greeting = b"hello from upstream\n"
-        self.assertEqual(read_exactly(len(greeting), rest), greeting)
-        for payload in (b"ping 1\n", b"\x81\x05frame", bytes(range(256)) * 400):
-            sock.sendall(payload)
-            self.assertEqual(read_exactly(len(payload)), payload)
+        reader = fixtures.WsReader(sock, rest)
+        # The upstream echoes the Authorization it got (the real key): the
+        # sandbox sees its token instead.
+        sent = ("Bearer " + token if token else "").encode()
+        self.assertEqual(reader.message(), (1, b"hello from upstream; you sent: " + sent))
+        for opcode, payload in ((1, b"ping 1\n"), (2, b"\x81\x05frame"),
+                                (2, bytes(range(256)) * 400)):
+            sock.sendall(fixtures.ws_frame(opcode, payload, mask=True))
+            self.assertEqual(reader.message(), (opcode, payload))
+        # The key split across fragments, a ping between them: still replaced.
+        sock.sendall(fixtures.ws_frame(1, b"split", mask=True))
+        self.assertEqual(reader.message(), (1, b"A " + (token or "").encode() + b" Z"))
+        self.assertIn((9, b"p"), reader.controls)
+        sock.sendall(fixtures.ws_frame(8, b"\x03\xe8", mask=True))
+        fin, opcode, payload, masked = reader.frame()
+        self.assertEqual((opcode, payload, masked), (8, b"\x03\xe8", False))
 
     def check_ws_upstream_request(self, server):
         rec = server.recorder.last()
@@ -478,9 +482,13 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(h["sec-websocket-version"], "13")
         self.assertNotIn("proxy-connection", h)
         self.assertNotIn("keep-alive", h)
+        # No compression towards a host with secrets mapped.
+        self.assertNotIn("sec-websocket-extensions", h)
 
     def test_websocket_upgrade_through_mitm_tunnel(self):
         import socket
+        series = 'sandbox_egress_secret_scrubs_total{secret="OPENAI_API_KEY"}'
+        before = self.metric(series)
         s = socket.create_connection(self.engine.addr["tunnel"], timeout=20)
         s.sendall(b"CONNECT api.openai.com:%d HTTP/1.1\r\nHost: api.openai.com:%d\r\n\r\n"
                   % (self.ws_port, self.ws_port))
@@ -495,6 +503,9 @@ class ServeTest(unittest.TestCase):
         finally:
             t.close()
         self.check_ws_upstream_request(self.ws)
+        # The greeting and the fragmented message; counted once the relay ends.
+        self.assertTrue(fixtures_wait(lambda: self.metric(series) - before == 2),
+                        self.metric(series) - before)
 
     def test_websocket_upgrade_through_http_listener(self):
         import socket
@@ -505,6 +516,19 @@ class ServeTest(unittest.TestCase):
         finally:
             s.close()
         self.check_ws_upstream_request(self.ws_plain)
+
+    def test_websocket_raw_where_no_secret_is_mapped(self):
+        # echo.test has no secret: its frames are relayed raw and the
+        # extension offer passes through.
+        import socket
+        s = socket.create_connection(self.engine.addr["http"], timeout=20)
+        try:
+            self.ws_exchange(s, "http://echo.test:%d/raw-ws" % self.ws_plain_port,
+                             "echo.test:%d" % self.ws_plain_port, token=None)
+        finally:
+            s.close()
+        h = self.ws_plain.recorder.last()["headers"]
+        self.assertEqual(h.get("sec-websocket-extensions"), "permessage-deflate")
 
     def test_sse_streamed_as_it_arrives(self):
         proc = subprocess.Popen(["curl", "-sS", "-N", "-x", self.engine.url("tunnel"),

@@ -1,0 +1,182 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "proxy/ws_frames.hpp"
+
+using sr::proxy::append_ws_frame;
+using sr::proxy::Replacement;
+using sr::proxy::ScrubRules;
+using sr::proxy::WsFrameScrubber;
+
+namespace {
+
+const std::string kReal = "sk-REAL-secret-value-0123456789";
+const std::string kToken = "openai-proxy-token-abcdef";
+
+std::shared_ptr<const ScrubRules> rules() {
+  return std::make_shared<const ScrubRules>(
+      std::vector<Replacement>{{kReal, kToken, "OPENAI_API_KEY"}});
+}
+
+struct Frame {
+  bool fin;
+  unsigned opcode;
+  std::string payload;
+};
+
+// Decodes unmasked frames (the test's own reader, independent of the code
+// under test).
+std::vector<Frame> decode(const std::string& s) {
+  std::vector<Frame> frames;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto b = [&](std::size_t k) { return static_cast<unsigned char>(s.at(i + k)); };
+    Frame f{(b(0) & 0x80) != 0, b(0) & 0x0fu, {}};
+    REQUIRE((b(1) & 0x80) == 0);
+    std::uint64_t n = b(1) & 0x7f;
+    std::size_t head = 2;
+    if (n == 126) {
+      n = (std::uint64_t{b(2)} << 8) | b(3);
+      head = 4;
+    } else if (n == 127) {
+      n = 0;
+      for (std::size_t k = 2; k < 10; ++k) n = (n << 8) | b(k);
+      head = 10;
+    }
+    f.payload = s.substr(i + head, n);
+    REQUIRE(f.payload.size() == n);
+    i += head + n;
+    frames.push_back(std::move(f));
+  }
+  return frames;
+}
+
+std::string frame(bool fin, unsigned opcode, const std::string& payload) {
+  std::string out;
+  append_ws_frame(out, fin, opcode, payload);
+  return out;
+}
+
+// Feeds `wire` in pieces of `step` bytes.
+std::string run(WsFrameScrubber& scrubber, const std::string& wire, std::size_t step,
+                bool expect_ok = true) {
+  std::string out;
+  bool ok = true;
+  for (std::size_t i = 0; i < wire.size() && ok; i += step)
+    ok = scrubber.feed(std::string_view(wire).substr(i, step), out);
+  CHECK(ok == expect_ok);
+  return out;
+}
+
+// The data messages of `frames`, reassembled, with the control frames seen.
+struct Stream {
+  std::vector<std::pair<unsigned, std::string>> messages;
+  std::vector<Frame> controls;
+};
+
+Stream reassemble(const std::vector<Frame>& frames) {
+  Stream s;
+  bool open = false;
+  for (const auto& f : frames) {
+    if (f.opcode & 0x8) {
+      CHECK(f.fin);
+      s.controls.push_back(f);
+      continue;
+    }
+    if (!open) {
+      REQUIRE(f.opcode != 0);
+      s.messages.emplace_back(f.opcode, "");
+      open = true;
+    } else {
+      REQUIRE(f.opcode == 0);
+    }
+    s.messages.back().second += f.payload;
+    if (f.fin) open = false;
+  }
+  CHECK_FALSE(open);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("ws_frames: an echoed secret becomes the token, whatever the chunking",
+          "[proxy][ws]") {
+  std::string text = "you sent: Bearer " + kReal + " (twice: " + kReal + ")";
+  std::string binary(70000, 'b');
+  binary.replace(65530, kReal.size(), kReal);  // across the 64 KiB mark, 64-bit length
+  std::string wire = frame(true, 1, text) + frame(true, 2, binary) + frame(true, 1, "");
+  for (std::size_t step : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, wire.size()}) {
+    WsFrameScrubber scrubber(rules());
+    auto s = reassemble(decode(run(scrubber, wire, step)));
+    REQUIRE(s.messages.size() == 3);
+    CHECK(s.messages[0] == std::make_pair(1u, "you sent: Bearer " + kToken + " (twice: " +
+                                                  kToken + ")"));
+    std::string want = binary;
+    want.replace(65530, kReal.size(), kToken);
+    CHECK(s.messages[1].first == 2u);
+    CHECK(s.messages[1].second == want);
+    CHECK(s.messages[2] == std::make_pair(1u, std::string()));
+    REQUIRE(scrubber.tally().size() == 1);
+    CHECK(scrubber.tally()[0] == 3);
+  }
+}
+
+TEST_CASE("ws_frames: a secret split across fragments, with a ping between them",
+          "[proxy][ws]") {
+  std::string half1 = "head " + kReal.substr(0, 10);
+  std::string half2 = kReal.substr(10) + " tail";
+  std::string wire = frame(false, 1, half1) + frame(true, 9, "ping " + kReal) +
+                     frame(false, 0, half2) + frame(true, 0, "!") +
+                     frame(true, 8, std::string("\x03\xe8", 2) + "bye " + kReal);
+  for (std::size_t step : {std::size_t{1}, std::size_t{3}, wire.size()}) {
+    WsFrameScrubber scrubber(rules());
+    auto s = reassemble(decode(run(scrubber, wire, step)));
+    REQUIRE(s.messages.size() == 1);
+    CHECK(s.messages[0].second == "head " + kToken + " tail!");
+    REQUIRE(s.controls.size() == 2);
+    CHECK(s.controls[0].opcode == 9);
+    CHECK(s.controls[0].payload == "ping " + kToken);
+    CHECK(s.controls[1].opcode == 8);
+    CHECK(s.controls[1].payload == std::string("\x03\xe8", 2) + "bye " + kToken);
+  }
+}
+
+TEST_CASE("ws_frames: a control payload grown past 125 bytes by the swap is cut to 125",
+          "[proxy][ws]") {
+  auto long_rules = std::make_shared<const ScrubRules>(
+      std::vector<Replacement>{{"ab", std::string(100, 't'), "K"}});
+  WsFrameScrubber scrubber(long_rules);
+  auto frames = decode(run(scrubber, frame(true, 9, "abab"), 1));
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].payload.size() == 125);
+}
+
+TEST_CASE("ws_frames: protocol violations end the relay", "[proxy][ws]") {
+  std::string masked = frame(true, 1, "x");
+  masked[1] = static_cast<char>(masked[1] | 0x80);
+  masked += std::string(4, '\0');
+  std::string rsv = frame(true, 1, "x");
+  rsv[0] = static_cast<char>(rsv[0] | 0x40);  // permessage-deflate's bit
+  const std::vector<std::string> bad = {
+      masked,
+      rsv,
+      frame(true, 0, "continuation of nothing"),
+      frame(true, 3, "reserved opcode"),
+      frame(false, 9, "fragmented ping"),
+      frame(true, 9, std::string(126, 'p')),
+      frame(false, 1, "open") + frame(true, 1, "a new message inside it"),
+  };
+  for (const auto& wire : bad) {
+    WsFrameScrubber scrubber(rules());
+    run(scrubber, wire, 1, false);
+  }
+  // What came before the violation was passed on.
+  WsFrameScrubber scrubber(rules());
+  std::string out;
+  CHECK_FALSE(scrubber.feed(frame(true, 1, "fine") + frame(true, 3, "bad"), out));
+  auto frames = decode(out);
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].payload == "fine");
+}
