@@ -27,7 +27,7 @@ else
   seconds=${1:-60}
   [ $# -gt 0 ] && shift
 fi
-targets=${*:-request_head host_match config scrubber run_options env_file mappings egress_config}
+targets=${*:-request_head host_match config scrubber ws_frames run_options env_file mappings egress_config}
 build=$root/build-fuzz
 cxx=${FUZZ_CXX:-clang++-16}
 cc=${FUZZ_CC:-clang-16}
