@@ -21,6 +21,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -242,28 +243,21 @@ class TlsStream {
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     // A first buffer too large to gather is written on its own; otherwise
     // the leading buffers that fit are copied into one record.
-    tls_detail::WriteOp op{nullptr, 0};
     auto& gather = core_->gather;
+    tls_detail::WriteOp op{gather.data(), 0};
     for (auto it = boost::asio::buffer_sequence_begin(buffers);
          it != boost::asio::buffer_sequence_end(buffers); ++it) {
       boost::asio::const_buffer b(*it);
       if (b.size() == 0) continue;
-      if (op.data == nullptr && b.size() >= gather.size()) {
-        op.data = b.data();
-        op.size = b.size();
+      if (op.size == 0 && b.size() >= gather.size()) {
+        op = {b.data(), b.size()};
         break;
       }
-      if (op.size + b.size() > gather.size()) {
-        std::size_t room = gather.size() - op.size;
-        std::memcpy(gather.data() + op.size, b.data(), room);
-        op.size += room;
-        break;
-      }
-      std::memcpy(gather.data() + op.size, b.data(), b.size());
-      op.size += b.size();
-      op.data = gather.data();
+      std::size_t n = std::min(b.size(), gather.size() - op.size);
+      std::memcpy(gather.data() + op.size, b.data(), n);
+      op.size += n;
+      if (n < b.size()) break;  // the gather buffer is full
     }
-    if (op.size && op.data == nullptr) op.data = gather.data();
     return start<void(boost::system::error_code, std::size_t)>(op, tls_detail::write_side,
                                                                 std::forward<Token>(token));
   }

@@ -20,14 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-EnvLookup from(std::map<std::string, std::string> m) {
-  return [m](const std::string& k) -> std::optional<std::string> {
-    auto it = m.find(k);
-    if (it == m.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 struct Harness {
   sr_test::TempDir dir;
   Paths paths{dir.path / "home"};
@@ -243,7 +235,7 @@ TEST_CASE("credential file checks: mode, symlink, missing; values never in messa
 }
 
 TEST_CASE("start lookup: an exported non-empty value wins, the file only supplies listed names") {
-  auto lookup = with_file_fallback(from({{"OPENAI_API_KEY", "exported"}, {"GEMINI_API_KEY", ""}, {"PATH", "/bin"}}),
+  auto lookup = with_file_fallback(sr_test::env_from({{"OPENAI_API_KEY", "exported"}, {"GEMINI_API_KEY", ""}, {"PATH", "/bin"}}),
                                    {{"OPENAI_API_KEY", "file-openai"}, {"GEMINI_API_KEY", "file-gemini"},
                                     {"PATH", "/evil"}, {"HOME", "/evil"}},
                                    {"OPENAI_API_KEY", "GEMINI_API_KEY"});
@@ -258,14 +250,14 @@ TEST_CASE("start lookup: an exported non-empty value wins, the file only supplie
 TEST_CASE("bitwarden names: the token and the project are checked before bws runs") {
   ProxySettings s;
   s.credential_source = CredentialSource::bitwarden;
-  auto no_token = bitwarden_secret_names(s, from({{"PATH", "/nonexistent"}}));
+  auto no_token = bitwarden_secret_names(s, sr_test::env_from({{"PATH", "/nonexistent"}}));
   REQUIRE_FALSE(no_token);
   CHECK(no_token.error().message.find("$BWS_ACCESS_TOKEN is not set") != std::string::npos);
-  auto no_project = bitwarden_secret_names(s, from({{"BWS_ACCESS_TOKEN", "t"}, {"PATH", "/nonexistent"}}));
+  auto no_project = bitwarden_secret_names(s, sr_test::env_from({{"BWS_ACCESS_TOKEN", "t"}, {"PATH", "/nonexistent"}}));
   REQUIRE_FALSE(no_project);
   CHECK(no_project.error().message.find("--bitwarden-project NAME") != std::string::npos);
   s.bitwarden_token_env = "MY_BWS";
-  auto custom = bitwarden_secret_names(s, from({{"BWS_ACCESS_TOKEN", "t"}}));
+  auto custom = bitwarden_secret_names(s, sr_test::env_from({{"BWS_ACCESS_TOKEN", "t"}}));
   REQUIRE_FALSE(custom);
   CHECK(custom.error().message.find("$MY_BWS") != std::string::npos);
 }

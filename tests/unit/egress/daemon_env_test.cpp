@@ -4,24 +4,15 @@
 #include "egress/bitwarden.hpp"
 #include "egress/daemon_env.hpp"
 #include "egress/installer.hpp"
+#include "state_test_support.hpp"
 
 using namespace sr::egress;
 
-namespace {
-EnvLookup from(std::map<std::string, std::string> m) {
-  return [m](const std::string& k) -> std::optional<std::string> {
-    auto it = m.find(k);
-    if (it == m.end()) return std::nullopt;
-    return it->second;
-  };
-}
-}  // namespace
-
 TEST_CASE("daemon env: allowlist, credentials with alias fallback, proxy vars stripped") {
   DaemonEnvInputs in;
-  in.caller_env = from({{"PATH", "/usr/bin"}, {"HOME", "/root"}, {"SECRET_THING", "x"},
+  in.caller_env = sr_test::env_from({{"PATH", "/usr/bin"}, {"HOME", "/root"}, {"SECRET_THING", "x"},
                         {"HTTPS_PROXY", "http://p"}, {"https_proxy", "http://p"}, {"LANG", "C.UTF-8"}});
-  in.secrets = from({{"OPENAI_API_KEY", "sk-1"}, {"GEMINI_API_KEY", ""}, {"GOOGLE_API_KEY", "g-1"},
+  in.secrets = sr_test::env_from({{"OPENAI_API_KEY", "sk-1"}, {"GEMINI_API_KEY", ""}, {"GOOGLE_API_KEY", "g-1"},
                      {"HTTP_PROXY", "http://q"}});
   in.credentials = {{"OPENAI_API_KEY", {}}, {"GEMINI_API_KEY", {"GOOGLE_API_KEY"}},
                     {"MISTRAL_API_KEY", {}}, {"HTTP_PROXY", {}}};
@@ -49,11 +40,11 @@ TEST_CASE("bitwarden refuses a missing token unless env fallback is allowed") {
   ProxySettings s;
   s.credential_source = CredentialSource::bitwarden;
   s.bitwarden_project = "p";
-  auto refused = bitwarden_secrets(s, {{"OPENAI_API_KEY", {}}}, from({}));
+  auto refused = bitwarden_secrets(s, {{"OPENAI_API_KEY", {}}}, sr_test::env_from({}));
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message.find("BWS_ACCESS_TOKEN") != std::string::npos);
   s.allow_env_fallback = true;
-  auto fallback = bitwarden_secrets(s, {{"OPENAI_API_KEY", {}}}, from({{"OPENAI_API_KEY", "env"}}));
+  auto fallback = bitwarden_secrets(s, {{"OPENAI_API_KEY", {}}}, sr_test::env_from({{"OPENAI_API_KEY", "env"}}));
   REQUIRE(fallback);
   CHECK(fallback->warnings.size() == 1);
   CHECK(fallback->lookup("OPENAI_API_KEY") == "env");

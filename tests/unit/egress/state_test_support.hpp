@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "egress/daemon_env.hpp"
 #include "egress/discovery.hpp"
 
 namespace sr_test {
@@ -55,6 +56,15 @@ inline sr::egress::PresenceLookup present(std::map<std::string, std::string> var
     if (it == vars.end() || it->second.empty()) return std::nullopt;
     return it->second == "file" ? sr::egress::CredentialOrigin::env_file
                                 : sr::egress::CredentialOrigin::environment;
+  };
+}
+
+// An environment lookup over a fixed map (unset names: nullopt).
+inline sr::egress::EnvLookup env_from(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
   };
 }
 
