@@ -24,7 +24,10 @@ def containers():
 
 
 class EgressE2E(unittest.TestCase):
-    port = 47310
+    # Each stack binds port, port+1 and port+2. All below 32768: a port in
+    # the kernel's ephemeral range (32768-60999) can be taken meanwhile by any
+    # outgoing connection's source port, and the daemon then fails to bind.
+    port = 19310
     isolation = "bridge"
 
     @classmethod
@@ -187,7 +190,7 @@ class EgressE2E(unittest.TestCase):
 
 class EgressInternal(EgressE2E):
     """isolation: internal (the default). Run alone: test_egress_e2e.py EgressInternal."""
-    port = 47340
+    port = 19340
     isolation = "internal"
 
     def test_curl_bearer(self):
@@ -220,7 +223,7 @@ class EgressInternal(EgressE2E):
 
 class EgressDeny(unittest.TestCase):
     def test_denied_address_refused(self):
-        s = egress_stack.Stack(47320, isolation="bridge", deny=["127.0.0.0/8"])
+        s = egress_stack.Stack(19320, isolation="bridge", deny=["127.0.0.0/8"])
         try:
             s.setup_and_start()
             r = s.run("--rm", IMAGE, "sh", "-c", 'curl -sS -o /dev/null -w "%%{http_code}" "%s" '
@@ -233,7 +236,7 @@ class EgressDeny(unittest.TestCase):
 
 class EgressDaemonDown(unittest.TestCase):
     def test_stopped_daemon_refuses_then_enforce_off_warns(self):
-        s = egress_stack.Stack(47330, isolation="bridge")
+        s = egress_stack.Stack(19330, isolation="bridge")
         try:
             s.setup_and_start()
             s.stop()
@@ -251,7 +254,7 @@ class EgressDaemonDown(unittest.TestCase):
             s.cleanup()
 
     def test_daemon_death_while_attached_warns_once(self):
-        s = egress_stack.Stack(47335, isolation="bridge")
+        s = egress_stack.Stack(19335, isolation="bridge")
         try:
             s.setup_and_start()
             p = subprocess.Popen([harness.SANDBOX_RUN, "--rm", IMAGE, "sh", "-c", "sleep 6; echo survived"],
