@@ -2,8 +2,10 @@
 binaries (built-in engine, --isolation bridge, no Docker network, no root):
 
 - `setup --env-file F` records F (proxy.env_file); a later `start` in a clean
-  environment (nothing exported) hands the file's value to the daemon, an
-  exported value wins, `start --env-file` overrides, and a file that is
+  environment (nothing exported) hands the file's value to the daemon, which
+  then swaps it in for the proxy token on a real request through its tunnel
+  (to a local HTTPS stand-in for api.openai.com, tests/integration/proxy/
+  fixtures.py; the client never sees the key), an exported value wins, `start --env-file` overrides, and a file that is
   group-readable, a symlink or missing refuses with the fix;
 - `setup --from-bitwarden` discovers the providers from the names a stand-in
   `bws` returns (the real Bitwarden CLI cannot be installed here: the
@@ -14,10 +16,12 @@ binaries (built-in engine, --isolation bridge, no Docker network, no root):
 
 Tunnel ports 19300-19308 (this suite's range on the shared machine).
 """
+import http.client
 import json
 import os
 import shutil
 import signal
+import ssl
 import stat
 import subprocess
 import tempfile
@@ -26,6 +30,8 @@ import unittest
 
 from daemon_support import ALLOWED_ENV, alive, pids_with_arg, proc_environ
 import harness
+import egress_stack  # noqa: E402 (after daemon_support, which puts support/ on sys.path)
+import fixtures  # noqa: E402 (tests/integration/proxy, put on sys.path by egress_stack)
 
 PORTS = {"env_file": 19300, "bitwarden": 19303, "override": 19306}
 
@@ -130,21 +136,77 @@ class CredentialSources(unittest.TestCase):
         return env
 
     # --- env file ---------------------------------------------------------
+    def upstream(self, h):
+        """A recording HTTPS stand-in for api.openai.com on a kernel-chosen
+        loopback port (own test CA, tests/integration/proxy/fixtures.py), and
+        the only variables `start` gets on top of CleanHome's minimal ones to
+        reach it: the engine trusts the test CA (SSL_CERT_FILE, an allowlisted
+        daemon variable) and resolves the provider host to it
+        (SANDBOX_EGRESS_SERVE_ARGS, appended to the `serve` argv)."""
+        pki = fixtures.make_pki(h.root)
+        up = fixtures.start_upstream(pki)
+        self.addCleanup(up.server_close)
+        self.addCleanup(up.shutdown)
+        return up, {"SSL_CERT_FILE": pki["upstream_ca"],
+                    "SANDBOX_EGRESS_SERVE_ARGS": "--resolve api.openai.com:%d:127.0.0.1" % up.port}
+
+    def through_tunnel(self, h, host, port, path, headers):
+        """One HTTPS request through the daemon's tunnel (CONNECT host:port to
+        the address proxy.yaml says it listens on), trusting the engine's CA
+        from the state dir; returns (status, response head and body)."""
+        with open(os.path.join(h.state, "proxy.yaml")) as f:
+            listen = next(line.split(":", 1)[1].strip().strip('"') for line in f
+                          if line.strip().startswith("tunnel_listen:"))
+        addr, tport = listen.rsplit(":", 1)
+        self.assertEqual(int(tport), PORTS["env_file"])
+        ctx = ssl.create_default_context(cafile=os.path.join(h.state, "ca.crt"))
+        conn = http.client.HTTPSConnection(addr, int(tport), context=ctx, timeout=30)
+        try:
+            conn.set_tunnel(host, port)
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            return resp.status, str(resp.getheaders()) + resp.read().decode("latin-1")
+        finally:
+            conn.close()
+
     def test_env_file_reaches_the_daemon_from_a_clean_environment(self):
         h = self.make()
         key = "sk-file-" + os.urandom(8).hex()
         envfile = h.write("llm.env", "# provider keys\nexport OPENAI_API_KEY='%s'\n" % key)
+        # The stand-in upstream is on loopback, which the default deny list
+        # refuses: the egress e2e stack's list without loopback.
+        os.makedirs(h.home)
+        with open(os.path.join(h.home, "config.yaml"), "w") as f:
+            f.write("proxy:\n  upstream_deny_cidrs: %s\n"
+                    % fixtures.yaml_list(egress_stack.DEFAULT_DENY_NO_LOOPBACK))
         r = self.ok(h.run("setup", "--isolation", "bridge", "--tunnel-port", str(PORTS["env_file"]),
                           "--env-file", envfile), key)
         self.assertIn("env_file: %s" % envfile, h.config())
         self.assertNotIn(key, h.config())
         self.assertEqual(h.mapped(), ["OPENAI_API_KEY"])
+        with open(os.path.join(h.state, "mappings.json")) as f:
+            token = next(t["proxy_token"] for t in json.load(f)["tokens"] if t["env_name"] == "OPENAI_API_KEY")
+        self.assertNotIn(key, token)
 
-        r = self.ok(h.run("start"), key)  # nothing exported
+        up, engine_env = self.upstream(h)
+        r = self.ok(h.run("start", env=engine_env), key)  # no credential exported
         self.assertIn("credentials from the environment, then " + envfile, r.stdout)
         env = self.daemon_env(h)
         self.assertEqual(env[b"OPENAI_API_KEY"], key.encode())
+        self.assertEqual(env[b"SSL_CERT_FILE"], engine_env["SSL_CERT_FILE"].encode())
         self.assertEqual(set(k.decode() for k in env) - ALLOWED_ENV, {"OPENAI_API_KEY"})
+
+        # End to end: the client sends the proxy token, the upstream receives
+        # the key from the env file, the client never sees it.
+        status, seen = self.through_tunnel(h, "api.openai.com", up.port, "/v1/models",
+                                           {"Authorization": "Bearer " + token})
+        self.assertEqual(status, 200, seen)
+        rec = up.recorder.last()
+        self.assertIsNotNone(rec, "the upstream received nothing")
+        self.assertEqual(rec["path"], "/v1/models")
+        self.assertEqual(rec["headers"]["authorization"], "Bearer " + key)
+        self.assertNotIn(key, seen)
+        self.assertNotIn(token, json.dumps(rec))
 
         s = self.ok(h.run("status", "--json"), key)
         doc = json.loads(s.stdout)
