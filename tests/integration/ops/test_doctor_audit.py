@@ -1,13 +1,17 @@
 """sandbox-egress doctor and audit, against the real binaries and dockerd.
 
-The daemon binds the Docker bridge (isolation: bridge) on a free high port;
-the doctor's reachability probe is a real container. Nothing leaves the
-machine: the canary swap runs inside the engine.
+The daemon binds the Docker bridge (isolation: bridge); the doctor's
+reachability probe is a real container. Nothing leaves the machine: the
+canary swap runs inside the engine.
+
+Tunnel port 19350 (this suite's range on the shared machine: 19350-19359; the
+daemon binds the tunnel port, +1 and +2). Fixed and below 32768: a port in the
+kernel's ephemeral range (32768-60999) can be taken meanwhile by any outgoing
+connection's source port, and the daemon then fails to bind.
 """
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,15 +23,7 @@ import harness  # noqa: E402
 REAL_KEY = "sk-doctor-test-real-0123456789"
 
 
-def free_port_block():
-    for _ in range(50):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if port < 65000:
-            return port
-    raise RuntimeError("no free port")
+TUNNEL_PORT = 19350
 
 
 class DoctorTest(unittest.TestCase):
@@ -35,7 +31,7 @@ class DoctorTest(unittest.TestCase):
     def setUpClass(cls):
         cls.home = tempfile.mkdtemp(prefix="sr-doctor-")
         cls.env = dict(os.environ, SANDBOX_RUN_HOME=cls.home, OPENAI_API_KEY=REAL_KEY)
-        cls.port = free_port_block()
+        cls.port = TUNNEL_PORT
         try:
             cls.egress(["setup", "--isolation", "bridge", "--tunnel-port", str(cls.port)], check=True)
             cls.egress(["start"], check=True)
