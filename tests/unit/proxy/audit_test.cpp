@@ -95,6 +95,29 @@ TEST_CASE("audit: the JSON line", "[proxy][audit]") {
   CHECK(j["secrets_swapped"].empty());
 }
 
+TEST_CASE("audit: numbers and strings are written as nlohmann::json writes them", "[proxy][audit]") {
+  // The line is assembled by hand with a fast path for plain ASCII strings;
+  // it must be byte for byte what serialising the parsed line gives back.
+  auto r = sample();
+  for (auto d : {std::chrono::microseconds(3000), std::chrono::microseconds(0), std::chrono::microseconds(1),
+                 std::chrono::microseconds(123456789012)}) {
+    r.duration = d;
+    for (std::string reason : {std::string("plain"), std::string("quote \" and \\ backslash"),
+                               std::string("tab\tnewline\n nul") + std::string(1, '\0'),
+                               std::string("caf\xc3\xa9 \xe2\x82\xac"), std::string("")}) {
+      r.reason = reason;
+      r.secrets_swapped = {"A", "B\"C"};
+      std::string line = AuditLog::format(r);
+      auto j = nlohmann::ordered_json::parse(line);
+      CHECK(j.dump() == line);
+      CHECK(j["reason"] == reason);
+      CHECK(j["secrets_swapped"] == nlohmann::json::array({"A", "B\"C"}));
+    }
+  }
+  r.duration = std::chrono::microseconds(3000);
+  CHECK(AuditLog::format(r).find(R"("duration_ms":3.0,)") != std::string::npos);
+}
+
 TEST_CASE("audit: never a token or a value, wherever it appears", "[proxy][audit]") {
   auto set = secret_set();
   AuditRecord r = sample();
