@@ -16,6 +16,11 @@ namespace {
 
 std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
+bool iequals(std::string_view a, std::string_view b) {
+  return boost::beast::iequals(boost::beast::string_view(a.data(), a.size()),
+                               boost::beast::string_view(b.data(), b.size()));
+}
+
 std::string lowercase(std::string_view s) {
   std::string out(s);
   for (char& c : out)
@@ -57,7 +62,7 @@ std::string percent_decode(std::string_view s) {
 
 // "Basic <base64>" (scheme case-insensitive): returns the decoded payload.
 std::optional<std::string> basic_payload(std::string_view value, std::size_t* payload_at = nullptr) {
-  if (value.size() < 6 || lowercase(value.substr(0, 6)) != "basic ") return std::nullopt;
+  if (value.size() < 6 || !iequals(value.substr(0, 6), "basic ")) return std::nullopt;
   std::size_t at = value.find_first_not_of(' ', 6);
   if (at == std::string_view::npos) return std::nullopt;
   std::string_view b64 = value.substr(at);
@@ -111,8 +116,10 @@ struct SecretSetAccess {
     }
     h.views.push_back(sv(head.method_string()));
     h.views.push_back(sv(head.target()));
-    std::string decoded = percent_decode(sv(head.target()));
-    if (decoded != sv(head.target())) h.owned.push_back(std::move(decoded));
+    if (sv(head.target()).find('%') != std::string_view::npos) {
+      std::string decoded = percent_decode(sv(head.target()));
+      if (decoded != sv(head.target())) h.owned.push_back(std::move(decoded));
+    }
     if (body) h.views.push_back(*body);
     return h;
   }
@@ -138,15 +145,31 @@ struct SecretSetAccess {
     return std::nullopt;
   }
 
+  static bool is_configured(const Entry& e, std::string_view name) {
+    return std::any_of(e.headers.begin(), e.headers.end(),
+                       [&](const std::string& h) { return iequals(h, name); });
+  }
+
+  // Whether a configured header of `e` holds its token or a Basic payload
+  // (which may hide it): the rewrite below runs only then.
+  static bool headers_may_swap(const Entry& e, const RequestHead& head) {
+    for (const auto& f : head) {
+      if (!is_configured(e, sv(f.name_string()))) continue;
+      auto value = sv(f.value());
+      if (value.find(e.token) != std::string_view::npos || basic_payload(value)) return true;
+    }
+    return false;
+  }
+
   static bool swap_headers(const Entry& e, RequestHead& head) {
-    if (e.headers.empty()) return false;
+    if (e.headers.empty() || !headers_may_swap(e, head)) return false;
     bool changed = false;
-    std::vector<std::pair<std::string, std::string>> fields;  // in order, all of them
-    for (const auto& f : head) fields.emplace_back(std::string(sv(f.name_string())), std::string(sv(f.value())));
+    std::vector<std::pair<std::string, std::string>> fields;  // the configured ones, in order
+    for (const auto& f : head)
+      if (is_configured(e, sv(f.name_string())))
+        fields.emplace_back(std::string(sv(f.name_string())), std::string(sv(f.value())));
     std::set<std::string> touched;
     for (auto& [name, value] : fields) {
-      std::string lname = lowercase(name);
-      if (std::find(e.headers.begin(), e.headers.end(), lname) == e.headers.end()) continue;
       std::size_t at = 0;
       bool field_changed = false;
       if (auto payload = basic_payload(value, &at); payload && replace_all(*payload, e.token, e.value)) {
@@ -154,7 +177,7 @@ struct SecretSetAccess {
         field_changed = true;
       }
       field_changed = replace_all(value, e.token, e.value) || field_changed;
-      if (field_changed) touched.insert(lname);
+      if (field_changed) touched.insert(lowercase(name));
       changed = changed || field_changed;
     }
     // Rewrite each touched header name, keeping the order among its fields.
