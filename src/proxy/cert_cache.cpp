@@ -107,6 +107,10 @@ util::Result<SslCtxPtr> make_server_ctx() {
     return ssl_fail("setting the minimum TLS version");
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_OFF);
+  // No resumption towards sandboxes, so no TLS 1.3 tickets either: with
+  // SSL_OP_NO_TICKET alone OpenSSL still builds and sends two (stateful,
+  // with the cache off never usable) after every handshake.
+  SSL_CTX_set_num_tickets(ctx.get(), 0);
   // OpenSSL frees a connection's record buffers while it has nothing
   // buffered, so an idle tunnel holds none. (Asio's ssl engine also sets this
   // on every SSL it creates; set here so any SSL made from these contexts

@@ -296,6 +296,28 @@ TEST_CASE("cert_cache: real TLS handshake with a leaf swapped in by SSL_set_SSL_
     SSL_get0_alpn_selected(c2.get(), &proto, &len);
     CHECK(len == 0);
   }
+  SECTION("no TLS 1.3 session tickets are sent (nothing resumes towards sandboxes)") {
+    static int tickets;
+    tickets = 0;
+    auto tctx = client_ctx(cache.authority().cert.get());
+    SSL_CTX_set_session_cache_mode(tctx.get(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(tctx.get(), [](SSL*, SSL_SESSION*) {
+      ++tickets;
+      return 0;
+    });
+    SslPtr s4(SSL_new(base->get()), &SSL_free);
+    SSL_set_SSL_CTX(s4.get(), leaf->get());
+    SslPtr c4(SSL_new(tctx.get()), &SSL_free);
+    SSL_set1_host(c4.get(), "svc.example");
+    REQUIRE(handshake(c4.get(), s4.get()));
+    CHECK(SSL_version(c4.get()) == TLS1_3_VERSION);
+    // Post-handshake messages (tickets) would arrive ahead of this byte.
+    REQUIRE(SSL_write(s4.get(), "x", 1) == 1);
+    char byte = 0;
+    REQUIRE(SSL_read(c4.get(), &byte, 1) == 1);
+    CHECK(byte == 'x');
+    CHECK(tickets == 0);
+  }
   SECTION("TLS 1.1 clients are refused") {
     SslPtr s3(SSL_new(leaf->get()), &SSL_free);
     auto old = client_ctx(cache.authority().cert.get());
