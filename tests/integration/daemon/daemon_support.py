@@ -25,27 +25,44 @@ ALLOWED_ENV = {"PATH", "HOME", "TMPDIR", "TZ", "LANG", "LC_ALL", "LC_CTYPE", "NO
                "SSL_CERT_DIR", "SSL_CERT_FILE", "SANDBOX_EGRESS_MGMT_KEY", "SANDBOX_EGRESS_NONCE"}
 
 
-def free_port_triplet():
-    """A port P such that P, P+1 and P+2 are free on 127.0.0.1 right now."""
-    for _ in range(200):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        p = s.getsockname()[1]
-        s.close()
-        if p < 20000 or p > 65000:
-            continue
-        ok = True
-        for q in (p, p + 1, p + 2):
-            t = socket.socket()
-            try:
-                t.bind(("127.0.0.1", q))
-            except OSError:
-                ok = False
-            finally:
-                t.close()
-        if ok:
+# A home's daemon binds its tunnel port P, P+1 (http) and P+2 (management).
+# Each suite reserves a fixed block below 32768 (reserve_ports): a port in the
+# kernel's ephemeral range (32768-60999) can be taken meanwhile by any outgoing
+# connection's source port, and the daemon then fails to bind.
+_ports = {"block": None, "next": 0}
+
+
+def reserve_ports(first, last):
+    """This suite's tunnel ports: first..last (inclusive), below 32768."""
+    assert 1024 < first and last < 32768 and last - first >= 2, (first, last)
+    _ports["block"] = (first, last)
+    _ports["next"] = first
+
+
+def _free(port):
+    t = socket.socket()  # no SO_REUSEADDR: a port in TIME_WAIT is skipped too
+    try:
+        t.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        t.close()
+
+
+def next_port_triplet():
+    """The next P of the suite's block such that P, P+1 and P+2 are free on
+    127.0.0.1 right now; wraps around (the daemons of finished tests are gone)."""
+    if _ports["block"] is None:
+        raise RuntimeError("no tunnel ports reserved: call daemon_support.reserve_ports(FIRST, LAST)")
+    first, last = _ports["block"]
+    count = (last - first + 1) // 3
+    for _ in range(count):
+        p = _ports["next"]
+        _ports["next"] = p + 3 if p + 3 + 2 <= last else first
+        if all(_free(q) for q in (p, p + 1, p + 2)):
             return p
-    raise RuntimeError("no free port triplet")
+    raise RuntimeError("no free port triplet in %d-%d" % (first, last))
 
 
 def proc_environ(pid):
@@ -102,7 +119,7 @@ class EgressHome:
         self.state = os.path.join(self.home, "egress")
         os.makedirs(self.state, mode=0o700)
         os.chmod(self.state, 0o700)
-        self.port = free_port_triplet()
+        self.port = next_port_triplet()
         self.engine = engine
         self.write_config(engine, auto_install, extra_config)
         self.write_ca()

@@ -3,7 +3,10 @@
 The iron-proxy engine path runs a stand-in engine script (standin_engine.py:
 the real iron-proxy binary cannot be downloaded here); the builtin engine path
 runs the real `sandbox-egress serve`. Every test uses its own temporary
-SANDBOX_RUN_HOME and high tunnel ports on 127.0.0.1, and kills what it started.
+SANDBOX_RUN_HOME and tunnel ports on 127.0.0.1, and kills what it started.
+
+Tunnel ports 19450-19529 (this suite's range on the shared machine; a home
+uses port, port+1 and port+2).
 """
 import os
 import signal
@@ -12,8 +15,10 @@ import subprocess
 import threading
 import time
 
-from daemon_support import ALLOWED_ENV, DaemonTestCase, alive, mode_of, pids_with_env, proc_environ
+from daemon_support import ALLOWED_ENV, DaemonTestCase, alive, mode_of, pids_with_env, proc_environ, reserve_ports
 import harness
+
+reserve_ports(19450, 19529)
 
 
 class Lifecycle(DaemonTestCase):

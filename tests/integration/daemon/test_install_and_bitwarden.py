@@ -3,6 +3,9 @@ a local HTTP server on 127.0.0.1 (no internet here; the fabricated
 "iron-proxy" is a shell script running the stand-in engine), and Bitwarden
 credentials through a stand-in `bws` script on PATH that prints the JSON
 documented for `bws secret list <project> --output json`.
+
+Tunnel ports 19530-19559 (this suite's range on the shared machine; a home
+uses port, port+1 and port+2).
 """
 import functools
 import hashlib
@@ -18,8 +21,10 @@ import tarfile
 import tempfile
 import threading
 
-from daemon_support import STANDIN, DaemonTestCase, mode_of, proc_environ
+from daemon_support import STANDIN, DaemonTestCase, mode_of, proc_environ, reserve_ports
 import harness
+
+reserve_ports(19530, 19559)
 
 ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 ASSET = "iron-proxy_0.39.0_linux_%s.tar.gz" % ARCH
