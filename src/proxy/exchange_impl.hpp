@@ -9,6 +9,7 @@
 
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "proxy/relay.hpp"
@@ -154,6 +155,30 @@ inline bool is_response_hop_field(http::field name, std::string_view name_string
   }
 }
 
+inline constexpr std::chrono::seconds kLingerTime{2};
+inline constexpr std::size_t kLingerBytes = 1024 * 1024;
+
+// A refusal sent while the client is still sending its request body ends
+// the connection. Closed with unread bytes in its receive queue, a socket
+// answers with a reset, which can destroy the refusal in the client's
+// receive queue before it is read (RFC 9112 §9.6). So the write side is
+// closed first (close_notify, then FIN: the client sees the whole answer)
+// and what the client still sends is read and dropped, up to 1 MiB or 2 s.
+template <class Stream>
+awaitable<void> linger(Stream& client) {
+  error_code ec;
+  lowest(client).expires_after(kLingerTime);
+  if constexpr (std::is_same_v<Stream, TlsStream>) co_await client.async_shutdown(ec_token(ec));
+  lowest(client).socket().shutdown(tcp::socket::shutdown_send, ec);
+  relay::RelayBuffer sink(relay::kChunk);
+  for (std::size_t total = 0; total < kLingerBytes;) {
+    std::size_t n =
+        co_await client.async_read_some(asio::buffer(sink.data(), sink.size()), ec_token(ec));
+    if (ec) break;
+    total += n;
+  }
+}
+
 template <class Stream>
 awaitable<Next> send_refusal(Stream& client, RequestParser& parser, RequestState& st) {
   bool keep = parser.is_done() && st.client_keep && !st.ctx.engine.draining();
@@ -161,6 +186,7 @@ awaitable<Next> send_refusal(Stream& client, RequestParser& parser, RequestState
                      keep ? KeepAlive::yes : KeepAlive::no);
   st.finish(static_cast<unsigned>(st.refusal_status), st.refusal_decision,
             std::move(st.refusal_reason));
+  if (!parser.is_done()) co_await linger(client);
   co_return keep ? Next::keep : Next::close;
 }
 
@@ -280,8 +306,20 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
     req.base() = std::move(out.base());
   } else {
     error_code client_ec;
-    auto r =
-        co_await relay::stream_request(client, cbuf, parser, up, st.rec.bytes_in, client_ec);
+    auto watch = rules.secrets.watch(st.rec.host);
+    auto r = co_await relay::stream_request(client, cbuf, parser, up, st.rec.bytes_in, client_ec,
+                                            watch ? &*watch : nullptr);
+    if (r == relay::Outcome::refused) {
+      // As for a token in the head (SecretSet::apply), but part of the
+      // request has gone upstream: that connection is closed, so the
+      // upstream never gets the rest, and the client gets the 403.
+      error_code ignored;
+      lowest(up).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      st.refuse(http::status::forbidden, Decision::reject, watch->reason(),
+                "refused: " + watch->reason());
+      auto next = co_await send_refusal(client, parser, st);
+      co_return ExchangeResult{next, false};
+    }
     if (r == relay::Outcome::read_failed) {
       // The head and maybe part of the body went upstream: that connection
       // holds a partial request, so it is not reusable (the caller closes

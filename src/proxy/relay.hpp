@@ -18,6 +18,7 @@
 
 #include "proxy/net.hpp"
 #include "proxy/scrubber.hpp"
+#include "proxy/secrets.hpp"
 #include "proxy/ws_frames.hpp"
 
 namespace sr::proxy::relay {
@@ -48,7 +49,10 @@ class RelayBuffer {
 
 // not_sent: writing the request head upstream failed before any body byte
 // was read from the client (the request can still be re-sent elsewhere).
-enum class Outcome { done, read_failed, write_failed, too_large, not_sent };
+// refused: the TokenWatch found a token that must not go to the host (the
+// head and the body before it have gone upstream; that connection must be
+// closed).
+enum class Outcome { done, read_failed, write_failed, too_large, not_sent, refused };
 
 // Reads the rest of the body of `parser` into `out`, failing with too_large
 // beyond `limit` bytes. On read_failed, `client_ec` holds the client-side
@@ -80,11 +84,14 @@ awaitable<Outcome> read_body(Client& client, beast::flat_buffer& buffer,
 // parser.get() (already rewritten) is sent first. On read_failed the head and
 // possibly part of the body have gone upstream (that connection holds a
 // partial request and must be closed), and `client_ec` holds the client-side
-// error, as for read_body.
+// error, as for read_body. With a `watch`, the body goes upstream through it
+// (held back by less than a token's length) and a refused token ends the
+// relay before any of it is written.
 template <class Client, class Up>
 awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
                                   http::request_parser<http::buffer_body>& parser, Up& up,
-                                  std::uint64_t& bytes, error_code& client_ec) {
+                                  std::uint64_t& bytes, error_code& client_ec,
+                                  TokenWatch* watch = nullptr) {
   auto& req = parser.get();
   http::request_serializer<http::buffer_body> sr{req};
   req.body().data = nullptr;
@@ -94,6 +101,7 @@ awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
   co_await http::async_write_header(up, sr, ec_token(ec));
   if (ec) co_return Outcome::not_sent;
   auto chunk = RelayBuffer::for_body(parser.content_length());
+  std::string passed;  // what the watch lets through
   for (;;) {
     if (!parser.is_done()) {
       req.body().data = chunk.data();
@@ -106,10 +114,18 @@ awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
         co_return Outcome::read_failed;
       }
       std::size_t n = chunk.size() - req.body().size;
-      req.body().data = n ? chunk.data() : nullptr;
+      bytes += n;
+      char* data = chunk.data();
+      if (watch) {
+        passed.clear();
+        if (!watch->feed({chunk.data(), n}, passed) || (parser.is_done() && !watch->finish(passed)))
+          co_return Outcome::refused;
+        data = passed.data();
+        n = passed.size();
+      }
+      req.body().data = n ? data : nullptr;
       req.body().size = n;
       req.body().more = !parser.is_done();
-      bytes += n;
       if (n == 0 && !parser.is_done()) continue;
     } else {
       req.body().data = nullptr;

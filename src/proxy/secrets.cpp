@@ -266,7 +266,65 @@ util::Result<SecretSet> SecretSet::create(const std::vector<proxyconf::Secret>& 
     redactions.push_back(Replacement{vt.value, "[secret:" + vt.env_name + "]"});
   }
   set.redactor_ = std::make_shared<const ScrubRules>(std::move(redactions));
+  std::vector<Replacement> tokens;
+  for (const auto& vt : all)
+    if (std::none_of(tokens.begin(), tokens.end(), [&](const Replacement& r) { return r.from == vt.token; }))
+      tokens.push_back(Replacement{vt.token, vt.token, vt.token});
+  set.tokens_ = std::make_shared<const ScrubRules>(std::move(tokens));
   return set;
+}
+
+std::optional<TokenWatch> SecretSet::watch(std::string_view host_in) const {
+  if (entries_.empty()) return std::nullopt;
+  auto normalized = normalize_host(host_in);
+  std::vector<std::string> refusals(tokens_->size());
+  bool any = false;
+  for (std::size_t i = 0; i < tokens_->size(); ++i) {
+    const std::string& token = tokens_->rule_name(i);
+    bool allowed = false;
+    const Entry* owner = nullptr;
+    for (const auto& e : entries_) {
+      if (e.token != token) continue;
+      owner = &e;
+      if (normalized && e.rules.matches_normalized(*normalized)) allowed = true;
+    }
+    if (allowed || owner == nullptr) continue;
+    refusals[i] = "proxy token for " + owner->env_name + " sent to host " +
+                  (normalized ? redact(*normalized) : std::string("(invalid host name)")) +
+                  " in the request body";
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return TokenWatch(tokens_, std::move(refusals));
+}
+
+TokenWatch::TokenWatch(std::shared_ptr<const ScrubRules> rules, std::vector<std::string> refusals)
+    : scan_(std::move(rules)), refusals_(std::move(refusals)) {}
+
+bool TokenWatch::accept(std::string&& piece, std::string& out) {
+  if (!reason_.empty()) return false;
+  const auto& tally = scan_.tally();
+  for (std::size_t i = 0; i < tally.size() && i < refusals_.size(); ++i) {
+    if (tally[i] && !refusals_[i].empty()) {
+      reason_ = refusals_[i];
+      return false;
+    }
+  }
+  if (out.empty())
+    out = std::move(piece);
+  else
+    out += piece;
+  return true;
+}
+
+bool TokenWatch::feed(std::string_view piece, std::string& out) {
+  if (!reason_.empty()) return false;
+  return accept(scan_.feed(piece), out);
+}
+
+bool TokenWatch::finish(std::string& out) {
+  if (!reason_.empty()) return false;
+  return accept(scan_.finish(), out);
 }
 
 SwapOutcome SecretSet::apply(RequestHead& head, std::string_view host_in, std::string* body) const {

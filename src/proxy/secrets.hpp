@@ -25,6 +25,11 @@
 //     token was found nowhere in the request, rejects it: reason "request to
 //     api.openai.com carries no proxy token for OPENAI_API_KEY (require)".
 //
+// Streamed bodies (too large to buffer, or towards a host with no body
+// swap) are not seen by apply(): SecretSet::watch() gives a TokenWatch that
+// scans them as they pass for tokens refused towards the host, with the same
+// wrong-host rule as step 1.
+//
 // Reasons name env var names and host names only: never a token or a real
 // value (a token inside the destination host name is not echoed either).
 // Detection limits (documented, not defended): tokens inside compressed or
@@ -73,6 +78,32 @@ struct ValueToken {
   std::string env_name;
 };
 
+class SecretSet;
+
+// Scans a byte stream sent towards one host (a streamed request body) for
+// proxy tokens that must not go there, whatever the chunking: feed() hands
+// back what may be sent now and holds back a tail shorter than the longest
+// token, so a token split across pieces is caught before any of it leaves.
+class TokenWatch {
+ public:
+  // Appends to `out` what may be sent now. False when a token refused
+  // towards the host has been found: nothing of it was appended (nor is
+  // anything after it), and reason() names the secret and the host.
+  bool feed(std::string_view piece, std::string& out);
+  // The held-back tail, at the end of the stream (same result as feed()).
+  bool finish(std::string& out);
+  [[nodiscard]] const std::string& reason() const { return reason_; }
+
+ private:
+  friend class SecretSet;
+  TokenWatch(std::shared_ptr<const ScrubRules> rules, std::vector<std::string> refusals);
+  bool accept(std::string&& piece, std::string& out);
+
+  StreamScrubber scan_;                // identity rules: token -> token
+  std::vector<std::string> refusals_;  // per rule: "" when allowed, else the reason
+  std::string reason_;
+};
+
 class SecretSet {
  public:
   SecretSet() = default;  // no secrets: apply() always allows, swaps nothing
@@ -104,6 +135,10 @@ class SecretSet {
   // identity encoding and refuses compressed bodies it could not scrub).
   [[nodiscard]] bool maps_host(std::string_view host) const;
 
+  // A TokenWatch for a stream towards `host`, or nullopt when every token
+  // may go there (or there are none).
+  [[nodiscard]] std::optional<TokenWatch> watch(std::string_view host) const;
+
   // Real value -> token pairs, longest value first (scrubber input).
   [[nodiscard]] std::vector<ValueToken> value_tokens() const;
 
@@ -127,6 +162,7 @@ class SecretSet {
   };
   std::vector<Entry> entries_;
   std::shared_ptr<const ScrubRules> redactor_;  // tokens and values -> labels
+  std::shared_ptr<const ScrubRules> tokens_;    // token -> itself, named by the token
 
   friend struct SecretSetAccess;  // implementation helpers in secrets.cpp
 };

@@ -114,11 +114,11 @@ class ServeTest(unittest.TestCase):
                 raise AssertionError("secret or token found in engine output: %r" % leaks)
 
     # --- clients ---------------------------------------------------------
-    def curl(self, url, *args, proxy="tunnel"):
+    def curl(self, url, *args, proxy="tunnel", input_text=None):
         r = subprocess.run(["curl", "-sS", "-x", self.engine.url(proxy), "--cacert",
                             self.pki["engine_ca"], "-o", "-", "-w", "\n%{http_code}",
                             "--max-time", "20", *args, url],
-                           capture_output=True, text=True, timeout=30)
+                           capture_output=True, text=True, timeout=30, input=input_text)
         body, _, code = r.stdout.rpartition("\n")
         return int(code or 0), body, r.stderr
 
@@ -204,6 +204,70 @@ class ServeTest(unittest.TestCase):
         self.assertIn("OPENAI_API_KEY", body)
         self.assertNotIn(OPENAI_TOKEN, body)
         self.assertIsNone(self.last(), "the request must not reach the upstream")
+
+    def test_token_in_streamed_body_to_wrong_host_refused(self):
+        # echo.test has no body swap, so its request bodies are streamed, not
+        # buffered: the token is caught on the way, even split across two
+        # chunks sent apart, and no byte of it reaches the upstream.
+        import socket
+        for path, chunked in (("/steal-body-chunked", True), ("/steal-body-length", False)):
+            self.plain.recorder.clear()
+            before = len(self.audit_lines())
+            authority = "echo.test:%d" % self.plain_port
+            half = len(OPENAI_TOKEN) // 2
+            first = b'{"note":"hello","key":"' + OPENAI_TOKEN[:half].encode()
+            second = OPENAI_TOKEN[half:].encode() + b'","pad":"' + b"x" * 3000 + b'"}'
+            if chunked:
+                head = (b"POST http://%s%s HTTP/1.1\r\nHost: %s\r\n"
+                        b"Transfer-Encoding: chunked\r\n\r\n" % (authority.encode(), path.encode(),
+                                                                  authority.encode()))
+                parts = [b"%x\r\n%s\r\n" % (len(first), first),
+                         b"%x\r\n%s\r\n0\r\n\r\n" % (len(second), second)]
+            else:
+                head = (b"POST http://%s%s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n"
+                        % (authority.encode(), path.encode(), authority.encode(),
+                           len(first) + len(second)))
+                parts = [first, second]
+            s = socket.create_connection(self.engine.addr["http"], timeout=20)
+            try:
+                s.sendall(head + parts[0])
+                time.sleep(0.3)
+                s.sendall(parts[1])
+                data = fixtures.read_until(s, None)
+            finally:
+                s.close()
+            self.assertTrue(data.startswith(b"HTTP/1.1 403 "), "%s: %r" % (path, data[:300]))
+            self.assertIn(b"proxy token for OPENAI_API_KEY sent to host echo.test in the request body",
+                          data, path)
+            self.assertNotIn(OPENAI_TOKEN.encode(), data)
+            self.assertTrue(fixtures_wait(lambda: len(self.audit_lines()) > before), path)
+            line = [l for l in self.audit_lines()[before:] if l.get("path", "").endswith(path)]
+            self.assertEqual(len(line), 1, line)
+            self.assertEqual((line[0]["decision"], line[0]["status"]), ("reject", 403), line)
+            time.sleep(0.3)
+            for rec in self.plain.recorder.requests:
+                self.assertNotIn(OPENAI_TOKEN[:half], rec["body"], path)
+        # Inside a TLS tunnel, with curl.
+        self.upstream.recorder.clear()
+        code, body, err = self.curl(self.url("echo.test", "/steal-body-tls"), "-X", "POST",
+                                    "--data-binary", '{"key":"%s"}' % ANTHROPIC_TOKEN)
+        self.assertEqual(code, 403, err + body)
+        self.assertIn("ANTHROPIC_API_KEY", body)
+        self.assertNotIn(ANTHROPIC_TOKEN, body)
+        self.assertFalse([r for r in self.upstream.recorder.requests
+                          if ANTHROPIC_TOKEN[:12] in r["body"]])
+
+    def test_streamed_body_passes_unchanged(self):
+        # Near-misses of a token across many reads, and the destination's
+        # own token (OpenAI has no body swap: it goes as it is), stream
+        # through byte for byte.
+        payload = ("openai-0123456789abcdef" * 5000) + OPENAI_TOKEN + ("tail" * 1000)
+        self.upstream.recorder.clear()
+        code, body, err = self.curl(self.url("api.openai.com", "/stream-body"), "-X", "POST",
+                                    "-H", "Authorization: Bearer " + OPENAI_TOKEN,
+                                    "--data-binary", "@-", input_text=payload)
+        self.assertEqual(code, 200, err + body[:300])
+        self.assertEqual(self.last()["body"], payload)
 
     def test_non_allowlisted_host_403(self):
         r = subprocess.run(["curl", "-sS", "-x", self.engine.url("tunnel"), "--cacert",
@@ -697,10 +761,11 @@ class ServeTest(unittest.TestCase):
 
     def check_upstream_saw_partial(self, recorder, host, path, chunked, what):
         """The buffered path (body.test) never sends the partial request. The
-        streamed one has sent its head and the 10 body bytes, then must close
-        that upstream connection: the upstream's read of the announced 100
-        bytes ends short at the close (so it records the 10), or, chunked, its
-        chunk-size read fails (nothing recorded)."""
+        streamed one has sent its head and at most the 10 body bytes (the
+        token watch holds back a tail shorter than a token, so here none),
+        then must close that upstream connection: the upstream's read of the
+        announced 100 bytes ends short at the close (so it records what it
+        got), or, chunked, its chunk-size read fails (nothing recorded)."""
         def seen():
             return [r for r in recorder.requests if r["path"] == path]
         if host == "body.test" or chunked:
@@ -709,7 +774,8 @@ class ServeTest(unittest.TestCase):
             return
         self.assertTrue(fixtures_wait(lambda: seen()), "%s: the upstream connection holding "
                         "the partial request was not closed" % what)
-        self.assertEqual([r["body"] for r in seen()], [self.TRUNCATED_BODY.decode()], what)
+        self.assertEqual(len(seen()), 1, what)
+        self.assertTrue(self.TRUNCATED_BODY.decode().startswith(seen()[0]["body"]), what)
 
     def check_truncated(self, what, send, recorder, host, path, chunked):
         """Sends a cut-short request with send() and checks the whole outcome:

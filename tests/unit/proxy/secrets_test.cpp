@@ -380,3 +380,59 @@ TEST_CASE("secrets: a CONNECT never reaches require (documented contract)", "[pr
   auto connect = head(http::verb::connect, "api.anthropic.com:443");
   CHECK(set.apply(connect, "api.anthropic.com", nullptr).decision == Decision::reject);
 }
+
+TEST_CASE("secrets: a streamed body is watched for tokens refused towards its host", "[proxy][secrets]") {
+  auto set = make_set();
+  // Every split of the stream gives the same verdict, and no byte of a
+  // refused token is handed back before the refusal.
+  const std::string before = "{\"prompt\":\"hello\",\"key\":\"";
+  const std::string stream = before + kOpenAiToken + "\",\"tail\":\"" + std::string(100, 'x') + "\"}";
+  auto run = [&](std::string_view host, std::size_t step, std::string& sent) {
+    auto watch = set.watch(host);
+    if (!watch) {
+      sent = stream;
+      return std::string();
+    }
+    for (std::size_t at = 0; at < stream.size(); at += step)
+      if (!watch->feed(std::string_view(stream).substr(at, step), sent)) return watch->reason();
+    if (!watch->finish(sent)) return watch->reason();
+    return std::string();
+  };
+  for (std::size_t step : {1, 2, 7, 16, 39, 1000}) {
+    INFO("step " << step);
+    std::string sent;
+    auto reason = run("evil.example", step, sent);
+    CHECK(reason == "proxy token for OPENAI_API_KEY sent to host evil.example in the request body");
+    CHECK(sent.find(kOpenAiToken.substr(0, 8)) == std::string::npos);
+    CHECK(sent.size() <= before.size());
+    CHECK(std::string_view(before).starts_with(sent));
+    // Its own host: passes unchanged (no body swap for OpenAI).
+    sent.clear();
+    CHECK(run("API.OpenAI.com.", step, sent).empty());
+    CHECK(sent == stream);
+  }
+  // Anthropic's token may go to its hosts, OpenAI's may not.
+  auto watch = set.watch("x.anthropic.example");
+  REQUIRE(watch);
+  std::string out;
+  CHECK(watch->feed("a " + kAnthropicToken + " b", out));
+  CHECK(watch->finish(out));
+  CHECK(out == "a " + kAnthropicToken + " b");
+  // No token in the body: everything comes back, whatever the host.
+  auto plain = set.watch("evil.example");
+  REQUIRE(plain);
+  out.clear();
+  CHECK(plain->feed("no secrets here", out));
+  CHECK(plain->finish(out));
+  CHECK(out == "no secrets here");
+  // After a refusal nothing more is handed back.
+  auto refused = set.watch("evil.example");
+  out.clear();
+  CHECK_FALSE(refused->feed(kGeminiToken + std::string(64, 'y'), out));
+  CHECK_FALSE(refused->feed("more", out));
+  CHECK_FALSE(refused->finish(out));
+  CHECK(out.empty());
+  CHECK(refused->reason().find("GEMINI_API_KEY") != std::string::npos);
+  // Nothing to watch without secrets.
+  CHECK_FALSE(SecretSet().watch("evil.example"));
+}
