@@ -315,8 +315,8 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
       // upstream never gets the rest, and the client gets the 403.
       error_code ignored;
       lowest(up).socket().shutdown(tcp::socket::shutdown_both, ignored);
-      st.refuse(http::status::forbidden, Decision::reject, watch->reason(),
-                "refused: " + watch->reason());
+      std::string why = watch->reason() + " in the request body";
+      st.refuse(http::status::forbidden, Decision::reject, why, "refused: " + why);
       auto next = co_await send_refusal(client, parser, st);
       co_return ExchangeResult{next, false};
     }
@@ -431,13 +431,20 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
     co_await http::async_write(client, out, ec_token(ec));
     if (upgraded && !ec) {
       // Towards a host with secrets mapped, the upstream's frames are
-      // scrubbed like a response body; elsewhere the bytes pass raw.
+      // scrubbed like a response body; elsewhere the bytes pass raw. The
+      // sandbox's frames are watched, like a streamed body, wherever a token
+      // must not go (any host some token does not belong to).
       std::optional<WsFrameScrubber> frames;
       if (st.guarded && !rules.scrub->empty()) frames.emplace(rules.scrub);
+      std::optional<WsFrameScrubber> sandbox_frames;
+      if (auto watch = rules.secrets.watch(st.rec.host)) sandbox_frames.emplace(*watch);
       co_await relay::splice(client, cbuf, up, conn.buffer, st.rec.bytes_in, st.rec.bytes_out,
-                             frames ? &*frames : nullptr);
+                             frames ? &*frames : nullptr, sandbox_frames ? &*sandbox_frames : nullptr);
       if (frames) count_scrubs(metrics, *rules.scrub, frames->tally());
-      st.finish(st.rec.status, Decision::allow, "");
+      if (sandbox_frames && !sandbox_frames->reason().empty())
+        st.finish(st.rec.status, Decision::reject, sandbox_frames->reason());
+      else
+        st.finish(st.rec.status, Decision::allow, "");
       co_return ExchangeResult{};
     }
     st.finish(st.rec.status, Decision::allow, "");

@@ -206,9 +206,10 @@ awaitable<void> pump(From& from, To& to, std::uint64_t& bytes) {
   }
 }
 
-// The upstream-to-client direction of a WebSocket whose frames are scrubbed:
-// what is already buffered, then every read, goes through `frames`; ends on
-// either side's error or on a protocol violation.
+// One direction of a WebSocket whose frames are filtered (scrubbed from the
+// upstream, watched from the sandbox): what is already buffered, then every
+// read, goes through `frames`; ends on either side's error or when the
+// filter refuses (a protocol violation, a refused token).
 template <class From, class To>
 awaitable<void> pump_ws_frames(From& from, beast::flat_buffer& pending, To& to,
                                WsFrameScrubber& frames, std::uint64_t& bytes) {
@@ -234,17 +235,19 @@ awaitable<void> pump_ws_frames(From& from, beast::flat_buffer& pending, To& to,
 }
 
 // Two-way relay after a 101 Switching Protocols; returns when either side
-// closes. Bytes already buffered on either side are delivered first. Raw,
-// unless `frames` is given: the upstream's WebSocket frames then pass
-// through it (echoed secrets replaced, ws_frames.hpp).
+// closes (or a filter refuses what it sees). Bytes already buffered on either
+// side are delivered first. Raw, unless filters are given (ws_frames.hpp):
+// the upstream's WebSocket frames pass through `frames` (echoed secrets
+// replaced), the sandbox's through `client_frames` (refused tokens stop it).
 template <class Client, class Up>
 awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up,
                        beast::flat_buffer& up_buffer, std::uint64_t& bytes_in,
-                       std::uint64_t& bytes_out, WsFrameScrubber* frames = nullptr) {
+                       std::uint64_t& bytes_out, WsFrameScrubber* frames = nullptr,
+                       WsFrameScrubber* client_frames = nullptr) {
   error_code ec;
   lowest(client).expires_never();
   lowest(up).expires_never();
-  if (client_buffer.size()) {
+  if (client_buffer.size() && !client_frames) {
     co_await asio::async_write(up, client_buffer.data(), ec_token(ec));
     client_buffer.consume(client_buffer.size());
   }
@@ -259,7 +262,10 @@ awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up
   asio::co_spawn(
       executor,
       [&]() -> awaitable<void> {
-        co_await pump(client, up, bytes_in);
+        if (client_frames)
+          co_await pump_ws_frames(client, client_buffer, up, *client_frames, bytes_in);
+        else
+          co_await pump(client, up, bytes_in);
         upward_done = true;
         error_code ignored;
         lowest(up).socket().shutdown(tcp::socket::shutdown_both, ignored);

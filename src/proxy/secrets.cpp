@@ -290,8 +290,7 @@ std::optional<TokenWatch> SecretSet::watch(std::string_view host_in) const {
     }
     if (allowed || owner == nullptr) continue;
     refusals[i] = "proxy token for " + owner->env_name + " sent to host " +
-                  (normalized ? redact(*normalized) : std::string("(invalid host name)")) +
-                  " in the request body";
+                  (normalized ? redact(*normalized) : std::string("(invalid host name)"));
     any = true;
   }
   if (!any) return std::nullopt;

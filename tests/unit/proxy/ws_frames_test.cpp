@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/secrets.hpp"
 #include "proxy/ws_frames.hpp"
 
 using sr::proxy::append_ws_frame;
@@ -26,15 +27,16 @@ struct Frame {
   std::string payload;
 };
 
-// Decodes unmasked frames (the test's own reader, independent of the code
-// under test).
-std::vector<Frame> decode(const std::string& s) {
+// Decodes frames (the test's own reader, independent of the code under
+// test): unmasked as a server sends them, or all masked (then unmasked here)
+// as a client sends them.
+std::vector<Frame> decode(const std::string& s, bool masked = false) {
   std::vector<Frame> frames;
   std::size_t i = 0;
   while (i < s.size()) {
     auto b = [&](std::size_t k) { return static_cast<unsigned char>(s.at(i + k)); };
     Frame f{(b(0) & 0x80) != 0, b(0) & 0x0fu, {}};
-    REQUIRE((b(1) & 0x80) == 0);
+    REQUIRE(((b(1) & 0x80) != 0) == masked);
     std::uint64_t n = b(1) & 0x7f;
     std::size_t head = 2;
     if (n == 126) {
@@ -45,8 +47,11 @@ std::vector<Frame> decode(const std::string& s) {
       for (std::size_t k = 2; k < 10; ++k) n = (n << 8) | b(k);
       head = 10;
     }
+    std::string key = masked ? s.substr(i + head, 4) : std::string();
+    if (masked) head += 4;
     f.payload = s.substr(i + head, n);
     REQUIRE(f.payload.size() == n);
+    for (std::size_t k = 0; masked && k < f.payload.size(); ++k) f.payload[k] ^= key[k % 4];
     i += head + n;
     frames.push_back(std::move(f));
   }
@@ -179,4 +184,88 @@ TEST_CASE("ws_frames: protocol violations end the relay", "[proxy][ws]") {
   auto frames = decode(out);
   REQUIRE(frames.size() == 1);
   CHECK(frames[0].payload == "fine");
+}
+
+namespace {
+
+const std::string kOwnToken = "openai-00112233445566778899aabbccddeeff";
+const std::string kOtherToken = "anthropic-0123456789abcdef0123456789abcdef";
+
+// A watch for frames towards api.openai.com: its own token may go there,
+// Anthropic's may not.
+sr::proxy::TokenWatch openai_watch() {
+  sr::proxyconf::Secret openai, anthropic;
+  openai.source_var = "OPENAI_API_KEY";
+  openai.proxy_value = kOwnToken;
+  openai.match_headers = {"authorization"};
+  openai.rule_hosts = {"api.openai.com"};
+  anthropic.source_var = "ANTHROPIC_API_KEY";
+  anthropic.proxy_value = kOtherToken;
+  anthropic.match_headers = {"x-api-key"};
+  anthropic.rule_hosts = {"api.anthropic.com"};
+  auto set = sr::proxy::SecretSet::create(
+      {openai, anthropic}, [](std::string_view) { return std::optional<std::string>("real-value"); });
+  REQUIRE(set);
+  auto watch = set->watch("api.openai.com");
+  REQUIRE(watch);
+  return *watch;
+}
+
+std::string client_frame(bool fin, unsigned opcode, const std::string& payload) {
+  static const unsigned char key[4] = {0x12, 0x34, 0x56, 0x78};
+  std::string out;
+  append_ws_frame(out, fin, opcode, payload, key);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ws_frames: the sandbox's frames are unmasked, watched and sent on re-masked",
+          "[proxy][ws]") {
+  std::string wire = client_frame(false, 1, "use " + kOwnToken.substr(0, 9)) +
+                     client_frame(true, 9, "ping " + kOwnToken) +
+                     client_frame(true, 0, kOwnToken.substr(9) + " please") +
+                     client_frame(true, 2, std::string(70000, 'z')) +
+                     client_frame(true, 8, std::string("\x03\xe8", 2));
+  for (std::size_t step : {std::size_t{1}, std::size_t{5}, std::size_t{4096}, wire.size()}) {
+    WsFrameScrubber frames(openai_watch());
+    std::string out = run(frames, wire, step);
+    CHECK(frames.reason().empty());
+    auto s = reassemble(decode(out, true));
+    REQUIRE(s.messages.size() == 2);
+    CHECK(s.messages[0] == std::make_pair(1u, "use " + kOwnToken + " please"));
+    CHECK(s.messages[1] == std::make_pair(2u, std::string(70000, 'z')));
+    REQUIRE(s.controls.size() == 2);
+    CHECK(s.controls[0].payload == "ping " + kOwnToken);
+    CHECK(s.controls[1].opcode == 8);
+    // A fresh key per frame, not the sandbox's.
+    CHECK(out.find(client_frame(true, 9, "ping " + kOwnToken)) == std::string::npos);
+  }
+}
+
+TEST_CASE("ws_frames: a token that must not go to the host stops the sandbox's frames",
+          "[proxy][ws]") {
+  std::string before = "hello, here is a key: ";
+  std::vector<std::string> wires = {
+      // split across two fragments, sent apart
+      client_frame(false, 1, before + kOtherToken.substr(0, 20)) +
+          client_frame(true, 0, kOtherToken.substr(20) + std::string(200, '.')),
+      // in a ping
+      client_frame(true, 1, before) + client_frame(true, 9, "p " + kOtherToken),
+  };
+  for (const auto& wire : wires) {
+    for (std::size_t step : {std::size_t{1}, std::size_t{13}, wire.size()}) {
+      WsFrameScrubber frames(openai_watch());
+      std::string out = run(frames, wire, step, false);
+      CHECK(frames.reason() == "proxy token for ANTHROPIC_API_KEY sent to host api.openai.com in a WebSocket frame");
+      std::string seen;
+      for (const auto& f : decode(out, true)) seen += f.payload;
+      CHECK(seen.find(kOtherToken.substr(0, 10)) == std::string::npos);
+      CHECK(std::string_view(before).starts_with(seen.substr(0, std::min(seen.size(), before.size()))));
+    }
+  }
+  // A client frame must be masked (RFC 6455 §5.1).
+  WsFrameScrubber frames(openai_watch());
+  run(frames, frame(true, 1, "unmasked"), 1, false);
+  CHECK(frames.reason() == "unmasked WebSocket frame from the client");
 }
