@@ -4,6 +4,7 @@ the tunnel binds 127.0.0.1 on a port chosen by the test), a stand-in engine for
 the iron-proxy engine path, and process bookkeeping so that every daemon a
 test starts is gone when it ends.
 """
+import atexit
 import json
 import os
 import shutil
@@ -152,6 +153,8 @@ class EgressHome:
     def write_ca(self):
         if EgressHome._ca_dir is None:
             EgressHome._ca_dir = tempfile.mkdtemp(prefix="sr-daemon-ca-")
+            # One test CA per test process, removed with it (it holds a key).
+            atexit.register(shutil.rmtree, EgressHome._ca_dir, True)
             subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                             "-nodes", "-keyout", os.path.join(EgressHome._ca_dir, "ca.key"),
                             "-out", os.path.join(EgressHome._ca_dir, "ca.crt"), "-subj", "/CN=sr-daemon-test",
