@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "proxy/secrets.hpp"
 #include "proxy/ws_frames.hpp"
@@ -72,6 +73,27 @@ std::string check_frames(const std::string& s, bool masked = false, std::string*
   return finished;
 }
 
+// Feeds `input` to two scrubbers built from `arg`: whole, and in pieces of
+// 1..`modulo` bytes (sizes taken from the input); aborts unless both give
+// the same verdict and reason. Returns both outputs.
+template <class Arg>
+std::pair<std::string, std::string> feed_both(const Arg& arg, std::string_view input, unsigned modulo) {
+  sr::proxy::WsFrameScrubber whole(arg);
+  std::string out_whole;
+  bool ok_whole = whole.feed(input, out_whole);
+  sr::proxy::WsFrameScrubber pieces(arg);
+  std::string out_pieces;
+  bool ok_pieces = true;
+  std::size_t pos = 0;
+  while (pos < input.size() && ok_pieces) {
+    std::size_t len = 1 + static_cast<unsigned char>(input[pos]) % modulo;
+    ok_pieces = pieces.feed(input.substr(pos, len), out_pieces);
+    pos += len;
+  }
+  if (ok_whole != ok_pieces || whole.reason() != pieces.reason()) std::abort();
+  return {std::move(out_whole), std::move(out_pieces)};
+}
+
 // The sandbox's direction: a watch towards a.example, where "tok-A-0001"
 // may go and "tok-B-0002" may not.
 void check_client(std::string_view input) {
@@ -89,19 +111,7 @@ void check_client(std::string_view input) {
   if (!set) std::abort();
   auto watch = set->watch("a.example");
   if (!watch) std::abort();
-  sr::proxy::WsFrameScrubber whole(*watch);
-  std::string out_whole;
-  bool ok_whole = whole.feed(input, out_whole);
-  sr::proxy::WsFrameScrubber pieces(*watch);
-  std::string out_pieces;
-  bool ok_pieces = true;
-  std::size_t pos = 0;
-  while (pos < input.size() && ok_pieces) {
-    std::size_t len = 1 + static_cast<unsigned char>(input[pos]) % 7;
-    ok_pieces = pieces.feed(input.substr(pos, len), out_pieces);
-    pos += len;
-  }
-  if (ok_whole != ok_pieces || whole.reason() != pieces.reason()) std::abort();
+  auto [out_whole, out_pieces] = feed_both(*watch, input, 7);
   std::string all;
   std::string messages = check_frames(out_whole, true, &all);
   if (all.find("tok-B-0002") != std::string::npos) std::abort();
@@ -114,19 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input(reinterpret_cast<const char*>(data), size);
   auto rules = std::make_shared<const sr::proxy::ScrubRules>(
       std::vector<sr::proxy::Replacement>{{kSecret, "TOKEN", "K"}});
-  sr::proxy::WsFrameScrubber whole(rules);
-  std::string out_whole;
-  bool ok_whole = whole.feed(input, out_whole);
-  sr::proxy::WsFrameScrubber pieces(rules);
-  std::string out_pieces;
-  bool ok_pieces = true;
-  std::size_t pos = 0;
-  while (pos < input.size() && ok_pieces) {
-    std::size_t len = 1 + static_cast<unsigned char>(input[pos]) % 5;
-    ok_pieces = pieces.feed(input.substr(pos, len), out_pieces);
-    pos += len;
-  }
-  if (ok_whole != ok_pieces) std::abort();
+  auto [out_whole, out_pieces] = feed_both(rules, input, 5);
   std::string messages = check_frames(out_whole);
   if (messages.find(kSecret) != std::string::npos) std::abort();
   // Same frames may be cut differently; the messages they carry are equal.
