@@ -275,6 +275,40 @@ inline void count_scrubs(Metrics& metrics, const ScrubRules& rules, const ScrubT
     if (tally[i]) metrics.count_scrub(rules.rule_name(i), tally[i]);
 }
 
+inline constexpr std::uint64_t kWholeScrubLimit = 256 * 1024;
+
+// The response body (at most kWholeScrubLimit, declared by Content-Length)
+// read whole, scrubbed, and sent with the head of `out` and its new length.
+template <class Client, class Up>
+awaitable<ExchangeResult> send_whole(Client& client, RequestParser& parser, Up& up,
+                                     UpstreamConn& conn, http::response_parser<http::buffer_body>& rp,
+                                     http::response<http::buffer_body>&& out, RequestState& st,
+                                     bool close_after) {
+  const Rules& rules = *st.rules;
+  auto& metrics = st.ctx.engine.metrics();
+  std::string body;
+  error_code ec;
+  auto r = co_await relay::read_body(up, conn.buffer, rp, body, kWholeScrubLimit, ec);
+  if (r != relay::Outcome::done) {
+    // Nothing has gone to the client yet: it gets the error, not a cut body.
+    bool timeout = ec == beast::error::timeout;
+    metrics.count_upstream_error(timeout ? UpstreamError::timeout : UpstreamError::protocol);
+    std::string why = timeout ? "upstream body timeout" : "upstream body read failed: " + ec.message();
+    st.refuse(timeout ? http::status::gateway_timeout : http::status::bad_gateway, Decision::error,
+              why, why + " (" + st.rec.host + ")");
+    co_return ExchangeResult{co_await send_refusal(client, parser, st), false};
+  }
+  ScrubTally tally;
+  http::response<http::string_body> res{std::move(out.base()), rules.scrub->scrub(body, nullptr, &tally)};
+  count_scrubs(metrics, *rules.scrub, tally);
+  res.content_length(res.body().size());
+  lowest(client).expires_after(relay::kBodyIdle);
+  co_await http::async_write(client, res, ec_token(ec));
+  if (!ec) st.rec.bytes_out = res.body().size();
+  st.finish(st.rec.status, ec ? Decision::error : Decision::allow, ec ? "client write failed" : "");
+  co_return ExchangeResult{!ec && !close_after ? Next::keep : Next::close, !ec && rp.keep_alive()};
+}
+
 // Forwards the rewritten request on `up` and relays the response back.
 template <class Client, class Up>
 awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, RequestParser& parser,
@@ -413,9 +447,15 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
   count_scrubs(metrics, *rules.scrub, tally);
   bool close_after = !st.client_keep || st.ctx.engine.draining();
   bool body_follows = !rp->is_done() && !upgraded;
+  bool scrub = body_follows && !rules.scrub->empty();
+  // A scrubbed body of known, bounded length is read whole and scrubbed in
+  // one piece, so it keeps a Content-Length (the scrub can change the
+  // length); a larger or open-ended one streams through the scrubber,
+  // chunked (server-sent events are never held back).
+  bool whole = scrub && rp->content_length() && *rp->content_length() <= kWholeScrubLimit;
   std::optional<StreamScrubber> scrubber;
-  if (body_follows && !rules.scrub->empty()) scrubber.emplace(rules.scrub);
-  if (body_follows && (scrubber || !rp->content_length())) {
+  if (scrub && !whole) scrubber.emplace(rules.scrub);
+  if (body_follows && !whole && (scrubber || !rp->content_length())) {
     out.erase(http::field::content_length);
     if (st.version == 11)
       out.chunked(true);
@@ -450,6 +490,8 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
     st.finish(st.rec.status, Decision::allow, "");
     co_return ExchangeResult{ec || close_after ? Next::close : Next::keep, rp->keep_alive() && !ec};
   }
+  if (whole) co_return co_await send_whole(client, parser, up, conn, *rp, std::move(out), st,
+                                          close_after);
   auto r = co_await relay::stream_response(up, conn.buffer, *rp, out, client, scrubber,
                                            st.rec.bytes_out);
   if (scrubber) count_scrubs(metrics, *rules.scrub, scrubber->tally());

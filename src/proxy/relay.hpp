@@ -54,13 +54,14 @@ class RelayBuffer {
 // closed).
 enum class Outcome { done, read_failed, write_failed, too_large, not_sent, refused };
 
-// Reads the rest of the body of `parser` into `out`, failing with too_large
-// beyond `limit` bytes. On read_failed, `client_ec` holds the client-side
+// Reads the rest of the body of `parser` (a request from the client, or a
+// response from the upstream) into `out`, failing with too_large beyond
+// `limit` bytes. On read_failed, `client_ec` holds the reading side's
 // error (http::error::partial_message when the client closed or half-closed
 // before the end of the body, a chunk error for bad framing, a timeout).
-template <class Client>
-awaitable<Outcome> read_body(Client& client, beast::flat_buffer& buffer,
-                             http::request_parser<http::buffer_body>& parser, std::string& out,
+template <class Stream, bool isRequest>
+awaitable<Outcome> read_body(Stream& client, beast::flat_buffer& buffer,
+                             http::parser<isRequest, http::buffer_body>& parser, std::string& out,
                              std::uint64_t limit, error_code& client_ec) {
   auto chunk = RelayBuffer::for_body(parser.content_length());
   while (!parser.is_done()) {

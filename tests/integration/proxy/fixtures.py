@@ -117,11 +117,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/slow":
             time.sleep(float(self.headers.get("x-delay", "2")))
-        if path == "/echo-secret":
-            # Echoes the credential it received, in a header and in the body.
+        if path in ("/echo-secret", "/echo-secret-big"):
+            # Echoes the credential it received, in a header and in the body
+            # (after 300,000 bytes of padding for -big).
             auth = self.headers.get("Authorization", "")
             value = auth[len("Bearer "):] if auth.startswith("Bearer ") else auth
-            self._send(200, ("your key is " + value + " and again " + value).encode(),
+            pad = "x" * 300000 if path.endswith("-big") else ""
+            self._send(200, (pad + "your key is " + value + " and again " + value).encode(),
                        [("X-Echo", value), ("Content-Type", "text/plain")])
             return
         if path == "/gzip-echo":

@@ -384,16 +384,32 @@ class ServeTest(unittest.TestCase):
 
     # --- responses -------------------------------------------------------
     def test_echoed_secret_scrubbed(self):
-        r = subprocess.run(["curl", "-sS", "-D", "-", "-x", self.engine.url("tunnel"),
-                            "--cacert", self.pki["engine_ca"],
-                            "-H", "Authorization: Bearer " + OPENAI_TOKEN,
-                            self.url("api.openai.com", "/echo-secret")],
-                           capture_output=True, text=True, timeout=30)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertNotIn(OPENAI_REAL, r.stdout)
-        self.assertIn("x-echo: " + OPENAI_TOKEN, r.stdout.lower())
-        self.assertIn("your key is %s and again %s" % (OPENAI_TOKEN, OPENAI_TOKEN), r.stdout)
-        self.assertEqual(self.last()["headers"]["authorization"], "Bearer " + OPENAI_REAL)
+        # Up to 256 KiB the body is scrubbed whole and keeps a Content-Length
+        # (with the new length); a larger one streams through, chunked.
+        for path, pad, framing in (("/echo-secret", "", "content-length"),
+                                   ("/echo-secret-big", "x" * 300000, "chunked")):
+            r = subprocess.run(["curl", "-sS", "-D", "-", "-x", self.engine.url("tunnel"),
+                                "--cacert", self.pki["engine_ca"],
+                                "-H", "Authorization: Bearer " + OPENAI_TOKEN,
+                                self.url("api.openai.com", path)],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertNotIn(OPENAI_REAL, r.stdout)
+            out = r.stdout  # text mode: CRLF reads as LF
+            if out.startswith("HTTP/1.1 200 Connection Established"):  # the CONNECT's answer
+                out = out.partition("\n\n")[2]
+            head, _, body = out.partition("\n\n")
+            fields = {k.strip().lower(): v.strip() for k, _, v in
+                      (line.partition(":") for line in head.split("\n")[1:])}
+            self.assertEqual(fields.get("x-echo"), OPENAI_TOKEN, head)
+            self.assertEqual(body, pad + "your key is %s and again %s" % (OPENAI_TOKEN, OPENAI_TOKEN))
+            if framing == "content-length":
+                self.assertEqual(fields.get("content-length"), str(len(body)), head)
+                self.assertNotIn("transfer-encoding", fields, head)
+            else:
+                self.assertEqual(fields.get("transfer-encoding"), "chunked", head)
+                self.assertNotIn("content-length", fields, head)
+            self.assertEqual(self.last()["headers"]["authorization"], "Bearer " + OPENAI_REAL)
 
     def test_scrub_counted_per_secret_in_metrics(self):
         series = 'sandbox_egress_secret_scrubs_total{secret="OPENAI_API_KEY"}'
