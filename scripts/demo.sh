@@ -56,8 +56,10 @@ echo "exiting with status 7"; exit 7'
 SANDBOX_EGRESS="$ROOT/$BUILD/bin/sandbox-egress"
 TOOLS_IMAGE=sandbox-run-test/tools:latest
 DEMO_KEY=sk-demo-real-openai-key-4f7c2a9e1b
-# Tunnel port for the demo's egress daemon (it also uses +1 and +2).
-DEMO_TUNNEL_PORT=${SANDBOX_RUN_DEMO_TUNNEL_PORT:-47400}
+# Tunnel port for the demo's egress daemon (it also uses +1 and +2): below the
+# kernel's ephemeral range (32768-60999), where an outgoing connection could
+# already hold it, and apart from the test suites' blocks (19290-19649).
+DEMO_TUNNEL_PORT=${SANDBOX_RUN_DEMO_TUNNEL_PORT:-19700}
 EGRESS_TMP=""
 UPSTREAM_PID=""
 
