@@ -66,6 +66,8 @@ UPSTREAM_PID=""
 egress_cleanup() {
   [[ -n "$EGRESS_TMP" ]] || return 0
   SANDBOX_RUN_HOME="$EGRESS_TMP/home" "$SANDBOX_EGRESS" stop >/dev/null 2>&1 || true
+  # disable removes the SANDBOX-EGRESS-<port> firewall chain setup installed.
+  SANDBOX_RUN_HOME="$EGRESS_TMP/home" "$SANDBOX_EGRESS" disable >/dev/null 2>&1 || true
   [[ -n "$UPSTREAM_PID" ]] && kill "$UPSTREAM_PID" 2>/dev/null && wait "$UPSTREAM_PID" 2>/dev/null
   rm -rf "$EGRESS_TMP"
   EGRESS_TMP=""
