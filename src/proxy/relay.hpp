@@ -56,23 +56,23 @@ enum class Outcome { done, read_failed, write_failed, too_large, not_sent, refus
 
 // Reads the rest of the body of `parser` (a request from the client, or a
 // response from the upstream) into `out`, failing with too_large beyond
-// `limit` bytes. On read_failed, `client_ec` holds the reading side's
-// error (http::error::partial_message when the client closed or half-closed
+// `limit` bytes. On read_failed, `read_ec` holds the reading side's
+// error (http::error::partial_message when the peer closed or half-closed
 // before the end of the body, a chunk error for bad framing, a timeout).
 template <class Stream, bool isRequest>
-awaitable<Outcome> read_body(Stream& client, beast::flat_buffer& buffer,
+awaitable<Outcome> read_body(Stream& from, beast::flat_buffer& buffer,
                              http::parser<isRequest, http::buffer_body>& parser, std::string& out,
-                             std::uint64_t limit, error_code& client_ec) {
+                             std::uint64_t limit, error_code& read_ec) {
   auto chunk = RelayBuffer::for_body(parser.content_length());
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
-    lowest(client).expires_after(kBodyIdle);
+    lowest(from).expires_after(kBodyIdle);
     error_code ec;
-    co_await http::async_read_some(client, buffer, parser, ec_token(ec));
+    co_await http::async_read_some(from, buffer, parser, ec_token(ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
-      client_ec = ec;
+      read_ec = ec;
       co_return Outcome::read_failed;
     }
     out.append(chunk.data(), chunk.size() - parser.get().body().size);
