@@ -160,10 +160,11 @@ inline constexpr std::size_t kLingerBytes = 1024 * 1024;
 
 // A refusal sent while the client is still sending its request body ends
 // the connection. Closed with unread bytes in its receive queue, a socket
-// answers with a reset, which can destroy the refusal in the client's
-// receive queue before it is read (RFC 9112 §9.6). So the write side is
-// closed first (close_notify, then FIN: the client sees the whole answer)
-// and what the client still sends is read and dropped, up to 1 MiB or 2 s.
+// answers with a reset: the client's next send then fails (broken pipe,
+// reset) before it reads the answer, and some stacks drop received data on
+// a reset (RFC 9112 §9.6). So the write side is closed first (close_notify,
+// then FIN: the client sees the whole answer) and what the client still
+// sends is read and dropped, up to 1 MiB or 2 s.
 template <class Stream>
 awaitable<void> linger(Stream& client) {
   error_code ec;

@@ -257,6 +257,42 @@ class ServeTest(unittest.TestCase):
         self.assertFalse([r for r in self.upstream.recorder.requests
                           if ANTHROPIC_TOKEN[:12] in r["body"]])
 
+    def test_refusal_reaches_a_client_still_sending_its_body(self):
+        # The token is in the first piece of a ~530 KB body the client sends
+        # piece by piece; the engine refuses after the first one, while the
+        # client is still sending. The client must get to read the 403:
+        # the engine closes only its side (close_notify + FIN) and drains
+        # the rest. Closed with unread bytes, the engine's socket would send
+        # a reset and the client's next send would fail (broken pipe /
+        # reset) before it ever read the answer.
+        import http.client
+        first = b'{"key":"' + ANTHROPIC_TOKEN.encode() + b'","pad":"'
+
+        def pieces():
+            yield first
+            for _ in range(8):
+                time.sleep(0.05)
+                yield b"p" * 65536
+            yield b'"}'
+
+        length = len(first) + 8 * 65536 + 2
+        ctx = ssl.create_default_context(cafile=self.pki["engine_ca"])
+        tls = http.client.HTTPSConnection(*self.engine.addr["tunnel"], context=ctx, timeout=20)
+        tls.set_tunnel("echo.test", self.up_port)
+        plain = http.client.HTTPConnection(*self.engine.addr["http"], timeout=20)
+        for conn, target in ((tls, "/steal-big-body"),
+                             (plain, "http://echo.test:%d/steal-big-body-plain" % self.plain_port)):
+            try:
+                conn.request("POST", target, body=pieces(),
+                             headers={"Content-Length": str(length)})
+                resp = conn.getresponse()
+                data = resp.read()
+            finally:
+                conn.close()
+            self.assertEqual(resp.status, 403, (target, data[:300]))
+            self.assertIn(b"proxy token for ANTHROPIC_API_KEY sent to host echo.test in the request "
+                          b"body", data, target)
+
     def test_streamed_body_passes_unchanged(self):
         # Near-misses of a token across many reads, and the destination's
         # own token (OpenAI has no body swap: it goes as it is), stream
