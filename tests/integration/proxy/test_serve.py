@@ -625,6 +625,8 @@ class ServeTest(unittest.TestCase):
 
     def test_websocket_upgrade_through_http_listener(self):
         import socket
+        series = 'sandbox_egress_secret_scrubs_total{secret="OPENAI_API_KEY"}'
+        before = self.metric(series)
         s = socket.create_connection(self.engine.addr["http"], timeout=20)
         try:
             self.ws_exchange(s, "http://api.openai.com:%d/realtime?x=1" % self.ws_plain_port,
@@ -632,6 +634,10 @@ class ServeTest(unittest.TestCase):
         finally:
             s.close()
         self.check_ws_upstream_request(self.ws_plain)
+        # Counted once the relay ends (after this test's close): waited for
+        # here, so the count cannot land in the next test's window.
+        self.assertTrue(fixtures_wait(lambda: self.metric(series) - before == 2),
+                        self.metric(series) - before)
 
     def test_websocket_raw_where_no_secret_is_mapped(self):
         # echo.test has no secret: its frames are relayed raw and the
