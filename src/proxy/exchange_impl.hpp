@@ -474,11 +474,15 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
       // Towards a host with secrets mapped, the upstream's frames are
       // scrubbed like a response body; elsewhere the bytes pass raw. The
       // sandbox's frames are watched, like a streamed body, wherever a token
-      // must not go (any host some token does not belong to).
+      // must not go (any host some token does not belong to), unless the
+      // upstream accepted an extension (permessage-deflate, offered where no
+      // secret is mapped): compressed frames cannot be read, the same
+      // detection limit as a compressed request body.
       std::optional<WsFrameScrubber> frames;
       if (st.guarded && !rules.scrub->empty()) frames.emplace(rules.scrub);
       std::optional<WsFrameScrubber> sandbox_frames;
-      if (auto watch = rules.secrets.watch(st.rec.host)) sandbox_frames.emplace(*watch);
+      if (!res.count(http::field::sec_websocket_extensions))
+        if (auto watch = rules.secrets.watch(st.rec.host)) sandbox_frames.emplace(*watch);
       co_await relay::splice(client, cbuf, up, conn.buffer, st.rec.bytes_in, st.rec.bytes_out,
                              frames ? &*frames : nullptr, sandbox_frames ? &*sandbox_frames : nullptr);
       if (frames) count_scrubs(metrics, *rules.scrub, frames->tally());

@@ -196,9 +196,10 @@ def ws_accept(key):
     return base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
 
 
-def ws_frame(opcode, payload, fin=True, mask=False):
-    """One WebSocket frame (RFC 6455 §5.2); clients mask, servers do not."""
-    head = bytes([(0x80 if fin else 0) | opcode])
+def ws_frame(opcode, payload, fin=True, mask=False, rsv1=False):
+    """One WebSocket frame (RFC 6455 §5.2); clients mask, servers do not.
+    rsv1: the bit permessage-deflate sets on a compressed message."""
+    head = bytes([(0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode])
     n = len(payload)
     bit = 0x80 if mask else 0
     if n < 126:
@@ -230,8 +231,9 @@ class WsReader:
         return out
 
     def frame(self):
-        """(fin, opcode, payload, masked)"""
+        """(fin, opcode, payload, masked); self.rsv1 is that frame's RSV1 bit"""
         b0, b1 = self._take(2)
+        self.rsv1 = bool(b0 & 0x40)
         n = b1 & 0x7f
         if n == 126:
             n = int.from_bytes(self._take(2), "big")
@@ -285,13 +287,18 @@ class _WsHandler(socketserver.BaseRequestHandler):
                              b"Connection: close\r\n\r\n%s" % (len(body), body))
                 return
             auth = headers.get("authorization", "").encode()
+            # "deflate" in the path: accept the extension offered (the
+            # frames are still echoed as they come, RSV1 included).
+            ext = ("Sec-WebSocket-Extensions: permessage-deflate\r\n"
+                   if "deflate" in path and "sec-websocket-extensions" in headers else "")
             sock.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                          "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n"
-                          % ws_accept(headers.get("sec-websocket-key", ""))).encode() +
+                          "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n"
+                          % (ws_accept(headers.get("sec-websocket-key", "")), ext)).encode() +
                          ws_frame(1, b"hello from upstream; you sent: " + auth))
             reader = WsReader(sock, rest)
             while True:
                 fin, op, payload, _ = reader.frame()
+                rsv1 = reader.rsv1
                 if op == 8:
                     sock.sendall(ws_frame(8, payload))
                     return
@@ -302,7 +309,7 @@ class _WsHandler(socketserver.BaseRequestHandler):
                     sock.sendall(ws_frame(1, b"A " + cred[:8], fin=False) + ws_frame(9, b"p") +
                                  ws_frame(0, cred[8:], fin=False) + ws_frame(0, b" Z"))
                 else:
-                    sock.sendall(ws_frame(op, payload, fin=fin))
+                    sock.sendall(ws_frame(op, payload, fin=fin, rsv1=rsv1))
         except (OSError, ValueError, EOFError):
             return
 

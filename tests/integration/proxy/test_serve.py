@@ -639,6 +639,31 @@ class ServeTest(unittest.TestCase):
         self.assertTrue(fixtures_wait(lambda: self.metric(series) - before == 2),
                         self.metric(series) - before)
 
+    def test_websocket_with_an_accepted_extension_is_relayed(self):
+        # Where no secret is mapped the extension offer passes; if the
+        # upstream accepts it, compressed frames (RSV1) from the sandbox are
+        # relayed, not read: like a compressed request body, they are beyond
+        # the token watch (documented detection limit).
+        import socket
+        port = self.ws_plain_port
+        s = socket.create_connection(self.engine.addr["http"], timeout=20)
+        try:
+            s.sendall(("GET http://echo.test:%d/ws-deflate HTTP/1.1\r\nHost: echo.test:%d\r\n"
+                       "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                       "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: permessage-deflate"
+                       "\r\n\r\n" % (port, port, self.WS_KEY)).encode())
+            head, _, rest = fixtures.read_head(s).partition(b"\r\n\r\n")
+            self.assertIn(b" 101 ", head.split(b"\r\n")[0], head)
+            self.assertIn(b"permessage-deflate", head.lower())
+            reader = fixtures.WsReader(s, rest)
+            self.assertEqual(reader.message()[0], 1)  # the greeting
+            s.sendall(fixtures.ws_frame(1, b"\xf2\x48\xcd\xc9\xc9\x07\x00", mask=True, rsv1=True))
+            fin, op, payload, _ = reader.frame()
+            self.assertEqual((fin, op, payload, reader.rsv1),
+                             (True, 1, b"\xf2\x48\xcd\xc9\xc9\x07\x00", True))
+        finally:
+            s.close()
+
     def test_websocket_raw_where_no_secret_is_mapped(self):
         # echo.test has no secret: its frames are relayed raw and the
         # extension offer passes through.
