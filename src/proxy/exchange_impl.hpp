@@ -276,6 +276,15 @@ inline void count_scrubs(Metrics& metrics, const ScrubRules& rules, const ScrubT
     if (tally[i]) metrics.count_scrub(rules.rule_name(i), tally[i]);
 }
 
+// The upstream failed or timed out before any response byte reached the
+// client: counted, and the client is to get 504 or 502 naming it.
+inline void refuse_upstream_failure(RequestState& st, bool timeout, std::string why) {
+  st.ctx.engine.metrics().count_upstream_error(timeout ? UpstreamError::timeout
+                                                       : UpstreamError::protocol);
+  st.refuse(timeout ? http::status::gateway_timeout : http::status::bad_gateway, Decision::error,
+            why, why + " (" + st.rec.host + ")");
+}
+
 inline constexpr std::uint64_t kWholeScrubLimit = 256 * 1024;
 
 // The response body (at most kWholeScrubLimit, declared by Content-Length)
@@ -293,10 +302,8 @@ awaitable<ExchangeResult> send_whole(Client& client, RequestParser& parser, Up& 
   if (r != relay::Outcome::done) {
     // Nothing has gone to the client yet: it gets the error, not a cut body.
     bool timeout = ec == beast::error::timeout;
-    metrics.count_upstream_error(timeout ? UpstreamError::timeout : UpstreamError::protocol);
-    std::string why = timeout ? "upstream body timeout" : "upstream body read failed: " + ec.message();
-    st.refuse(timeout ? http::status::gateway_timeout : http::status::bad_gateway, Decision::error,
-              why, why + " (" + st.rec.host + ")");
+    refuse_upstream_failure(st, timeout,
+                            timeout ? "upstream body timeout" : "upstream body read failed: " + ec.message());
     co_return ExchangeResult{co_await send_refusal(client, parser, st), false};
   }
   ScrubTally tally;
@@ -391,12 +398,10 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
         (!sent || closed_before_response(ec)) && (!sent || is_idempotent(req.method())))
       co_return ExchangeResult{Next::close, false, true};
     bool timeout = ec == beast::error::timeout;
-    metrics.count_upstream_error(timeout ? UpstreamError::timeout : UpstreamError::protocol);
-    std::string why =
+    refuse_upstream_failure(
+        st, timeout,
         timeout ? "upstream response header timeout"
-                : "upstream failed: " + (sent ? ec.message() : std::string("writing the request"));
-    st.refuse(timeout ? http::status::gateway_timeout : http::status::bad_gateway, Decision::error,
-              why, why + " (" + st.rec.host + ")");
+                : "upstream failed: " + (sent ? ec.message() : std::string("writing the request")));
     auto next = co_await send_refusal(client, parser, st);
     co_return ExchangeResult{next, false};
   }
