@@ -28,6 +28,10 @@ Then, with bench/proxy/loadgen.cpp (Asio+Beast+OpenSSL, async, --client-threads)
   5. soak: keep-alive load (64 conns) plus tunnel churn (4 workers) through the
      engine for --soak s; engine RSS/fds sampled every 5 s; error counts.
 
+Every loadgen run also records the CPU the engine, the upstream and the loadgen
+spent over it (user and system), per completed request or tunnel; the table
+shows it, with the engine CPU per request that a 50 % shared-core ratio allows.
+
 CPU layout (the machine has 2 cores shared by client, engine and upstream):
   shared  no pinning: engine (--engine-threads event loops), loadgen and
           upstream all float over both cores. Direct and proxied runs get the
@@ -71,10 +75,22 @@ def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
-def cpu_seconds(pid):
+def cpu_split(pid):
+    """(user, system) CPU seconds of a live process, from /proc/PID/stat."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tck = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tck, int(fields[12]) / tck
+
+
+def cpu_seconds(pid):
+    return sum(cpu_split(pid))
+
+
+def children_cpu():
+    """(user, system) CPU seconds of all waited-for children so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime, r.ru_stime
 
 
 class Bench:
@@ -170,12 +186,21 @@ class Bench:
         return args + list(extra)
 
     def run_loadgen(self, mode, via, conns, seconds, extra=()):
-        engine_cpu0 = cpu_seconds(self.engine.pid)
+        """One loadgen run. Besides its own JSON, records the CPU each process
+        spent over the run, user and system apart (the loadgen's from
+        RUSAGE_CHILDREN: exact for runs one at a time, mixed in the soak,
+        where two loadgens overlap)."""
+        before = {"engine": cpu_split(self.engine.pid), "upstream": cpu_split(self.upstream.pid),
+                  "loadgen": children_cpu()}
         t0 = time.time()
         out = subprocess.run(self.loadgen_args(mode, via, conns, seconds, extra),
                              capture_output=True, text=True, check=True)
         res = json.loads(out.stdout)
-        res["engine_cpu_s"] = round(cpu_seconds(self.engine.pid) - engine_cpu0, 2)
+        after = {"engine": cpu_split(self.engine.pid), "upstream": cpu_split(self.upstream.pid),
+                 "loadgen": children_cpu()}
+        res["cpu_s"] = {k: {"user": round(after[k][0] - before[k][0], 2),
+                            "sys": round(after[k][1] - before[k][1], 2)} for k in before}
+        res["engine_cpu_s"] = round(sum(res["cpu_s"]["engine"].values()), 2)
         res["wall_s"] = round(time.time() - t0, 2)
         return res
 
@@ -245,6 +270,33 @@ class Bench:
 
 def ratio(a, b):
     return a / b if b else float("nan")
+
+
+def cpu_per_unit(r):
+    """{process: (user+sys µs, sys µs)} per completed request or tunnel, over
+    the whole loadgen run (warm-up included, as its CPU is)."""
+    n = r.get("all_completed") or 0
+    if not n:
+        return {}
+    return {k: ((v["user"] + v["sys"]) * 1e6 / n, v["sys"] * 1e6 / n) for k, v in r["cpu_s"].items()}
+
+
+def cpu_row(label, d, e):
+    """The CPU each process spent per unit, direct and through the engine, and
+    what the engine may spend for the shared-core ratio to reach 50 %: on
+    saturated shared cores the ratio is about (L + U)direct / (L + U + E)engine,
+    so E must stay within 2 (L + U)direct - (L + U)engine."""
+    cd, ce = cpu_per_unit(d), cpu_per_unit(e)
+    if not cd or not ce:
+        return None
+    lu_d = cd["loadgen"][0] + cd["upstream"][0]
+    lu_e = ce["loadgen"][0] + ce["upstream"][0]
+    budget = 2 * lu_d - lu_e
+    return ("| %s, CPU µs per unit: loadgen + upstream (direct); loadgen + upstream, engine "
+            "(through it) | engine <= %.1f µs for 50 %% | %.1f | %.1f + %.1f (engine sys %.1f) "
+            "| engine %.1f / budget %.1f | |"
+            % (label, budget, lu_d, lu_e, ce["engine"][0], ce["engine"][1], ce["engine"][0],
+               budget))
 
 
 def main():
@@ -332,6 +384,9 @@ def table(out, a):
                     % (i + 1, lat(d), lat(e), r["added_median_ms"]))
         rows.append("| keep-alive 64 conns, errors (round %d) | 0 | %d | %d | | |"
                     % (i + 1, d["errors"] + d["bad_status"], e["errors"] + e["bad_status"]))
+        row = cpu_row("keep-alive 64 conns (round %d)" % (i + 1), d, e)
+        if row:
+            rows.append(row)
     for i, r in enumerate(out.get("keepalive1", [])):
         d, e = r["direct"], r["engine"]
         rows.append("| 1 conn, latency ms median/p90/p99 (round %d) | added median <= 0.5 ms | %s "
@@ -346,6 +401,9 @@ def table(out, a):
                        e["latency_ms"]["p99"], d["errors"] + d["bad_status"],
                        e["errors"] + e["bad_status"],
                        "met" if e["per_second"] >= 1000 else "missed"))
+        row = cpu_row("new tunnels", d, e)
+        if row:
+            rows.append(row)
     if "tunnels_engine_unpooled" in out:
         d, e = out["tunnels_direct"], out["tunnels_engine_unpooled"]
         rows.append("| new tunnels/s, engine without upstream pool (new upstream TCP + TLS per "
@@ -355,6 +413,13 @@ def table(out, a):
                        e["per_second"], e["latency_ms"]["median"], e["latency_ms"]["p99"],
                        d["errors"] + d["bad_status"], e["errors"] + e["bad_status"],
                        "met" if e["per_second"] >= 1000 else "missed"))
+        c = cpu_per_unit(e)
+        if c:
+            busy = sum(v["user"] + v["sys"] for v in e["cpu_s"].values()) / e["wall_s"]
+            rows.append("| same, CPU µs per tunnel: loadgen / upstream / engine (engine sys) | - | "
+                        "| %.0f / %.0f / %.0f (%.0f): %.0f tunnels/s per engine core; %.2f cores busy "
+                        "| | |" % (c["loadgen"][0], c["upstream"][0], c["engine"][0], c["engine"][1],
+                                   1e6 / c["engine"][0], busy))
     for key, label in (("idle_tls", "TLS done"), ("idle_request", "TLS + 1 request")):
         if key in out:
             r = out[key]
