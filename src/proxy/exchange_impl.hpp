@@ -476,18 +476,19 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
     lowest(client).expires_after(relay::kBodyIdle);
     co_await http::async_write(client, out, ec_token(ec));
     if (upgraded && !ec) {
-      // Towards a host with secrets mapped, the upstream's frames are
-      // scrubbed like a response body; elsewhere the bytes pass raw. The
-      // sandbox's frames are watched, like a streamed body, wherever a token
-      // must not go (any host some token does not belong to), unless the
-      // upstream accepted an extension (permessage-deflate, offered where no
-      // secret is mapped): compressed frames cannot be read, the same
-      // detection limit as a compressed request body.
-      std::optional<WsFrameScrubber> frames;
-      if (st.guarded && !rules.scrub->empty()) frames.emplace(rules.scrub);
+      // The sandbox's frames are watched, like a streamed body, wherever a
+      // token must not go (any host some token does not belong to), unless
+      // the upstream accepted an extension (permessage-deflate, offered
+      // where no secret is mapped): compressed frames cannot be read, the
+      // same detection limit as a compressed request body. The upstream's
+      // frames are scrubbed like a response body towards a host with
+      // secrets mapped, and re-framed wherever the sandbox's are watched (so
+      // a refusal can end with a close frame); elsewhere the bytes pass raw.
       std::optional<WsFrameScrubber> sandbox_frames;
       if (!res.count(http::field::sec_websocket_extensions))
         if (auto watch = rules.secrets.watch(st.rec.host)) sandbox_frames.emplace(*watch);
+      std::optional<WsFrameScrubber> frames;
+      if ((st.guarded && !rules.scrub->empty()) || sandbox_frames) frames.emplace(rules.scrub);
       co_await relay::splice(client, cbuf, up, conn.buffer, st.rec.bytes_in, st.rec.bytes_out,
                              frames ? &*frames : nullptr, sandbox_frames ? &*sandbox_frames : nullptr);
       if (frames) count_scrubs(metrics, *rules.scrub, frames->tally());

@@ -25,6 +25,8 @@ namespace sr::proxy::relay {
 
 inline constexpr std::size_t kChunk = 16 * 1024;
 inline constexpr std::chrono::seconds kBodyIdle{600};
+// How long the close frame that ends a filtered WebSocket may take to leave.
+inline constexpr std::chrono::seconds kCloseWrite{5};
 
 // A relay buffer on the heap rather than on the coroutine frame: as large
 // as the body when its declared length is below kChunk (a small answer costs
@@ -240,6 +242,8 @@ awaitable<void> pump_ws_frames(From& from, beast::flat_buffer& pending, To& to,
 // side are delivered first. Raw, unless filters are given (ws_frames.hpp):
 // the upstream's WebSocket frames pass through `frames` (echoed secrets
 // replaced), the sandbox's through `client_frames` (refused tokens stop it).
+// A filter that ends the relay sends the sandbox a close frame saying why
+// (given `frames`, see below).
 template <class Client, class Up>
 awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up,
                        beast::flat_buffer& up_buffer, std::uint64_t& bytes_in,
@@ -277,6 +281,22 @@ awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up
     co_await pump_ws_frames(up, up_buffer, client, *frames, bytes_out);
   else
     co_await pump(up, client, bytes_out);
+  // When a filter ended the relay, the sandbox is told why in a close frame,
+  // as a refused request is in a 403 body: 1008 for a refused token, 1002
+  // for a protocol violation. Only with `frames`: then every byte written to
+  // the sandbox came out of it, so the stream is at a frame boundary.
+  if (frames && !frames->passed_close()) {
+    const WsFrameScrubber* why = client_frames && !client_frames->reason().empty() ? client_frames
+                                 : !frames->reason().empty()                        ? frames
+                                                                                    : nullptr;
+    if (why) {
+      std::string close =
+          why->refused() ? ws_close_frame(kWsClosePolicyViolation, "refused: " + why->reason())
+                         : ws_close_frame(kWsCloseProtocolError, why->reason());
+      lowest(client).expires_after(kCloseWrite);
+      co_await asio::async_write(client, asio::buffer(close), ec_token(ec));
+    }
+  }
   lowest(client).socket().shutdown(tcp::socket::shutdown_both, ec);
   lowest(client).socket().cancel(ec);
   lowest(up).socket().cancel(ec);

@@ -43,6 +43,20 @@ void append_ws_frame(std::string& out, bool fin, unsigned opcode, std::string_vi
   for (std::size_t i = 0; i < payload.size(); ++i) out[at + i] = static_cast<char>(out[at + i] ^ mask[i % 4]);
 }
 
+std::string ws_close_frame(std::uint16_t code, std::string_view reason) {
+  std::size_t keep = std::min(reason.size(), kMaxControl - 2);
+  // Back off over continuation bytes (10xxxxxx) so no character is cut.
+  if (keep < reason.size())
+    while (keep > 0 && (static_cast<unsigned char>(reason[keep]) & 0xc0) == 0x80) --keep;
+  std::string payload;
+  payload += static_cast<char>(code >> 8);
+  payload += static_cast<char>(code & 0xff);
+  payload.append(reason.substr(0, keep));
+  std::string out;
+  append_ws_frame(out, true, 0x8, payload);
+  return out;
+}
+
 WsFrameScrubber::WsFrameScrubber(std::shared_ptr<const ScrubRules> rules)
     : rules_(std::move(rules)) {}
 
@@ -51,6 +65,11 @@ WsFrameScrubber::WsFrameScrubber(const TokenWatch& watch) : watch_(watch), contr
 bool WsFrameScrubber::fail(std::string why) {
   if (reason_.empty()) reason_ = std::move(why);
   return false;
+}
+
+bool WsFrameScrubber::refuse(const TokenWatch& watch) {
+  if (reason_.empty()) refused_ = true;
+  return fail(watch.reason() + " in a WebSocket frame");
 }
 
 bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
@@ -83,7 +102,7 @@ bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
       control_.append(payload);
     } else if (watch_) {
       std::string piece;
-      if (!watch_->feed(payload, piece)) return fail(watch_->reason() + " in a WebSocket frame");
+      if (!watch_->feed(payload, piece)) return refuse(*watch_);
       if (!emit_data(piece, false, out)) return false;
     } else if (!emit_data(message_->feed(payload), false, out)) {
       return false;
@@ -142,7 +161,7 @@ bool WsFrameScrubber::end_frame(std::string& out) {
     if (watch_) {
       std::string payload;
       if (!control_watch_->feed(control_, payload) || !control_watch_->finish(payload))
-        return fail(control_watch_->reason() + " in a WebSocket frame");
+        return refuse(*control_watch_);
       return frame(out, true, opcode_, payload);
     }
     std::string payload = rules_->scrub(control_, nullptr, &tally_);
@@ -152,7 +171,7 @@ bool WsFrameScrubber::end_frame(std::string& out) {
   if (!fin_) return true;
   if (watch_) {
     std::string piece;
-    if (!watch_->finish(piece)) return fail(watch_->reason() + " in a WebSocket frame");
+    if (!watch_->finish(piece)) return refuse(*watch_);
     if (!emit_data(piece, true, out)) return false;
   } else {
     if (!emit_data(message_->finish(), true, out)) return false;
@@ -174,6 +193,7 @@ bool WsFrameScrubber::emit_data(std::string_view piece, bool final, std::string&
 }
 
 bool WsFrameScrubber::frame(std::string& out, bool fin, unsigned opcode, std::string_view payload) {
+  if (opcode == 0x8) passed_close_ = true;
   if (!watch_) {
     append_ws_frame(out, fin, opcode, payload);
     return true;

@@ -52,12 +52,18 @@ class WsFrameScrubber {
   [[nodiscard]] const ScrubTally& tally() const { return tally_; }
   // Why feed() returned false: a protocol violation, or the watch's reason.
   [[nodiscard]] const std::string& reason() const { return reason_; }
+  // feed() returned false because the watch refused a token (not for a
+  // protocol violation).
+  [[nodiscard]] bool refused() const { return refused_; }
+  // A close frame has been passed on (no other may follow it, §5.5.1).
+  [[nodiscard]] bool passed_close() const { return passed_close_; }
 
  private:
   bool parse_header(std::string& out);
   bool end_frame(std::string& out);
   bool emit_data(std::string_view piece, bool final, std::string& out);
   bool fail(std::string why);
+  bool refuse(const TokenWatch& watch);
   bool frame(std::string& out, bool fin, unsigned opcode, std::string_view payload);
 
   std::shared_ptr<const ScrubRules> rules_;
@@ -78,11 +84,23 @@ class WsFrameScrubber {
   std::uint64_t mask_at_ = 0;                // payload offset within the frame
   std::string unmasked_;
   std::string reason_;
+  bool refused_ = false;
+  bool passed_close_ = false;
 };
 
 // One frame: unmasked as a server sends it, or masked with `mask` (4 bytes)
 // as a client does; FIN as given.
 void append_ws_frame(std::string& out, bool fin, unsigned opcode, std::string_view payload,
                      const unsigned char* mask = nullptr);
+
+// Close status codes (RFC 6455 §7.4.1) the engine sends when it ends a
+// relayed WebSocket itself.
+inline constexpr std::uint16_t kWsCloseProtocolError = 1002;
+inline constexpr std::uint16_t kWsClosePolicyViolation = 1008;
+
+// A close frame as a server sends it (unmasked): the status code, then
+// `reason` cut to the 123 bytes a control frame leaves for it, at a UTF-8
+// character boundary.
+std::string ws_close_frame(std::uint16_t code, std::string_view reason);
 
 }  // namespace sr::proxy

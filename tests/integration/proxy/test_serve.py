@@ -665,8 +665,9 @@ class ServeTest(unittest.TestCase):
             s.close()
 
     def test_websocket_raw_where_no_secret_is_mapped(self):
-        # echo.test has no secret: its frames are relayed raw and the
-        # extension offer passes through.
+        # echo.test has no secret: nothing is swapped in its upgrade request
+        # and the extension offer passes through (its frames are re-framed
+        # only because the sandbox's are watched for the OpenAI token).
         import socket
         s = socket.create_connection(self.engine.addr["http"], timeout=20)
         try:
@@ -701,14 +702,24 @@ class ServeTest(unittest.TestCase):
                                         mask=True))
             time.sleep(0.3)
             s.sendall(fixtures.ws_frame(0, OPENAI_TOKEN[half:].encode() + b" end", mask=True))
+            closes = []
             try:
                 while True:
-                    echoed += reader.frame()[2]
+                    _, op, payload, masked = reader.frame()
+                    self.assertFalse(masked)
+                    if op == 8:
+                        closes.append(payload)
+                    else:
+                        echoed += payload
             except (EOFError, OSError):
                 pass  # the engine ended the connection
         finally:
             s.close()
         self.assertNotIn(OPENAI_TOKEN[:half].encode(), echoed)
+        # The sandbox is told why, as a refused request is in its 403 body:
+        # a close frame, 1008 (policy violation), with the reason.
+        self.assertEqual(closes, [b"\x03\xf0refused: proxy token for OPENAI_API_KEY sent to host "
+                                  b"echo.test in a WebSocket frame"])
         self.assertTrue(fixtures_wait(lambda: len(self.audit_lines()) > before))
         lines = [l for l in self.audit_lines()[before:] if l.get("path", "").endswith("/ws-steal")]
         self.assertEqual(len(lines), 1, lines)

@@ -258,6 +258,8 @@ TEST_CASE("ws_frames: a token that must not go to the host stops the sandbox's f
       WsFrameScrubber frames(openai_watch());
       std::string out = run(frames, wire, step, false);
       CHECK(frames.reason() == "proxy token for ANTHROPIC_API_KEY sent to host api.openai.com in a WebSocket frame");
+      CHECK(frames.refused());
+      CHECK_FALSE(frames.passed_close());
       std::string seen;
       for (const auto& f : decode(out, true)) seen += f.payload;
       CHECK(seen.find(kOtherToken.substr(0, 10)) == std::string::npos);
@@ -268,4 +270,34 @@ TEST_CASE("ws_frames: a token that must not go to the host stops the sandbox's f
   WsFrameScrubber frames(openai_watch());
   run(frames, frame(true, 1, "unmasked"), 1, false);
   CHECK(frames.reason() == "unmasked WebSocket frame from the client");
+  CHECK_FALSE(frames.refused());
+}
+
+TEST_CASE("ws_frames: a close frame passed on is noted", "[proxy][ws]") {
+  WsFrameScrubber frames(rules());
+  run(frames, frame(true, 1, "bye"), 1);
+  CHECK_FALSE(frames.passed_close());
+  run(frames, frame(true, 8, std::string("\x03\xe8", 2)), 1);
+  CHECK(frames.passed_close());
+  WsFrameScrubber watched(openai_watch());
+  run(watched, client_frame(true, 8, std::string("\x03\xe8", 2)), 3);
+  CHECK(watched.passed_close());
+}
+
+TEST_CASE("ws_frames: the engine's own close frame: code, reason, cut at 123 bytes on a character",
+          "[proxy][ws]") {
+  auto f = decode(sr::proxy::ws_close_frame(sr::proxy::kWsClosePolicyViolation, "refused: why"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].fin);
+  CHECK(f[0].opcode == 8);
+  CHECK(f[0].payload == std::string("\x03\xf0", 2) + "refused: why");
+  // 122 ASCII bytes then a 2-byte character: the character would end at
+  // byte 124 of the reason, past the 123 allowed, so it is dropped whole.
+  std::string reason = std::string(122, 'a') + "\xc3\xa9" + "tail";
+  f = decode(sr::proxy::ws_close_frame(sr::proxy::kWsCloseProtocolError, reason));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].payload == std::string("\x03\xea", 2) + std::string(122, 'a'));
+  // Exactly 123 bytes pass whole.
+  f = decode(sr::proxy::ws_close_frame(1008, std::string(123, 'b')));
+  CHECK(f[0].payload.size() == 125);
 }
