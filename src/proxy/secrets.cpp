@@ -271,41 +271,47 @@ util::Result<SecretSet> SecretSet::create(const std::vector<proxyconf::Secret>& 
     if (std::none_of(tokens.begin(), tokens.end(), [&](const Replacement& r) { return r.from == vt.token; }))
       tokens.push_back(Replacement{vt.token, vt.token, vt.token});
   set.tokens_ = std::make_shared<const ScrubRules>(std::move(tokens));
+  std::vector<std::string> owners;
+  for (std::size_t i = 0; i < set.tokens_->size(); ++i) {
+    const std::string& token = set.tokens_->rule_name(i);
+    auto it = std::find_if(all.begin(), all.end(), [&](const ValueToken& vt) { return vt.token == token; });
+    owners.push_back(it->env_name);  // every rule comes from `all`
+  }
+  set.token_owners_ = std::make_shared<const std::vector<std::string>>(std::move(owners));
   return set;
 }
 
 std::optional<TokenWatch> SecretSet::watch(std::string_view host_in) const {
   if (entries_.empty()) return std::nullopt;
   auto normalized = normalize_host(host_in);
-  std::vector<std::string> refusals(tokens_->size());
+  std::vector<bool> refused(tokens_->size());
   bool any = false;
   for (std::size_t i = 0; i < tokens_->size(); ++i) {
     const std::string& token = tokens_->rule_name(i);
     bool allowed = false;
-    const Entry* owner = nullptr;
-    for (const auto& e : entries_) {
-      if (e.token != token) continue;
-      owner = &e;
-      if (normalized && e.rules.matches_normalized(*normalized)) allowed = true;
-    }
-    if (allowed || owner == nullptr) continue;
-    refusals[i] = "proxy token for " + owner->env_name + " sent to host " +
-                  (normalized ? redact(*normalized) : std::string("(invalid host name)"));
-    any = true;
+    for (const auto& e : entries_)
+      if (e.token == token && normalized && e.rules.matches_normalized(*normalized)) allowed = true;
+    refused[i] = !allowed;
+    any = any || !allowed;
   }
   if (!any) return std::nullopt;
-  return TokenWatch(tokens_, std::move(refusals));
+  // The reason is only spelled out if a token is found.
+  return TokenWatch(tokens_, token_owners_, std::move(refused),
+                    normalized ? redact(*normalized) : std::string("(invalid host name)"));
 }
 
-TokenWatch::TokenWatch(std::shared_ptr<const ScrubRules> rules, std::vector<std::string> refusals)
-    : scan_(std::move(rules)), refusals_(std::move(refusals)) {}
+TokenWatch::TokenWatch(std::shared_ptr<const ScrubRules> rules,
+                       std::shared_ptr<const std::vector<std::string>> owners, std::vector<bool> refused,
+                       std::string host)
+    : scan_(std::move(rules)), owners_(std::move(owners)), refused_(std::move(refused)),
+      host_(std::move(host)) {}
 
 bool TokenWatch::accept(std::string&& piece, std::string& out) {
   if (!reason_.empty()) return false;
   const auto& tally = scan_.tally();
-  for (std::size_t i = 0; i < tally.size() && i < refusals_.size(); ++i) {
-    if (tally[i] && !refusals_[i].empty()) {
-      reason_ = refusals_[i];
+  for (std::size_t i = 0; i < tally.size() && i < refused_.size(); ++i) {
+    if (tally[i] && refused_[i]) {
+      reason_ = "proxy token for " + (*owners_)[i] + " sent to host " + host_;
       return false;
     }
   }

@@ -96,11 +96,15 @@ class TokenWatch {
 
  private:
   friend class SecretSet;
-  TokenWatch(std::shared_ptr<const ScrubRules> rules, std::vector<std::string> refusals);
+  TokenWatch(std::shared_ptr<const ScrubRules> rules,
+             std::shared_ptr<const std::vector<std::string>> owners, std::vector<bool> refused,
+             std::string host);
   bool accept(std::string&& piece, std::string& out);
 
-  StreamScrubber scan_;                // identity rules: token -> token
-  std::vector<std::string> refusals_;  // per rule: "" when allowed, else the reason
+  StreamScrubber scan_;                                 // identity rules: token -> token
+  std::shared_ptr<const std::vector<std::string>> owners_;  // per rule: the token's env var
+  std::vector<bool> refused_;                           // per rule: may not go to host_
+  std::string host_;                                    // as it appears in a reason
   std::string reason_;
 };
 
@@ -163,6 +167,8 @@ class SecretSet {
   std::vector<Entry> entries_;
   std::shared_ptr<const ScrubRules> redactor_;  // tokens and values -> labels
   std::shared_ptr<const ScrubRules> tokens_;    // token -> itself, named by the token
+  // Per rule of tokens_: the env var of the entry that token belongs to.
+  std::shared_ptr<const std::vector<std::string>> token_owners_;
 
   friend struct SecretSetAccess;  // implementation helpers in secrets.cpp
 };
