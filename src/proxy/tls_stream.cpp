@@ -41,9 +41,11 @@ int bio_read(BIO* bio, char* out, std::size_t size, std::size_t* got) {
   ssize_t n = ::recv(core->socket.native_handle(), out, size, 0);
   if (n > 0) {
     *got = static_cast<std::size_t>(n);
+    core->drained = *got < size;
     return 1;
   }
   core->last_errno = n == 0 ? 0 : errno;
+  core->drained = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
     BIO_set_retry_read(bio);
   return 0;

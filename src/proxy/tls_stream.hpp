@@ -65,6 +65,11 @@ struct Core : std::enable_shared_from_this<Core> {
   boost::asio::ip::tcp::socket socket;
   SSL* ssl = nullptr;
   int last_errno = 0;  // of the last failed recv/send, for SSL_ERROR_SYSCALL
+  // The last recv found the socket empty (EAGAIN, or fewer bytes than asked
+  // for): a read then waits for readiness first instead of trying a recv
+  // that would fail (the wait re-arms epoll, which reports data already
+  // there at once).
+  bool drained = false;
   std::string prefix;  // bytes read before the handshake (a peeked ClientHello)
   std::size_t prefix_used = 0;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
@@ -118,6 +123,9 @@ struct Composed {
   template <class Self>
   void operator()(Self& self, boost::system::error_code ec = {}) {
     if (state == State::posted) return finish(self, last);
+    if (state == State::start && op.wait_when_drained() && core->drained &&
+        SSL_has_pending(core->ssl) != 1 && core->prefix_used >= core->prefix.size())
+      return wait(self, Want::read);
     if (state == State::waiting) {
       bool timed_out = core->end_wait(side);
       if (ec) {
@@ -136,10 +144,15 @@ struct Composed {
       }
       return finish(self, s);
     }
+    wait(self, s.want);
+  }
+
+  template <class Self>
+  void wait(Self& self, Want want) {
     state = State::waiting;
     core->begin_wait(side);
-    core->socket.async_wait(s.want == Want::read ? boost::asio::socket_base::wait_read
-                                                 : boost::asio::socket_base::wait_write,
+    core->socket.async_wait(want == Want::read ? boost::asio::socket_base::wait_read
+                                               : boost::asio::socket_base::wait_write,
                             std::move(self));
   }
 
@@ -154,11 +167,14 @@ struct Composed {
 
 struct ReadOp {
   static constexpr bool sized = true;
+  // A read (of at least one byte) on a drained socket waits for data first.
+  bool wait_when_drained() const { return buffer.size() != 0; }
   boost::asio::mutable_buffer buffer;
   Step step(Core& c) const { return c.read(buffer.data(), buffer.size()); }
 };
 
 struct WriteOp {
+  static constexpr bool wait_when_drained() { return false; }
   static constexpr bool sized = true;
   const void* data;
   std::size_t size;
@@ -166,11 +182,13 @@ struct WriteOp {
 };
 
 struct HandshakeOp {
+  static constexpr bool wait_when_drained() { return false; }
   static constexpr bool sized = false;
   Step step(Core& c) const { return c.handshake(); }
 };
 
 struct ShutdownOp {
+  static constexpr bool wait_when_drained() { return false; }
   static constexpr bool sized = false;
   Step step(Core& c) const { return c.shutdown(); }
 };
