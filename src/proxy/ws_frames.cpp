@@ -58,9 +58,9 @@ std::string ws_close_frame(std::uint16_t code, std::string_view reason) {
 }
 
 WsFrameScrubber::WsFrameScrubber(std::shared_ptr<const ScrubRules> rules)
-    : rules_(std::move(rules)) {}
+    : mode_(Scrub{std::move(rules), std::nullopt}) {}
 
-WsFrameScrubber::WsFrameScrubber(const TokenWatch& watch) : watch_(watch), control_watch_(watch) {}
+WsFrameScrubber::WsFrameScrubber(const TokenWatch& watch) : mode_(Watch{watch, watch}) {}
 
 bool WsFrameScrubber::fail(std::string why) {
   if (reason_.empty()) reason_ = std::move(why);
@@ -71,6 +71,44 @@ bool WsFrameScrubber::refuse(const TokenWatch& watch) {
   if (reason_.empty()) refused_ = true;
   return fail(watch.reason() + " in a WebSocket frame");
 }
+
+// --- payloads, per direction -------------------------------------------
+
+void WsFrameScrubber::begin_message() {
+  if (auto* scrub = std::get_if<Scrub>(&mode_)) scrub->message.emplace(scrub->rules);
+}
+
+bool WsFrameScrubber::message_piece(std::string_view payload, std::string& piece) {
+  if (auto* watch = std::get_if<Watch>(&mode_))
+    return watch->message.feed(payload, piece) || refuse(watch->message);
+  piece = std::get<Scrub>(mode_).message->feed(payload);
+  return true;
+}
+
+bool WsFrameScrubber::end_message(std::string& piece) {
+  if (auto* watch = std::get_if<Watch>(&mode_))
+    return watch->message.finish(piece) || refuse(watch->message);
+  auto& scrub = std::get<Scrub>(mode_);
+  piece = scrub.message->finish();
+  add_tally(tally_, scrub.message->tally());
+  scrub.message.reset();
+  return true;
+}
+
+bool WsFrameScrubber::control_payload(std::string& payload) {
+  if (auto* watch = std::get_if<Watch>(&mode_)) {
+    std::string passed;
+    if (!watch->control.feed(payload, passed) || !watch->control.finish(passed))
+      return refuse(watch->control);
+    payload = std::move(passed);
+    return true;
+  }
+  payload = std::get<Scrub>(mode_).rules->scrub(payload, nullptr, &tally_);
+  if (payload.size() > kMaxControl) payload.resize(kMaxControl);
+  return true;
+}
+
+// --- framing, shared -----------------------------------------------------
 
 bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
   if (!reason_.empty()) return false;
@@ -91,7 +129,7 @@ bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
     }
     std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, in.size()));
     std::string_view payload = in.substr(0, take);
-    if (watch_) {
+    if (from_sandbox()) {
       unmasked_.assign(payload);
       for (char& c : unmasked_) c = static_cast<char>(c ^ mask_[mask_at_++ % 4]);
       payload = unmasked_;
@@ -100,12 +138,9 @@ bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
     remaining_ -= take;
     if (opcode_ & 0x8) {
       control_.append(payload);
-    } else if (watch_) {
+    } else {
       std::string piece;
-      if (!watch_->feed(payload, piece)) return refuse(*watch_);
-      if (!emit_data(piece, false, out)) return false;
-    } else if (!emit_data(message_->feed(payload), false, out)) {
-      return false;
+      if (!message_piece(payload, piece) || !emit_data(piece, false, out)) return false;
     }
     if (remaining_ == 0 && !end_frame(out)) return false;
   }
@@ -134,8 +169,9 @@ bool WsFrameScrubber::parse_header(std::string& out) {
   mask_at_ = 0;
   head_.clear();
   // RFC 6455 §5.1: a client masks every frame, a server none.
-  if (masked != watch_.has_value())
-    return fail(watch_ ? "unmasked WebSocket frame from the client" : "masked WebSocket frame from the server");
+  if (masked != from_sandbox())
+    return fail(from_sandbox() ? "unmasked WebSocket frame from the client"
+                               : "masked WebSocket frame from the server");
   if (reserved_bits) return fail("WebSocket frame with a reserved bit set");
   bool control = opcode_ & 0x8;
   if (control) {
@@ -143,7 +179,7 @@ bool WsFrameScrubber::parse_header(std::string& out) {
     control_.clear();
   } else if (opcode_ == kText || opcode_ == kBinary) {
     if (message_opcode_) return fail("WebSocket message inside an unfinished one");
-    if (!watch_) message_.emplace(rules_);
+    begin_message();
     message_opcode_ = opcode_;
     message_started_ = false;
   } else if (opcode_ != kContinuation || !message_opcode_) {
@@ -158,26 +194,13 @@ bool WsFrameScrubber::parse_header(std::string& out) {
 bool WsFrameScrubber::end_frame(std::string& out) {
   in_payload_ = false;
   if (opcode_ & 0x8) {
-    if (watch_) {
-      std::string payload;
-      if (!control_watch_->feed(control_, payload) || !control_watch_->finish(payload))
-        return refuse(*control_watch_);
-      return frame(out, true, opcode_, payload);
-    }
-    std::string payload = rules_->scrub(control_, nullptr, &tally_);
-    if (payload.size() > kMaxControl) payload.resize(kMaxControl);
-    return frame(out, true, opcode_, payload);
+    std::string payload = std::move(control_);
+    control_.clear();
+    return control_payload(payload) && frame(out, true, opcode_, payload);
   }
   if (!fin_) return true;
-  if (watch_) {
-    std::string piece;
-    if (!watch_->finish(piece)) return refuse(*watch_);
-    if (!emit_data(piece, true, out)) return false;
-  } else {
-    if (!emit_data(message_->finish(), true, out)) return false;
-    add_tally(tally_, message_->tally());
-    message_.reset();
-  }
+  std::string piece;
+  if (!end_message(piece) || !emit_data(piece, true, out)) return false;
   message_opcode_ = 0;
   message_started_ = false;
   return true;
@@ -194,7 +217,7 @@ bool WsFrameScrubber::emit_data(std::string_view piece, bool final, std::string&
 
 bool WsFrameScrubber::frame(std::string& out, bool fin, unsigned opcode, std::string_view payload) {
   if (opcode == 0x8) passed_close_ = true;
-  if (!watch_) {
+  if (!from_sandbox()) {
     append_ws_frame(out, fin, opcode, payload);
     return true;
   }

@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "proxy/scrubber.hpp"
 #include "proxy/secrets.hpp"
@@ -48,7 +49,8 @@ class WsFrameScrubber {
   // been appended; nothing after it is).
   bool feed(std::string_view in, std::string& out);
 
-  // Replacements per rule so far (indexed like ScrubRules::rule_name()).
+  // Replacements per rule so far (indexed like ScrubRules::rule_name());
+  // always empty from the sandbox.
   [[nodiscard]] const ScrubTally& tally() const { return tally_; }
   // Why feed() returned false: a protocol violation, or the watch's reason.
   [[nodiscard]] const std::string& reason() const { return reason_; }
@@ -59,29 +61,42 @@ class WsFrameScrubber {
   [[nodiscard]] bool passed_close() const { return passed_close_; }
 
  private:
+  // What each direction does to payloads; the framing around them (header
+  // parsing, the checks, re-framing) is shared. Each returns false when the
+  // payload may not pass (reason() then says why).
+  struct Scrub {  // from the upstream: echoed real values become tokens
+    std::shared_ptr<const ScrubRules> rules;
+    std::optional<StreamScrubber> message;  // the data message in progress
+  };
+  struct Watch {  // from the sandbox: tokens not for this host stop it
+    TokenWatch message;  // data messages, one stream
+    TokenWatch control;  // control payloads, one at a time
+  };
+  [[nodiscard]] bool from_sandbox() const { return std::holds_alternative<Watch>(mode_); }
+  void begin_message();
+  bool message_piece(std::string_view payload, std::string& piece);
+  bool end_message(std::string& piece);
+  bool control_payload(std::string& payload);  // in place
+  bool refuse(const TokenWatch& watch);
+
   bool parse_header(std::string& out);
   bool end_frame(std::string& out);
   bool emit_data(std::string_view piece, bool final, std::string& out);
   bool fail(std::string why);
-  bool refuse(const TokenWatch& watch);
   bool frame(std::string& out, bool fin, unsigned opcode, std::string_view payload);
 
-  std::shared_ptr<const ScrubRules> rules_;
+  std::variant<Scrub, Watch> mode_;
   ScrubTally tally_;
   std::string head_;  // header bytes gathered so far
   bool in_payload_ = false;
   std::uint64_t remaining_ = 0;
   bool fin_ = false;
   unsigned opcode_ = 0;
-  std::string control_;                     // the control frame's payload
-  std::optional<StreamScrubber> message_;   // the data message in progress
-  unsigned message_opcode_ = 0;
-  bool message_started_ = false;            // a fragment of it has been sent
-  // Sandbox to upstream only:
-  std::optional<TokenWatch> watch_;          // data messages, one stream
-  std::optional<TokenWatch> control_watch_;  // control payloads, one at a time
-  unsigned char mask_[4] = {};               // the current frame's key
-  std::uint64_t mask_at_ = 0;                // payload offset within the frame
+  std::string control_;         // the control frame's payload
+  unsigned message_opcode_ = 0;  // of the data message in progress (0: none)
+  bool message_started_ = false;  // a fragment of it has been sent
+  unsigned char mask_[4] = {};    // the current frame's key (from the sandbox)
+  std::uint64_t mask_at_ = 0;     // payload offset within the frame
   std::string unmasked_;
   std::string reason_;
   bool refused_ = false;
