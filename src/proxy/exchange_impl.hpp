@@ -5,6 +5,7 @@
 
 #include "proxy/exchange.hpp"
 
+#include <algorithm>
 #include <boost/beast/http/rfc7230.hpp>
 
 #include <limits>
@@ -477,7 +478,9 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
     co_await http::async_write(client, out, ec_token(ec));
     if (upgraded && !ec) {
       // The sandbox's frames are watched, like a streamed body, wherever a
-      // token must not go (any host some token does not belong to), unless
+      // token must not go (any host some token does not belong to), and
+      // their tokens swapped where an entry for the host has match_body (the
+      // messages are a WebSocket's body; such a host is guarded), unless
       // the upstream accepted an extension (permessage-deflate, offered
       // where no secret is mapped): compressed frames cannot be read, the
       // same detection limit as a compressed request body. The upstream's
@@ -486,12 +489,18 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
       // a refusal can end with a close frame); elsewhere the bytes pass raw.
       std::optional<WsFrameScrubber> sandbox_frames;
       if (!res.count(http::field::sec_websocket_extensions))
-        if (auto watch = rules.secrets.watch(st.rec.host)) sandbox_frames.emplace(*watch);
+        if (auto watch = rules.secrets.watch(st.rec.host, /*swap_own=*/true))
+          sandbox_frames.emplace(*watch);
       std::optional<WsFrameScrubber> frames;
       if ((st.guarded && !rules.scrub->empty()) || sandbox_frames) frames.emplace(rules.scrub);
       co_await relay::splice(client, cbuf, up, conn.buffer, st.rec.bytes_in, st.rec.bytes_out,
                              frames ? &*frames : nullptr, sandbox_frames ? &*sandbox_frames : nullptr);
       if (frames) count_scrubs(metrics, *rules.scrub, frames->tally());
+      if (sandbox_frames) {
+        auto& names = st.rec.secrets_swapped;
+        for (auto& name : sandbox_frames->swapped())
+          if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+      }
       if (sandbox_frames && !sandbox_frames->reason().empty())
         st.finish(st.rec.status, Decision::reject, sandbox_frames->reason());
       else

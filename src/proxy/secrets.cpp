@@ -281,30 +281,57 @@ util::Result<SecretSet> SecretSet::create(const std::vector<proxyconf::Secret>& 
   return set;
 }
 
-std::optional<TokenWatch> SecretSet::watch(std::string_view host_in) const {
+std::optional<TokenWatch> SecretSet::watch(std::string_view host_in, bool swap_own) const {
   if (entries_.empty()) return std::nullopt;
   auto normalized = normalize_host(host_in);
-  std::vector<bool> refused(tokens_->size());
-  bool any = false;
-  for (std::size_t i = 0; i < tokens_->size(); ++i) {
+  std::size_t n = tokens_->size();
+  std::vector<bool> refused(n), swaps(n);
+  std::vector<const Entry*> swap_from(n, nullptr);
+  bool any_refused = false, any_swap = false;
+  for (std::size_t i = 0; i < n; ++i) {
     const std::string& token = tokens_->rule_name(i);
     bool allowed = false;
-    for (const auto& e : entries_)
-      if (e.token == token && normalized && e.rules.matches_normalized(*normalized)) allowed = true;
+    for (const auto& e : entries_) {
+      if (e.token != token || !normalized || !e.rules.matches_normalized(*normalized)) continue;
+      allowed = true;
+      if (swap_own && e.match_body) swap_from[i] = &e;
+    }
     refused[i] = !allowed;
-    any = any || !allowed;
+    swaps[i] = swap_from[i] != nullptr;
+    any_refused = any_refused || !allowed;
+    any_swap = any_swap || swaps[i];
   }
-  if (!any) return std::nullopt;
+  if (!any_refused && !any_swap) return std::nullopt;
+  std::shared_ptr<const ScrubRules> rules = tokens_;
+  if (any_swap) {
+    // Same tokens in the same order (ScrubRules' sort is stable), so the
+    // per-rule tables above still line up; only the swapped ones change.
+    std::vector<Replacement> replacements;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string& token = tokens_->rule_name(i);
+      replacements.push_back(Replacement{token, swap_from[i] ? swap_from[i]->value : token, token});
+    }
+    rules = std::make_shared<const ScrubRules>(std::move(replacements));
+  }
   // The reason is only spelled out if a token is found.
-  return TokenWatch(tokens_, token_owners_, std::move(refused),
+  return TokenWatch(std::move(rules), token_owners_, std::move(refused), std::move(swaps),
                     normalized ? redact(*normalized) : std::string("(invalid host name)"));
 }
 
 TokenWatch::TokenWatch(std::shared_ptr<const ScrubRules> rules,
                        std::shared_ptr<const std::vector<std::string>> owners, std::vector<bool> refused,
-                       std::string host)
+                       std::vector<bool> swaps, std::string host)
     : scan_(std::move(rules)), owners_(std::move(owners)), refused_(std::move(refused)),
-      host_(std::move(host)) {}
+      swaps_(std::move(swaps)), host_(std::move(host)) {}
+
+std::vector<std::string> TokenWatch::swapped() const {
+  std::vector<std::string> names;
+  const auto& tally = scan_.tally();
+  for (std::size_t i = 0; i < tally.size() && i < swaps_.size(); ++i)
+    if (tally[i] && swaps_[i] && std::find(names.begin(), names.end(), (*owners_)[i]) == names.end())
+      names.push_back((*owners_)[i]);
+  return names;
+}
 
 bool TokenWatch::accept(std::string&& piece, std::string& out) {
   if (!reason_.empty()) return false;

@@ -28,7 +28,9 @@
 // Streamed bodies (too large to buffer, or towards a host with no body
 // swap) are not seen by apply(): SecretSet::watch() gives a TokenWatch that
 // scans them as they pass for tokens refused towards the host, with the same
-// wrong-host rule as step 1.
+// wrong-host rule as step 1. For a WebSocket's frames from the sandbox (the
+// messages are its body) the watch also swaps, as it scans, the tokens of the
+// entries with match_body whose rules match the host.
 //
 // Reasons name env var names and host names only: never a token or a real
 // value (a token inside the destination host name is not echoed either).
@@ -93,17 +95,21 @@ class TokenWatch {
   // The held-back tail, at the end of the stream (same result as feed()).
   bool finish(std::string& out);
   [[nodiscard]] const std::string& reason() const { return reason_; }
+  // The env var names whose tokens have been swapped for their real value so
+  // far (a watch built with swap_own), in rule order, each once.
+  [[nodiscard]] std::vector<std::string> swapped() const;
 
  private:
   friend class SecretSet;
   TokenWatch(std::shared_ptr<const ScrubRules> rules,
              std::shared_ptr<const std::vector<std::string>> owners, std::vector<bool> refused,
-             std::string host);
+             std::vector<bool> swaps, std::string host);
   bool accept(std::string&& piece, std::string& out);
 
-  StreamScrubber scan_;                                 // identity rules: token -> token
+  StreamScrubber scan_;  // per token: itself, or its real value where swapped
   std::shared_ptr<const std::vector<std::string>> owners_;  // per rule: the token's env var
   std::vector<bool> refused_;                           // per rule: may not go to host_
+  std::vector<bool> swaps_;                             // per rule: replaced by its value
   std::string host_;                                    // as it appears in a reason
   std::string reason_;
 };
@@ -140,8 +146,10 @@ class SecretSet {
   [[nodiscard]] bool maps_host(std::string_view host) const;
 
   // A TokenWatch for a stream towards `host`, or nullopt when every token
-  // may go there (or there are none).
-  [[nodiscard]] std::optional<TokenWatch> watch(std::string_view host) const;
+  // may go there and none is to be swapped (or there are none). With
+  // `swap_own` (a WebSocket's frames from the sandbox), the tokens of entries
+  // with match_body whose rules match the host are replaced by their values.
+  [[nodiscard]] std::optional<TokenWatch> watch(std::string_view host, bool swap_own = false) const;
 
   // Real value -> token pairs, longest value first (scrubber input).
   [[nodiscard]] std::vector<ValueToken> value_tokens() const;

@@ -101,11 +101,21 @@ bool WsFrameScrubber::control_payload(std::string& payload) {
     if (!watch->control.feed(payload, passed) || !watch->control.finish(passed))
       return refuse(watch->control);
     payload = std::move(passed);
+    if (payload.size() > kMaxControl) payload.resize(kMaxControl);  // grown by a swap
     return true;
   }
   payload = std::get<Scrub>(mode_).rules->scrub(payload, nullptr, &tally_);
   if (payload.size() > kMaxControl) payload.resize(kMaxControl);
   return true;
+}
+
+std::vector<std::string> WsFrameScrubber::swapped() const {
+  const auto* watch = std::get_if<Watch>(&mode_);
+  if (watch == nullptr) return {};
+  auto names = watch->message.swapped();
+  for (auto& name : watch->control.swapped())
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+  return names;
 }
 
 // --- framing, shared -----------------------------------------------------

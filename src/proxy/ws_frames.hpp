@@ -22,7 +22,9 @@
 // messages as one stream, held back by less than a token's length; control
 // payloads whole), and are re-framed with a fresh random mask. A token that
 // must not go to the host ends the connection before any byte of it leaves
-// (feed() false, reason() says which secret).
+// (feed() false, reason() says which secret). A watch built to swap replaces
+// the host's own tokens by their real values on the way (a control payload
+// grown past 125 bytes is cut, as in the other direction).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "proxy/scrubber.hpp"
 #include "proxy/secrets.hpp"
@@ -59,6 +62,9 @@ class WsFrameScrubber {
   [[nodiscard]] bool refused() const { return refused_; }
   // A close frame has been passed on (no other may follow it, §5.5.1).
   [[nodiscard]] bool passed_close() const { return passed_close_; }
+  // From the sandbox, with a watch that swaps: the env var names whose
+  // tokens were replaced by their real values in the frames so far.
+  [[nodiscard]] std::vector<std::string> swapped() const;
 
  private:
   // What each direction does to payloads; the framing around them (header

@@ -265,7 +265,8 @@ class _WsHandler(socketserver.BaseRequestHandler):
     """Answers `Upgrade: websocket` with 101 plus a text frame greeting that
     echoes the Authorization it received (in the same write), then echoes
     each message; "split" gets that Authorization's credential back in three
-    fragments with a ping between them. Anything else gets 400."""
+    fragments with a ping between them, "hex:DATA" gets "got " + DATA in hex.
+    Anything else gets 400."""
 
     def handle(self):
         sock = self.request
@@ -304,6 +305,15 @@ class _WsHandler(socketserver.BaseRequestHandler):
                     return
                 if op == 9:
                     sock.sendall(ws_frame(10, payload))
+                elif op == 1 and payload.startswith(b"hex:"):
+                    # The whole message as it arrived here (the engine may
+                    # re-fragment it), hex-encoded so that no scrub on the way
+                    # back can hide it: proves what the engine sent on.
+                    while not fin:
+                        fin, cont, more, _ = reader.frame()
+                        if not cont & 0x8:
+                            payload += more
+                    sock.sendall(ws_frame(1, b"got " + payload[4:].hex().encode()))
                 elif op == 1 and payload == b"split":
                     cred = auth.split(b" ", 1)[-1]
                     sock.sendall(ws_frame(1, b"A " + cred[:8], fin=False) + ws_frame(9, b"p") +

@@ -727,6 +727,48 @@ class ServeTest(unittest.TestCase):
         self.assertEqual(lines[0]["reason"],
                          "proxy token for OPENAI_API_KEY sent to host echo.test in a WebSocket frame")
 
+    def test_token_in_websocket_frame_swapped_where_match_body(self):
+        # body.test's secret has match_body: a WebSocket's messages are its
+        # body, so the sandbox's token in a frame reaches the upstream as the
+        # real value (and the audit line names the secret). api.openai.com's
+        # has not: there the token passes as it is.
+        import socket
+        port = self.ws_plain_port
+        for host, token, real, swapped in (("body.test", BODY_TOKEN, BODY_REAL, True),
+                                           ("api.openai.com", OPENAI_TOKEN, OPENAI_REAL, False)):
+            before = len(self.audit_lines())
+            path = "/ws-swap-%s" % host.split(".")[0]
+            s = socket.create_connection(self.engine.addr["http"], timeout=20)
+            try:
+                s.sendall(("GET http://%s:%d%s HTTP/1.1\r\nHost: %s:%d\r\n"
+                           "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                           "Sec-WebSocket-Version: 13\r\n\r\n"
+                           % (host, port, path, host, port, self.WS_KEY)).encode())
+                head, _, rest = fixtures.read_head(s).partition(b"\r\n\r\n")
+                self.assertIn(b" 101 ", head.split(b"\r\n")[0], head)
+                reader = fixtures.WsReader(s, rest)
+                self.assertEqual(reader.message()[0], 1)  # the greeting
+                half = len(token) // 2
+                s.sendall(fixtures.ws_frame(1, b"hex:key " + token[:half].encode(), fin=False,
+                                            mask=True))
+                time.sleep(0.2)
+                s.sendall(fixtures.ws_frame(0, token[half:].encode() + b" end", mask=True))
+                opcode, got = reader.message()
+                sent_on = bytes.fromhex(got[len(b"got "):].decode())
+                self.assertEqual(sent_on, b"key " + (real if swapped else token).encode() + b" end")
+                s.sendall(fixtures.ws_frame(8, b"\x03\xe8", mask=True))
+                self.assertEqual(reader.frame()[1], 8)
+            finally:
+                s.close()
+            self.assertTrue(fixtures_wait(lambda: any(
+                l.get("path", "").endswith(path) for l in self.audit_lines()[before:])))
+            line = [l for l in self.audit_lines()[before:] if l.get("path", "").endswith(path)][0]
+            self.assertEqual(line["decision"], "allow", line)
+            if swapped:
+                self.assertEqual(line["secrets_swapped"], ["BODY_TEST_KEY"], line)
+            else:
+                self.assertNotIn("OPENAI_API_KEY", line["secrets_swapped"], line)
+
     def test_sse_streamed_as_it_arrives(self):
         proc = subprocess.Popen(["curl", "-sS", "-N", "-x", self.engine.url("tunnel"),
                                  "--cacert", self.pki["engine_ca"], self.url("echo.test", "/sse")],

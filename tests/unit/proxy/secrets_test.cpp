@@ -70,6 +70,11 @@ std::string field(const RequestHead& h, std::string_view name) {
   return it == h.end() ? std::string() : std::string(it->value());
 }
 
+void replace_all_for_test(std::string& s, const std::string& from, const std::string& to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+}
+
 // A reason or log line must never carry any token or value.
 void check_clean(const std::string& text) {
   for (const auto& secret : {kOpenAiToken, kOpenAiValue, kGeminiToken, kGeminiValue, kAnthropicToken,
@@ -435,4 +440,51 @@ TEST_CASE("secrets: a streamed body is watched for tokens refused towards its ho
   CHECK(refused->reason().find("GEMINI_API_KEY") != std::string::npos);
   // Nothing to watch without secrets.
   CHECK_FALSE(SecretSet().watch("evil.example"));
+}
+
+TEST_CASE("secrets: a swapping watch (WebSocket frames) swaps the host's match_body tokens as they pass",
+          "[proxy][secrets]") {
+  auto set = make_set();
+  const std::string stream = "auth " + kAnthropicToken + " and again " + kAnthropicToken + ", done";
+  std::string expected = stream;
+  replace_all_for_test(expected, kAnthropicToken, kAnthropicValue);
+  for (std::size_t step : {1, 5, 33, 1000}) {
+    INFO("step " << step);
+    auto watch = set.watch("x.anthropic.example", /*swap_own=*/true);
+    REQUIRE(watch);
+    std::string sent;
+    for (std::size_t at = 0; at < stream.size(); at += step)
+      REQUIRE(watch->feed(std::string_view(stream).substr(at, step), sent));
+    REQUIRE(watch->finish(sent));
+    CHECK(sent == expected);
+    CHECK(watch->swapped() == std::vector<std::string>{"ANTHROPIC_API_KEY"});
+  }
+  // Without swap_own (a streamed HTTP body) the token passes as it is.
+  auto plain = set.watch("x.anthropic.example");
+  REQUIRE(plain);
+  std::string sent;
+  CHECK(plain->feed(stream, sent));
+  CHECK(plain->finish(sent));
+  CHECK(sent == stream);
+  CHECK(plain->swapped().empty());
+  // OpenAI has no match_body: its own token passes unswapped, and a watch
+  // is still needed there only for the other hosts' tokens.
+  auto openai = set.watch("api.openai.com", true);
+  REQUIRE(openai);
+  sent.clear();
+  CHECK(openai->feed("k " + kOpenAiToken, sent));
+  CHECK(openai->finish(sent));
+  CHECK(sent == "k " + kOpenAiToken);
+  CHECK(openai->swapped().empty());
+  // Refusals are unchanged: Anthropic's token towards OpenAI.
+  auto refused = set.watch("api.openai.com", true);
+  sent.clear();
+  CHECK_FALSE(refused->feed(kAnthropicToken + std::string(64, '.'), sent));
+  CHECK(refused->reason() == "proxy token for ANTHROPIC_API_KEY sent to host api.openai.com");
+  CHECK(sent.empty());
+  // A set whose only token may go to the host and has match_body still
+  // gives a watch there when swapping (nothing to refuse, something to swap).
+  auto only = make_set({provider_secrets()[2]});
+  CHECK_FALSE(only.watch("api.anthropic.com"));
+  CHECK(only.watch("api.anthropic.com", true));
 }

@@ -193,11 +193,14 @@ const std::string kOtherToken = "anthropic-0123456789abcdef0123456789abcdef";
 
 // A watch for frames towards api.openai.com: its own token may go there,
 // Anthropic's may not.
-sr::proxy::TokenWatch openai_watch() {
+// With `swap`, OpenAI's entry has match_body and the watch swaps its token
+// for "real-value" (as the engine builds it for a WebSocket).
+sr::proxy::TokenWatch openai_watch(bool swap = false) {
   sr::proxyconf::Secret openai, anthropic;
   openai.source_var = "OPENAI_API_KEY";
   openai.proxy_value = kOwnToken;
   openai.match_headers = {"authorization"};
+  openai.match_body = swap;
   openai.rule_hosts = {"api.openai.com"};
   anthropic.source_var = "ANTHROPIC_API_KEY";
   anthropic.proxy_value = kOtherToken;
@@ -206,7 +209,7 @@ sr::proxy::TokenWatch openai_watch() {
   auto set = sr::proxy::SecretSet::create(
       {openai, anthropic}, [](std::string_view) { return std::optional<std::string>("real-value"); });
   REQUIRE(set);
-  auto watch = set->watch("api.openai.com");
+  auto watch = set->watch("api.openai.com", swap);
   REQUIRE(watch);
   return *watch;
 }
@@ -300,4 +303,28 @@ TEST_CASE("ws_frames: the engine's own close frame: code, reason, cut at 123 byt
   // Exactly 123 bytes pass whole.
   f = decode(sr::proxy::ws_close_frame(1008, std::string(123, 'b')));
   CHECK(f[0].payload.size() == 125);
+}
+
+TEST_CASE("ws_frames: towards its own host with match_body, the sandbox's token is swapped in frames",
+          "[proxy][ws]") {
+  std::string wire = client_frame(false, 1, "auth " + kOwnToken.substr(0, 11)) +
+                     client_frame(true, 0, kOwnToken.substr(11) + " ok") +
+                     client_frame(true, 9, std::string(86, 'p') + kOwnToken);  // 125 bytes
+  for (std::size_t step : {std::size_t{1}, std::size_t{7}, wire.size()}) {
+    WsFrameScrubber frames(openai_watch(true));
+    std::string out = run(frames, wire, step);
+    auto s = reassemble(decode(out, true));
+    REQUIRE(s.messages.size() == 1);
+    CHECK(s.messages[0] == std::make_pair(1u, std::string("auth real-value ok")));
+    // A control payload is swapped too (whole; one grown past 125 bytes
+    // would be cut, as from the upstream).
+    REQUIRE(s.controls.size() == 1);
+    CHECK(s.controls[0].payload == std::string(86, 'p') + "real-value");
+    CHECK(frames.swapped() == std::vector<std::string>{"OPENAI_API_KEY"});
+  }
+  // Without match_body the token passes as it is, and nothing is reported.
+  WsFrameScrubber frames(openai_watch(false));
+  std::string out = run(frames, wire, 5);
+  CHECK(reassemble(decode(out, true)).messages[0].second == "auth " + kOwnToken + " ok");
+  CHECK(frames.swapped().empty());
 }
