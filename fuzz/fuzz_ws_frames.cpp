@@ -95,13 +95,15 @@ std::pair<std::string, std::string> feed_both(const Arg& arg, std::string_view i
 }
 
 // The sandbox's direction: a watch towards a.example, where "tok-A-0001"
-// may go and "tok-B-0002" may not.
+// may go (swapped for "real-A": its secret has match_body) and "tok-B-0002"
+// may not.
 void check_client(std::string_view input) {
   sr::proxyconf::Secret a, b;
   a.source_var = "A";
   a.proxy_value = "tok-A-0001";
   a.match_headers = {"authorization"};
   a.rule_hosts = {"a.example"};
+  a.match_body = true;
   b.source_var = "B";
   b.proxy_value = "tok-B-0002";
   b.match_headers = {"authorization"};
@@ -109,12 +111,13 @@ void check_client(std::string_view input) {
   static const auto set = sr::proxy::SecretSet::create(
       {a, b}, [](std::string_view name) { return std::optional<std::string>("real-" + std::string(name)); });
   if (!set) std::abort();
-  auto watch = set->watch("a.example");
+  auto watch = set->watch("a.example", /*swap_own=*/true);
   if (!watch) std::abort();
   auto [out_whole, out_pieces] = feed_both(*watch, input, 7);
   std::string all;
   std::string messages = check_frames(out_whole, true, &all);
   if (all.find("tok-B-0002") != std::string::npos) std::abort();
+  if (all.find("tok-A-0001") != std::string::npos) std::abort();
   if (check_frames(out_pieces, true) != messages) std::abort();
 }
 
