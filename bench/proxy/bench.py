@@ -281,9 +281,9 @@ def cpu_per_unit(r):
     return {k: ((v["user"] + v["sys"]) * 1e6 / n, v["sys"] * 1e6 / n) for k, v in r["cpu_s"].items()}
 
 
-def cpu_row(label, d, e):
+def cpu_row(label, d, e, shared):
     """The CPU each process spent per unit, direct and through the engine, and
-    what the engine may spend for the shared-core ratio to reach 50 %: on
+    (shared layout) what the engine may spend for the ratio to reach 50 %: on
     saturated shared cores the ratio is about (L + U)direct / (L + U + E)engine,
     so E must stay within 2 (L + U)direct - (L + U)engine."""
     cd, ce = cpu_per_unit(d), cpu_per_unit(e)
@@ -293,10 +293,10 @@ def cpu_row(label, d, e):
     lu_e = ce["loadgen"][0] + ce["upstream"][0]
     budget = 2 * lu_d - lu_e
     return ("| %s, CPU µs per unit: loadgen + upstream (direct); loadgen + upstream, engine "
-            "(through it) | engine <= %.1f µs for 50 %% | %.1f | %.1f + %.1f (engine sys %.1f) "
-            "| engine %.1f / budget %.1f | |"
-            % (label, budget, lu_d, lu_e, ce["engine"][0], ce["engine"][1], ce["engine"][0],
-               budget))
+            "(through it) | %s | %.1f | %.1f + %.1f (engine sys %.1f) | %s | |"
+            % (label, "engine <= %.1f µs for 50 %%" % budget if shared else "-", lu_d, lu_e,
+               ce["engine"][0], ce["engine"][1],
+               "engine %.1f / budget %.1f" % (ce["engine"][0], budget) if shared else "-"))
 
 
 def main():
@@ -384,7 +384,7 @@ def table(out, a):
                     % (i + 1, lat(d), lat(e), r["added_median_ms"]))
         rows.append("| keep-alive 64 conns, errors (round %d) | 0 | %d | %d | | |"
                     % (i + 1, d["errors"] + d["bad_status"], e["errors"] + e["bad_status"]))
-        row = cpu_row("keep-alive 64 conns (round %d)" % (i + 1), d, e)
+        row = cpu_row("keep-alive 64 conns (round %d)" % (i + 1), d, e, a.layout == "shared")
         if row:
             rows.append(row)
     for i, r in enumerate(out.get("keepalive1", [])):
@@ -401,7 +401,7 @@ def table(out, a):
                        e["latency_ms"]["p99"], d["errors"] + d["bad_status"],
                        e["errors"] + e["bad_status"],
                        "met" if e["per_second"] >= 1000 else "missed"))
-        row = cpu_row("new tunnels", d, e)
+        row = cpu_row("new tunnels", d, e, a.layout == "shared")
         if row:
             rows.append(row)
     if "tunnels_engine_unpooled" in out:
