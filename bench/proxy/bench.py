@@ -83,10 +83,6 @@ def cpu_split(pid):
     return int(fields[11]) / tck, int(fields[12]) / tck
 
 
-def cpu_seconds(pid):
-    return sum(cpu_split(pid))
-
-
 def children_cpu():
     """(user, system) CPU seconds of all waited-for children so far."""
     r = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -1,18 +1,16 @@
 #include "egress/render_settings.hpp"
 
-#include <algorithm>
 
 #include "egress/bind_address.hpp"
 #include "egress/providers.hpp"
 #include "egress/validate.hpp"
+#include "util/add_unique.hpp"
 
 namespace sr::egress {
 
 namespace {
 
-void add_unique(std::vector<std::string>& list, const std::string& v) {
-  if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
-}
+using util::add_unique;
 
 util::Result<std::vector<std::string>> allowlist(const ProxySettings& p, const Mappings& m) {
   std::vector<std::string> out;

@@ -5,7 +5,6 @@
 
 #include "proxy/exchange.hpp"
 
-#include <algorithm>
 #include <boost/beast/http/rfc7230.hpp>
 
 #include <limits>
@@ -14,6 +13,7 @@
 #include <utility>
 
 #include "proxy/relay.hpp"
+#include "util/add_unique.hpp"
 
 namespace sr::proxy {
 
@@ -496,11 +496,8 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
       co_await relay::splice(client, cbuf, up, conn.buffer, st.rec.bytes_in, st.rec.bytes_out,
                              frames ? &*frames : nullptr, sandbox_frames ? &*sandbox_frames : nullptr);
       if (frames) count_scrubs(metrics, *rules.scrub, frames->tally());
-      if (sandbox_frames) {
-        auto& names = st.rec.secrets_swapped;
-        for (auto& name : sandbox_frames->swapped())
-          if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
-      }
+      if (sandbox_frames)
+        for (auto& name : sandbox_frames->swapped()) util::add_unique(st.rec.secrets_swapped, std::move(name));
       if (sandbox_frames && !sandbox_frames->reason().empty())
         st.finish(st.rec.status, Decision::reject, sandbox_frames->reason());
       else

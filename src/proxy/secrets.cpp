@@ -7,6 +7,7 @@
 #include <set>
 
 #include "proxy/scrubber.hpp"
+#include "util/add_unique.hpp"
 #include "util/url.hpp"
 
 namespace sr::proxy {
@@ -328,8 +329,7 @@ std::vector<std::string> TokenWatch::swapped() const {
   std::vector<std::string> names;
   const auto& tally = scan_.tally();
   for (std::size_t i = 0; i < tally.size() && i < swaps_.size(); ++i)
-    if (tally[i] && swaps_[i] && std::find(names.begin(), names.end(), (*owners_)[i]) == names.end())
-      names.push_back((*owners_)[i]);
+    if (tally[i] && swaps_[i]) util::add_unique(names, (*owners_)[i]);
   return names;
 }
 
@@ -389,8 +389,7 @@ SwapOutcome SecretSet::apply(RequestHead& head, std::string_view host_in, std::s
       swapped = true;
       out.body_changed = true;
     }
-    if (swapped && std::find(out.swapped.begin(), out.swapped.end(), e->env_name) == out.swapped.end())
-      out.swapped.push_back(e->env_name);
+    if (swapped) util::add_unique(out.swapped, e->env_name);
   }
   return out;
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "util/add_unique.hpp"
+
 namespace sr::proxy {
 
 namespace {
@@ -101,11 +103,9 @@ bool WsFrameScrubber::control_payload(std::string& payload) {
     if (!watch->control.feed(payload, passed) || !watch->control.finish(passed))
       return refuse(watch->control);
     payload = std::move(passed);
-    if (payload.size() > kMaxControl) payload.resize(kMaxControl);  // grown by a swap
     return true;
   }
   payload = std::get<Scrub>(mode_).rules->scrub(payload, nullptr, &tally_);
-  if (payload.size() > kMaxControl) payload.resize(kMaxControl);
   return true;
 }
 
@@ -113,8 +113,7 @@ std::vector<std::string> WsFrameScrubber::swapped() const {
   const auto* watch = std::get_if<Watch>(&mode_);
   if (watch == nullptr) return {};
   auto names = watch->message.swapped();
-  for (auto& name : watch->control.swapped())
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
+  for (auto& name : watch->control.swapped()) util::add_unique(names, std::move(name));
   return names;
 }
 
@@ -206,7 +205,10 @@ bool WsFrameScrubber::end_frame(std::string& out) {
   if (opcode_ & 0x8) {
     std::string payload = std::move(control_);
     control_.clear();
-    return control_payload(payload) && frame(out, true, opcode_, payload);
+    if (!control_payload(payload)) return false;
+    // A swap or scrub can grow it past what a control frame may carry.
+    if (payload.size() > kMaxControl) payload.resize(kMaxControl);
+    return frame(out, true, opcode_, payload);
   }
   if (!fin_) return true;
   std::string piece;
