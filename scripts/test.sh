@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's whole test run (README's test command; .ci/run calls it):
-#   1. install the Debian packages, start dockerd and the test registry
+#   1. install the Debian packages (install-deps.sh --test), start dockerd and the test registry
 #   2. configure + build everything in build/ (RelWithDebInfo, -Werror)
 #   3. build the local test images (cached by content)
 #   4. ctest: unit tests, then all the others (integration, against the real daemon)
@@ -52,7 +52,7 @@ run_ctest() {
 }
 
 step "install dependencies"
-bash scripts/install-deps.sh || fatal "scripts/install-deps.sh"
+bash scripts/install-deps.sh --test || fatal "scripts/install-deps.sh --test"
 step "docker daemon"
 bash scripts/docker-up.sh || fatal "scripts/docker-up.sh (no Docker daemon)"
 
