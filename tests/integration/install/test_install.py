@@ -71,10 +71,13 @@ class InstalledTree(unittest.TestCase):
             built = run([os.path.join(BUILD, "bin", name), "--version"]).stdout
             self.assertEqual(built, r.stdout)
         self.assertEqual(lines["sandbox-run"], lines["sandbox-egress"])
-        head = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-        if head.returncode == 0:  # built from git: the commit is in the line
-            self.assertIsNotNone(lines["sandbox-run"][2], "no build commit in --version")
-            self.assertTrue(lines["sandbox-run"][2].startswith(head.stdout.strip()[:7]))
+        if run(["git", "-C", ROOT, "rev-parse", "HEAD"]).returncode == 0:
+            # Built from git: the line names a commit of this checkout (HEAD
+            # or, for a tree last built before a commit, one of its ancestors).
+            commit = lines["sandbox-run"][2]
+            self.assertIsNotNone(commit, "no build commit in --version")
+            r = run(["git", "-C", ROOT, "merge-base", "--is-ancestor", commit.removesuffix("-dirty"), "HEAD"])
+            self.assertEqual(r.returncode, 0, "%s is not a commit of this checkout's history" % commit)
 
     def test_man_pages_render_through_manpath(self):
         text = man_text(self.prefix, "sandbox-run")
