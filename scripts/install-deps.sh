@@ -81,6 +81,10 @@ docker_engine() {
 
 if engine=$(docker_engine); then
   echo "install-deps: Docker engine present ($engine): not installing docker.io"
+  if [[ $mode == test ]] && ! command -v docker >/dev/null; then
+    # The integration tests and scripts/build-images.sh use the docker CLI.
+    echo "install-deps: warning: no docker CLI on PATH; the tests need one (Docker CE: docker-ce-cli)" >&2
+  fi
 else
   echo "install-deps: no Docker engine found (no docker-ce or docker.io package, no dockerd on PATH," \
        "nothing answering at ${DOCKER_HOST:-unix:///var/run/docker.sock}): Debian's docker.io will be installed"
