@@ -48,4 +48,6 @@ install(CODE "
 ")
 
 install(FILES README.md LICENSE SECURITY.md CONTRIBUTING.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Debian's place for the license (the .deb; harmless elsewhere).
+install(FILES contrib/debian/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)

@@ -74,7 +74,8 @@ class DebianPackage(unittest.TestCase):
         files = run(["dpkg-deb", "-c", self.deb]).stdout
         for path in ("./usr/bin/sandbox-run", "./usr/bin/sandbox-egress", "./usr/share/man/man1/sandbox-run.1",
                      "./usr/share/bash-completion/completions/sandbox-egress",
-                     "./usr/share/zsh/vendor-completions/_sandbox-run", "./usr/share/doc/sandbox-run/LICENSE"):
+                     "./usr/share/zsh/vendor-completions/_sandbox-run", "./usr/share/doc/sandbox-run/LICENSE",
+                     "./usr/share/doc/sandbox-run/copyright"):
             self.assertIn(path, files)
 
     def test_2_clean_container(self):
