@@ -2,12 +2,15 @@
 # Builds the local test images without any registry or pull:
 #   sandbox-run-test/busybox:latest  busybox-static + /etc/passwd, /etc/group, /tmp
 #   sandbox-run-test/tools:latest    Debian minbase with curl, python3, nodejs, ca-certificates
+#   sandbox-run-test/debian:latest   Debian minbase with the packages in $SANDBOX_RUN_DEBIAN_PACKAGES
+#                                    (a clean machine to install the .deb into; only built when asked)
 # Each image carries the label sandbox-run.inputs=<sha256 of its inputs> (this
 # script, files under images/<name>/, the versions of the Debian packages it is
 # made from); when the tagged image already carries that hash it is not rebuilt.
 #
-# Usage: scripts/build-images.sh [busybox] [tools]     (default: all)
+# Usage: scripts/build-images.sh [busybox] [tools] [debian]     (default: busybox tools)
 # Env:   SANDBOX_RUN_CACHE   work and package cache (default /var/cache/sandbox-run)
+#        SANDBOX_RUN_DEBIAN_PACKAGES  space-separated packages for the debian image
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -132,19 +135,22 @@ sys.exit(1)
 PY
 }
 
-build_tools() {
-  local tag=sandbox-run-test/tools:latest suite pkg
+# build_debootstrap TAG NAME CMD_JSON PACKAGES...: a minbase rootfs of the
+# host's Debian suite with PACKAGES, from the machine's own apt source.
+build_debootstrap() {
+  local tag=$1 name=$2 cmd=$3; shift 3
+  local packages=("$@") suite pkg
   suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
   local versions=("suite=$suite" "debootstrap=$(installed_version debootstrap)")
-  for pkg in "${TOOLS_PACKAGES[@]}"; do
+  for pkg in "${packages[@]}"; do
     versions+=("$pkg=$(candidate_version "$pkg")")
   done
-  local hash; hash=$(inputs_hash tools "${versions[@]}")
+  local hash; hash=$(inputs_hash "$name" "${versions[@]}")
   if [[ "$(image_label "$tag")" == "$hash" ]]; then
     log "$tag is up to date"
     return
   fi
-  command -v debootstrap >/dev/null || die "debootstrap missing; run scripts/install-deps.sh"
+  command -v debootstrap >/dev/null || die "debootstrap missing; run scripts/install-deps.sh --test"
   local mirror
   mirror=$(debian_mirror "$suite") || die "no apt source for $suite/main in /etc/apt/sources.list{,.d/*}"
   # debootstrap fetches with wget; give it the proxy apt is configured with, if any.
@@ -154,20 +160,33 @@ build_tools() {
 
   local start=$SECONDS dir
   mkdir -p "$CACHE/debs"
-  dir=$(mktemp -d "$CACHE/tools-rootfs.XXXXXX")
+  dir=$(mktemp -d "$CACHE/$name-rootfs.XXXXXX")
   WORK_DIRS+=("$dir")
-  log "debootstrap $suite (minbase + ${TOOLS_PACKAGES[*]}) from the machine's apt source into $dir"
-  local include; include=$(IFS=,; echo "${TOOLS_PACKAGES[*]}")
-  if ! debootstrap --variant=minbase --include="$include" --cache-dir="$CACHE/debs" \
-      "$suite" "$dir" "$mirror" >"$CACHE/debootstrap.log" 2>&1; then
-    tail -n 30 "$CACHE/debootstrap.log" >&2
+  log "debootstrap $suite (minbase + ${packages[*]}) from the machine's apt source into $dir"
+  local include=()
+  ((${#packages[@]})) && include=(--include="$(IFS=,; echo "${packages[*]}")")
+  if ! debootstrap --variant=minbase "${include[@]}" --cache-dir="$CACHE/debs" \
+      "$suite" "$dir" "$mirror" >"$CACHE/debootstrap-$name.log" 2>&1; then
+    tail -n 30 "$CACHE/debootstrap-$name.log" >&2
     [[ -f "$dir/debootstrap/debootstrap.log" ]] && tail -n 30 "$dir/debootstrap/debootstrap.log" >&2
-    die "debootstrap failed (full log: $CACHE/debootstrap.log)"
+    die "debootstrap failed (full log: $CACHE/debootstrap-$name.log)"
   fi
   # Leave package lists and downloaded archives out of the image.
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/debootstrap
-  import_rootfs "$dir" "$tag" "$hash" '["bash"]'
+  import_rootfs "$dir" "$tag" "$hash" "$cmd"
   log "built $tag in $((SECONDS - start)) s"
+}
+
+build_tools() {
+  build_debootstrap sandbox-run-test/tools:latest tools '["bash"]' "${TOOLS_PACKAGES[@]}"
+}
+
+# A clean Debian with only what the caller names (tests/integration/install
+# passes the runtime libraries the .deb depends on, so apt resolves offline).
+build_debian() {
+  local packages=()
+  read -r -a packages <<<"${SANDBOX_RUN_DEBIAN_PACKAGES:-}"
+  build_debootstrap sandbox-run-test/debian:latest debian '["bash"]' "${packages[@]}"
 }
 
 main() {
@@ -183,7 +202,8 @@ main() {
     case "$t" in
       busybox) build_busybox ;;
       tools) build_tools ;;
-      *) die "unknown image '$t' (known: busybox tools)" ;;
+      debian) build_debian ;;
+      *) die "unknown image '$t' (known: busybox tools debian)" ;;
     esac
   done
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The project's whole test run (README's test command; .ci/run calls it):
-#   1. install the Debian packages, start dockerd and the test registry
+#   1. install the Debian packages (install-deps.sh --test), start dockerd and the test registry
 #   2. configure + build everything in build/ (RelWithDebInfo, -Werror)
 #   3. build the local test images (cached by content)
-#   4. ctest: unit tests, then all the others (integration, against the real daemon)
+#   4. ctest: unit tests, then all the others (integration, against the real daemon;
+#      among them tests/integration/install: cmake --install, the man pages, and
+#      the .deb installed with apt-get in a clean, offline Debian container;
+#      and the examples/ wrappers)
 #   5. build-asan/ (ASan + UBSan, Debug): unit tests again, then the engine's
 #      integration tests (tests/integration/proxy) against the ASan+UBSan
 #      sandbox-egress, leak detection on; any sanitizer report fails the step
@@ -52,7 +55,7 @@ run_ctest() {
 }
 
 step "install dependencies"
-bash scripts/install-deps.sh || fatal "scripts/install-deps.sh"
+bash scripts/install-deps.sh --test || fatal "scripts/install-deps.sh --test"
 step "docker daemon"
 bash scripts/docker-up.sh || fatal "scripts/docker-up.sh (no Docker daemon)"
 

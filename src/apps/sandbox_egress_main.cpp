@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "apps/egress_commands.hpp"
+#include "apps/version.hpp"
 
 namespace {
 
@@ -31,7 +32,7 @@ int main(int argc, char** argv) try {
     return 0;
   }
   if (args[0] == "--version") {
-    std::printf("sandbox-egress %s\n", SANDBOX_RUN_VERSION);
+    sr::apps::print_version("sandbox-egress");
     return 0;
   }
   for (const auto& c : sr::apps::egress_commands()) {

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "apps/version.hpp"
 #include "docker/client.hpp"
 #include "runtime/sandbox.hpp"
 #include "runtime/spec.hpp"
@@ -29,7 +30,7 @@ int main(int argc, char** argv) try {
       std::fputs(sr::runtime::usage_text().c_str(), stdout);
       return 0;
     case sr::runtime::Action::version:
-      std::printf("sandbox-run version %s\n", SANDBOX_RUN_VERSION);
+      sr::apps::print_version("sandbox-run");
       return 0;
     case sr::runtime::Action::run:
       break;

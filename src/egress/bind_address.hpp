@@ -1,4 +1,4 @@
-// Bind policy (reference §4): never 0.0.0.0. The proxy listens where
+// Bind policy: never 0.0.0.0. The proxy listens where
 // sandboxes can reach it and nothing else: the gateway of the internal
 // network (isolation: internal), else the Docker bridge gateway (docker0),
 // else loopback with a warning. Addresses read from the system are validated

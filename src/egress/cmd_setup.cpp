@@ -14,7 +14,7 @@ namespace sr::egress {
 
 namespace {
 
-// A typed word on a TTY; without a TTY there is nobody to ask (reference §3).
+// A typed word on a TTY; without a TTY there is nobody to ask.
 bool confirm_rotation() {
   if (!::isatty(STDIN_FILENO)) return true;
   std::cerr << "Rotating replaces every proxy token: running sandboxes keep the old ones and\n"

@@ -1,4 +1,4 @@
-// Starting and stopping the egress daemon (reference §4).
+// Starting and stopping the egress daemon.
 //
 // Contract:
 // - start: refuses when egress is disabled or not set up; returns

@@ -1,4 +1,4 @@
-// The daemon's environment (reference §4): built from an allowlist, never a
+// The daemon's environment: built from an allowlist, never a
 // copy of the caller's environment.
 #pragma once
 
@@ -23,7 +23,7 @@ inline constexpr std::string_view kDaemonEnvAllowlist[] = {
     "SSL_CERT_DIR", "SSL_CERT_FILE"};
 
 // One credential the daemon needs: the canonical env name and its aliases
-// (reference §3, mappings.json `env_name` / `alias_env_names`).
+// (mappings.json `env_name` / `alias_env_names`).
 struct MappedCredential {
   std::string env_name;
   std::vector<std::string> aliases;

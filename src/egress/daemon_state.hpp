@@ -1,5 +1,5 @@
 // What is known about the egress daemon, from the pidfile, the nonce and a
-// TCP probe of the tunnel listener. Never trusts a pid alone (reference §4).
+// TCP probe of the tunnel listener. Never trusts a pid alone: a recycled pid is not ours.
 #pragma once
 
 #include <sys/types.h>

@@ -1,4 +1,4 @@
-// mappings.json (reference §3): one entry per provider credential.
+// mappings.json (0600, atomically replaced): one entry per provider credential.
 //   {"version": 1, "tokens": [{"proxy_token", "env_name", "upstream_hosts",
 //                              "match_headers", "alias_env_names"}]}
 #pragma once

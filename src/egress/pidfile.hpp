@@ -1,6 +1,6 @@
 // The daemon's small private state files: pidfile, nonce, log, lock.
 //
-// Contract (reference §3): every path here is opened with O_NOFOLLOW and
+// Contract: every path here is opened with O_NOFOLLOW and
 // O_CLOEXEC, and a file we read or append to must be a regular file owned by
 // the effective uid; anything else is a `security` error, never followed. New
 // files are created 0600 from the first byte.

@@ -1,4 +1,4 @@
-// The provider table (reference §2): which env vars hold credentials the
+// The provider table: which env vars hold credentials the
 // proxy can swap, on which hosts and in which headers.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Asking the running engine to re-read proxy.yaml: POST /v1/reload on the
-// management listener (reference §1), `Authorization: Bearer <management.token>`.
+// management listener (as iron-proxy v0.39's), `Authorization: Bearer <management.token>`.
 //
 // Contract: each failure is its own error, with a message that says what to do:
 // not running (ErrorKind::not_found), no management listener configured

@@ -1,4 +1,4 @@
-// Config + mappings -> the proxy.yaml model (reference §1, §2, §4).
+// Config + mappings -> the proxy.yaml model (iron-proxy v0.39's schema).
 #pragma once
 
 #include <string>

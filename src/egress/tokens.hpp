@@ -29,7 +29,7 @@ struct ReconcileReport {
 util::Result<Mappings> reconcile(const Mappings& existing, const Discovery& found,
                                  TokenPolicy policy, ReconcileReport& report);
 
-// The management API key (reference §3): read from `path`, or created
+// The management API key: read from `path`, or created
 // (64 hex chars, 0600) when missing. Refuses a symlink.
 util::Result<std::string> ensure_management_token(const std::filesystem::path& path);
 

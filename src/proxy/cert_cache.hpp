@@ -15,7 +15,7 @@
 // make_server_ctx() (or wrap a leaf ctx: SSL_CTX_up_ref + ssl::context(native)),
 // then, before the handshake, SSL_set_SSL_CTX(stream.native_handle(),
 // leaf.get()) to serve that leaf. The CONNECT target decides the name, never
-// the client's SNI (§1: odd or missing SNI must not break a tunnel).
+// the client's SNI (an odd or missing SNI must not break a tunnel).
 #pragma once
 
 #include <openssl/ssl.h>

@@ -1,7 +1,7 @@
 // Host names as the allowlist and the secrets rules see them.
 //
 // Matching semantics (the built-in engine; differs from iron-proxy v0.39 on
-// purpose, ../shared/spec/egress-reference.md §1):
+// purpose):
 //   - exact entries ("api.openai.com") match that name only;
 //   - wildcard entries ("*.example.com") match any name with at least one more
 //     label ("a.example.com", "a.b.example.com") but NOT the apex

@@ -3,8 +3,8 @@
 //
 // This module sees INNER requests only (plain-HTTP forwards and the decrypted
 // requests inside a CONNECT tunnel), never the CONNECT itself, so `require`
-// is never applied to a CONNECT (the iron-proxy #222 bug,
-// ../shared/spec/egress-reference.md §1).
+// is never applied to a CONNECT (iron-proxy v0.39 applies it there too, so
+// every HTTPS request to a mapped host fails: iron-proxy issue #222).
 //
 // Contract of SecretSet::apply, in this order:
 //  1. Wrong-host refusal. The request is scanned for every known proxy token:

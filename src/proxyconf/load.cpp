@@ -1,5 +1,5 @@
-// proxy.yaml loading with yaml-cpp. Mirrors iron-proxy v0.39's decoder
-// (../shared/spec/egress-reference.md §1): typed sections are strict
+// proxy.yaml loading with yaml-cpp. Mirrors iron-proxy v0.39's decoder:
+// typed sections are strict
 // (unknown key = error), transform configs are loose (unknown key = ignored,
 // reported), unknown transform names are fatal. Errors carry the 1-based
 // line:col of the offending node (yaml-cpp marks are 0-based).
@@ -23,7 +23,7 @@ namespace {
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 constexpr int kMaxFlowDepth = 64;
 
-// The default deny list (reference §2), applied when the key is absent or
+// The default deny list, applied when the key is absent or
 // null; an explicit [] means none.
 const std::vector<std::string> kDefaultDenyCidrs = {
     "127.0.0.0/8",    "::1/128",        "169.254.0.0/16", "fe80::/10",

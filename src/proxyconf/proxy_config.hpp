@@ -1,7 +1,7 @@
 // The proxy.yaml model: what setup renders and what both engines read.
 //
 // The file must stay acceptable to the pinned iron-proxy v0.39.0 (strict
-// decoder in typed sections; ../shared/spec/egress-reference.md §1), so every
+// decoder in typed sections), so every
 // engine-only setting of the built-in engine is a `serve` flag, not a key here.
 #pragma once
 

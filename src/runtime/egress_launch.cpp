@@ -62,7 +62,7 @@ struct Checked {
   egress::DaemonState daemon;
 };
 
-// Reference §6, in the order a user would fix them.
+// The refusals of docs/troubleshooting.md, in the order a user would fix them.
 util::Result<Checked> check_egress(const egress::Paths& paths, const egress::Config& config) {
   if (!fs::exists(paths.proxy_yaml()))
     return std::unexpected(refusal("egress is enabled but not set up (no " +

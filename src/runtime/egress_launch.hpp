@@ -1,5 +1,5 @@
 // Launch-time egress: the checks that must pass before a sandbox is created
-// (reference §6) and the changes to its create request (reference §5).
+// (docs/troubleshooting.md) and the changes to its create request (docs/user-guide.md).
 #pragma once
 
 #include <functional>

@@ -1,5 +1,5 @@
-// What a sandbox receives when egress is enabled (reference §5) and which
-// user-supplied env values would defeat it (reference §6). Pure logic: no
+// What a sandbox receives when egress is enabled (docs/user-guide.md) and which
+// user-supplied env values would defeat it (docs/troubleshooting.md). Pure logic: no
 // Docker, no files; runtime/egress_launch.* gathers the inputs.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Private directories: created 0700, refused when a symlink or not owned by
-// us, and tightened back to 0700 on every writable access (reference §3).
+// us, and tightened back to 0700 on every writable access.
 #pragma once
 
 #include <filesystem>

@@ -365,7 +365,7 @@ def yaml_list(items):
 def render_config(path, pki, allow, secrets, deny, timeout="30s", max_body=1048576,
                   tunnel="127.0.0.1:0", http="127.0.0.1:0", metrics="127.0.0.1:0",
                   management="127.0.0.1:0"):
-    """Writes a proxy.yaml in the iron-proxy v0.39 schema (reference §1)."""
+    """Writes a proxy.yaml in the iron-proxy v0.39 schema."""
     lines = [
         "dns:", "  listen: 127.0.0.1:0", "  proxy_ip: 127.0.0.1",
         "proxy:", "  http_listen: " + http, "  https_listen: 127.0.0.1:0",

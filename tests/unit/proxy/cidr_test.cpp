@@ -28,7 +28,7 @@ TEST_CASE("parse_cidr", "[proxy][cidr]") {
     CHECK_FALSE(parse_cidr(bad));
 }
 
-TEST_CASE("CidrSet: the reference default list", "[proxy][cidr]") {
+TEST_CASE("CidrSet: the default deny list", "[proxy][cidr]") {
   auto set = CidrSet::create(kReferenceDefaults);
   REQUIRE(set);
   for (const char* denied : {"127.0.0.1", "127.255.255.254", "::1", "169.254.169.254", "fe80::1", "10.0.0.1",

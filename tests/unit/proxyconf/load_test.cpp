@@ -72,7 +72,7 @@ TEST_CASE("load: defaults and iron-proxy's zero-means-default", "[proxyconf][loa
   CHECK(r->leaf_cert_expiry_hours == 72);
   CHECK(r->http_listen.empty());  // off unless configured (never v0.39's ":80")
   CHECK(r->log_level == "info");
-  SECTION("absent deny list is the reference default, [] is none") {
+  SECTION("absent deny list is the default, [] is none") {
     CHECK(r->upstream_deny_cidrs.size() == 11);
     CHECK(r->upstream_deny_cidrs.front() == "127.0.0.0/8");
     CHECK(r->upstream_deny_cidrs.back() == "198.18.0.0/15");
