@@ -20,6 +20,10 @@ PACKAGES=(
   clang-16 libclang-rt-16-dev
 )
 
+# npm for the node-sdk test image (scripts/build-images.sh): Debian's package,
+# unless a nodejs that ships its own npm is installed already.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

@@ -117,10 +117,10 @@ class EgressSetup(unittest.TestCase):
                      ["--bogus"]):
             r = self.h.run("setup", *args, env=KEYS)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
-        self.setup_ok("--tunnel-port", "65533")
+        self.setup_ok("--tunnel-port", "65531")
         with open(self.h.state_path("proxy.yaml")) as f:
             y = f.read()
-        self.assertIn(":65533\n", y)
+        self.assertIn(":65531\n", y)
         self.assertIn("127.0.0.1:65535", y)
 
     def test_ports_and_listeners(self):
