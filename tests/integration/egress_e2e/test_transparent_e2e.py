@@ -151,6 +151,11 @@ class TransparentE2E(unittest.TestCase):
         self.assertGreaterEqual(len(refused), 2, refused)
         self.assertEqual(refused[-1]["original_dst"], self.gateway + ":443")
 
+    def test_doctor_checks_the_interception(self):
+        r = self.s.egress("doctor", "--json", "--no-network", "--check", "interception")
+        check = json.loads(r.stdout)["checks"][0]
+        self.assertEqual((check["name"], check["status"]), ("interception", "pass"), r.stdout + r.stderr)
+
     def test_other_ports_get_nothing(self):
         r, took = self.sandbox(UNSET_PROXY +
             "curl -sS -m 5 telnet://%s:8443 </dev/null; echo GW-RC=$?; "
