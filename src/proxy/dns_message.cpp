@@ -46,7 +46,8 @@ std::optional<std::size_t> read_name(std::span<const std::uint8_t> m, std::size_
   for (;;) {
     if (at >= m.size()) return std::nullopt;
     std::uint8_t len = m[at++];
-    ++wire;
+    // The limit counts every length byte, the root's too.
+    if (++wire > kMaxName) return std::nullopt;
     if (len == 0) return at;
     // 0b11 is a compression pointer, 0b01/0b10 are obsolete label types;
     // none belongs in a question.

@@ -1,31 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include "egress/interception.hpp"
+#include "fake_command_runner.hpp"
 
 using namespace sr::egress;
 
-namespace {
-
-// Records commands; "-C" (check) answers `present`, "-D" succeeds `deletes` times.
-struct FakeRunner : CommandRunner {
-  std::vector<std::string> ran;
-  bool present = false;
-  int deletes = 1;
-  static std::string op(const std::vector<std::string>& argv) {
-    return argv.size() > 4 && argv[2] == "-t" ? argv[4] : argv.size() > 2 ? argv[2] : "";
-  }
-  sr::util::Result<int> run(const std::vector<std::string>& argv) override {
-    std::string line;
-    for (const auto& a : argv) line += (line.empty() ? "" : " ") + a;
-    ran.push_back(line);
-    if (op(argv) == "-C") return present ? 0 : 1;
-    if (op(argv) == "-D") return deletes-- > 0 ? 0 : 1;
-    return 0;
-  }
-  sr::util::Result<std::string> output(const std::vector<std::string>&) override { return std::string(); }
-};
-
-}  // namespace
+using FakeRunner = sr_test::FakeCommandRunner;
 
 TEST_CASE("interception sends the network's 443, 80 and DNS to the engine's listeners") {
   FakeRunner r;
