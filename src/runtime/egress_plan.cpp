@@ -98,6 +98,7 @@ void find_collisions(const EgressInputs& in, EgressPlan& plan) {
 std::string fingerprint(const EgressPlan& plan) {
   std::string material = "bind=" + plan.bind + "\nhost=" + plan.extra_host +
                          "\nnetwork=" + plan.network + "\ndns=" + plan.dns + "\n";
+  for (const auto& h : plan.pinned_hosts) material += "pin=" + h + "\n";
   for (const auto& [k, v] : plan.env) material += k + "=" + v + "\n";
   return util::sha256_hex(material);
 }
@@ -154,6 +155,12 @@ EgressPlan plan_egress(const EgressInputs& in) {
   plan.extra_host = std::string(kProxyHostName) + ":" + in.proxy_host_address;
   plan.network = in.network;
   plan.dns = in.dns_server;
+  if (!plan.dns.empty())
+    for (const auto& host : in.allowlist)
+      if (host.find_first_of("*:") == std::string::npos && !std::all_of(host.begin(), host.end(), [](char c) {
+            return (c >= '0' && c <= '9') || c == '.';
+          }))
+        plan.pinned_hosts.push_back(host + ":" + plan.dns);
   find_collisions(in, plan);
   plan.fingerprint = fingerprint(plan);
   return plan;
@@ -185,7 +192,10 @@ void apply_egress(const EgressPlan& plan, nlohmann::json& body, UserWins user_wi
   if (!plan.network.empty() && !collided("--network")) host["NetworkMode"] = plan.network;
   // The engine's DNS responder (reached through Docker's embedded resolver,
   // which forwards to it): allowlisted names resolve to the proxy.
-  if (!plan.dns.empty() && !collided("--network")) host["Dns"] = nlohmann::json::array({plan.dns});
+  if (!plan.dns.empty() && !collided("--network")) {
+    host["Dns"] = nlohmann::json::array({plan.dns});
+    for (const auto& pinned : plan.pinned_hosts) host["ExtraHosts"].push_back(pinned);
+  }
   body["Labels"][std::string(kFingerprintLabel)] = plan.fingerprint;
 }
 

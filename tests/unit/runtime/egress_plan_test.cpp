@@ -152,6 +152,7 @@ TEST_CASE("per-tool proxy and CA variables, and the engine's DNS responder as re
   in.network = "sandbox-egress";
   in.proxy_host_address = "10.213.37.1";
   in.dns_server = "10.213.37.1";
+  in.allowlist = {"api.openai.com", "*.example.test", "127.0.0.1", "::1"};
   auto plan = plan_egress(in);
   CHECK(env_of(plan, "NODE_USE_ENV_PROXY") == "1");
   CHECK(env_of(plan, "GLOBAL_AGENT_HTTPS_PROXY") == "http://host.docker.internal:9090");
@@ -162,6 +163,9 @@ TEST_CASE("per-tool proxy and CA variables, and the engine's DNS responder as re
   nlohmann::json body = {{"HostConfig", nlohmann::json::object()}};
   apply_egress(plan, body, UserWins::no);
   CHECK(body["HostConfig"]["Dns"] == nlohmann::json::array({"10.213.37.1"}));
+  // Exact names are also pinned in /etc/hosts; wildcards and IP literals are not.
+  CHECK(body["HostConfig"]["ExtraHosts"] ==
+        nlohmann::json::array({"host.docker.internal:10.213.37.1", "api.openai.com:10.213.37.1"}));
   in.dns_server.clear();
   CHECK(plan_egress(in).fingerprint != plan.fingerprint);
 }
