@@ -4,11 +4,13 @@
 #   sandbox-run-test/tools:latest    Debian minbase with curl, python3, nodejs, ca-certificates
 #   sandbox-run-test/debian:latest   Debian minbase with the packages in $SANDBOX_RUN_DEBIAN_PACKAGES
 #                                    (a clean machine to install the .deb into; only built when asked)
+#   sandbox-run-test/node-sdk:latest tools + the official OpenAI and Anthropic Node SDKs
+#                                    (npm packages at the pinned versions below, in /opt/sdk)
 # Each image carries the label sandbox-run.inputs=<sha256 of its inputs> (this
 # script, files under images/<name>/, the versions of the Debian packages it is
 # made from); when the tagged image already carries that hash it is not rebuilt.
 #
-# Usage: scripts/build-images.sh [busybox] [tools] [debian]     (default: busybox tools)
+# Usage: scripts/build-images.sh [busybox] [tools] [node-sdk] [debian]  (default: busybox tools node-sdk)
 # Env:   SANDBOX_RUN_CACHE   work and package cache (default /var/cache/sandbox-run)
 #        SANDBOX_RUN_DEBIAN_PACKAGES  space-separated packages for the debian image
 set -euo pipefail
@@ -19,6 +21,10 @@ CACHE=${SANDBOX_RUN_CACHE:-/var/cache/sandbox-run}
 LABEL=sandbox-run.inputs
 ENV_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 TOOLS_PACKAGES=(curl python3 nodejs ca-certificates)
+# JavaScript packages (no binaries; install scripts are not run), installed by
+# the host's npm at these exact versions. openai 4.x is the line that runs on
+# the Node of Debian's archive (the current major needs Node >= 22).
+NODE_SDK_PACKAGES=(openai@4.95.0 @anthropic-ai/sdk@1.17.0)
 
 # Root filesystems being assembled; removed on every exit path.
 WORK_DIRS=()
@@ -189,9 +195,43 @@ build_debian() {
   build_debootstrap sandbox-run-test/debian:latest debian '["bash"]' "${packages[@]}"
 }
 
+# The SDKs' node_modules, installed once per set of pinned versions into the
+# cache, then copied over the tools image (a local base: nothing is pulled).
+build_node_sdk() {
+  local tag=sandbox-run-test/node-sdk:latest base=sandbox-run-test/tools:latest
+  local base_id; base_id=$(docker image inspect -f '{{.Id}}' "$base" 2>/dev/null) || die "$base missing"
+  local hash; hash=$(inputs_hash node-sdk "base=$base_id" "${NODE_SDK_PACKAGES[@]}")
+  if [[ "$(image_label "$tag")" == "$hash" ]]; then
+    log "$tag is up to date"
+    return
+  fi
+  command -v npm >/dev/null || die "npm missing; run scripts/install-deps.sh"
+  local start=$SECONDS
+  local key; key=$(printf '%s\n' "${NODE_SDK_PACKAGES[@]}" | sha256sum | cut -c1-16)
+  local modules="$CACHE/node-sdk-$key"
+  if [[ ! -f "$modules/.complete" ]]; then
+    rm -rf "$modules"
+    mkdir -p "$modules"
+    echo '{"private": true}' >"$modules/package.json"
+    log "npm install ${NODE_SDK_PACKAGES[*]} into $modules"
+    (cd "$modules" && npm install --no-audit --no-fund --ignore-scripts --omit=dev \
+        "${NODE_SDK_PACKAGES[@]}" >"$CACHE/npm-install.log" 2>&1) ||
+      { tail -n 20 "$CACHE/npm-install.log" >&2; die "npm install failed"; }
+    touch "$modules/.complete"
+  fi
+  local ctx
+  ctx=$(mktemp -d "$CACHE/node-sdk-context.XXXXXX")
+  WORK_DIRS+=("$ctx")
+  cp -a "$modules/node_modules" "$ctx/node_modules"
+  printf '%s\n' "FROM $base" "COPY node_modules /opt/sdk/node_modules" \
+    "ENV NODE_PATH=/opt/sdk/node_modules" "LABEL $LABEL=$hash" >"$ctx/Dockerfile"
+  docker build -q -t "$tag" "$ctx" >/dev/null
+  log "built $tag in $((SECONDS - start)) s"
+}
+
 main() {
   local targets=("$@")
-  ((${#targets[@]})) || targets=(busybox tools)
+  ((${#targets[@]})) || targets=(busybox tools node-sdk)
   docker version >/dev/null 2>&1 || die "no Docker daemon answers; run scripts/docker-up.sh"
   mkdir -p "$CACHE"
   # One build at a time: two concurrent runs would import the same tag twice.
@@ -203,7 +243,8 @@ main() {
       busybox) build_busybox ;;
       tools) build_tools ;;
       debian) build_debian ;;
-      *) die "unknown image '$t' (known: busybox tools debian)" ;;
+      node-sdk) build_tools; build_node_sdk ;;
+      *) die "unknown image '$t' (known: busybox tools node-sdk debian)" ;;
     esac
   done
 }

@@ -91,6 +91,10 @@ else
   PACKAGES+=(docker.io)
 fi
 
+# npm for the node-sdk test image (scripts/build-images.sh): Debian's package,
+# unless a nodejs that ships its own npm is installed already.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   installed "$pkg" || missing+=("$pkg")

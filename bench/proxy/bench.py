@@ -106,6 +106,8 @@ class Bench:
         self.pki = fixtures.make_pki(self.dir)
         p = a.port_base
         self.up_port, self.tunnel_port = p + 1, p + 10
+        self.up_addr = "127.0.0.1"
+        self.https_port = p + 14  # the transparent listener (transparent.py)
         self.upstream = None
         self.engine = None
 
@@ -114,6 +116,7 @@ class Bench:
         self.upstream = subprocess.Popen(
             self.pin_client + [self.upstream_bin, "--cert", self.pki["upstream_cert"], "--key",
                                self.pki["upstream_key"], "--port", str(self.up_port),
+                               "--bind", self.up_addr,
                                "--threads", str(self.a.upstream_threads),
                                "--expect-auth", "Bearer " + REAL],
             stdout=subprocess.PIPE, text=True)
@@ -129,14 +132,15 @@ class Bench:
             [{"env": "OPENAI_API_KEY", "token": TOKEN, "headers": ["Authorization"],
               "hosts": [HOST]}], ["10.0.0.0/8"],
             tunnel="127.0.0.1:%d" % self.tunnel_port, http="127.0.0.1:%d" % (p + 11),
-            metrics="127.0.0.1:%d" % (p + 12), management="127.0.0.1:%d" % (p + 13))
+            metrics="127.0.0.1:%d" % (p + 12), management="127.0.0.1:%d" % (p + 13),
+            https="127.0.0.1:%d" % self.https_port)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "SSL_CERT_FILE": self.pki["upstream_ca"], "OPENAI_API_KEY": REAL,
                "SANDBOX_EGRESS_MGMT_KEY": "bench-key"}
         self.engine_log = os.path.join(self.dir, "engine.stderr")
         args = self.pin_engine + [
             self.engine_bin, "serve", "--config", cfg, "--threads", str(self.a.engine_threads),
-            "--resolve", "%s:%d:127.0.0.1" % (HOST, self.up_port),
+            "--resolve", "%s:%d:%s" % (HOST, self.up_port, self.up_addr),
             "--audit-log", os.path.join(self.dir, "audit.log")] + list(extra)
         with open(self.engine_log, "w") as log:
             self.engine = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=env)
@@ -175,8 +179,14 @@ class Bench:
             args += ["--proxy", "127.0.0.1:%d" % self.tunnel_port, "--host",
                      "%s:%d" % (HOST, self.up_port), "--cafile", self.pki["engine_ca"],
                      "--header", "Authorization: Bearer " + TOKEN]
+        elif via == "transparent":
+            # What a redirected sandbox connection looks like: TLS straight to
+            # the engine's https listener, the name only in the SNI.
+            args += ["--upstream", "127.0.0.1:%d" % self.https_port, "--host",
+                     "%s:%d" % (HOST, self.up_port), "--cafile", self.pki["engine_ca"],
+                     "--header", "Authorization: Bearer " + TOKEN]
         else:
-            args += ["--upstream", "127.0.0.1:%d" % self.up_port, "--host", "%s:%d" % (HOST, self.up_port),
+            args += ["--upstream", "%s:%d" % (self.up_addr, self.up_port), "--host", "%s:%d" % (HOST, self.up_port),
                      "--cafile", self.pki["upstream_ca"],
                      "--header", "Authorization: Bearer " + REAL]
         return args + list(extra)

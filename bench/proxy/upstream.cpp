@@ -2,7 +2,7 @@
 // Asio + Beast + OpenSSL, keep-alive, a fixed small JSON response, a fixed
 // number of event-loop threads. Loopback only: it binds 127.0.0.1.
 //
-//   upstream --cert upstream.crt --key upstream.key [--port 0] [--threads 1]
+//   upstream --cert upstream.crt --key upstream.key [--bind 127.0.0.1] [--port 0] [--threads 1]
 //            [--expect-auth "Bearer sk-..."]
 //
 // Prints "listening 127.0.0.1:<port>" on stdout once bound. With
@@ -50,6 +50,7 @@ auto ec_token(error_code& ec) { return asio::redirect_error(asio::use_awaitable,
 struct Options {
   std::string cert, key, expect_auth;
   unsigned short port = 0;
+  std::string bind = "127.0.0.1";  // a loopback address
   unsigned threads = 1;
 };
 
@@ -72,6 +73,7 @@ Options parse(int argc, char** argv) {
     if (a == "--cert") o.cert = next();
     else if (a == "--key") o.key = next();
     else if (a == "--port") o.port = static_cast<unsigned short>(std::stoul(next()));
+    else if (a == "--bind") o.bind = next();
     else if (a == "--threads") o.threads = static_cast<unsigned>(std::stoul(next()));
     else if (a == "--expect-auth") o.expect_auth = next();
     else usage(("unknown argument " + a).c_str());
@@ -143,8 +145,10 @@ int main(int argc, char** argv) {
     loops.push_back(std::make_unique<asio::io_context>(1));
     raw.push_back(loops.back().get());
   }
-  tcp::acceptor acceptor(*loops[0], tcp::endpoint(asio::ip::make_address("127.0.0.1"), opt.port));
-  std::printf("listening 127.0.0.1:%u\n", acceptor.local_endpoint().port());
+  auto bind = asio::ip::make_address(opt.bind);
+  if (!bind.is_loopback()) usage("--bind must be a loopback address");
+  tcp::acceptor acceptor(*loops[0], tcp::endpoint(bind, opt.port));
+  std::printf("listening %s:%u\n", opt.bind.c_str(), acceptor.local_endpoint().port());
   std::fflush(stdout);
   asio::signal_set signals(*loops[0], SIGINT, SIGTERM);
   signals.async_wait([&](const error_code&, int) {

@@ -64,7 +64,7 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
   std::string bw_project;
   bool rotate = false, restart = false, no_restart = false, from_bw = false, no_bw = false,
        no_env_file = false;
-  auto* port_opt = app.add_option("--tunnel-port", port, "CONNECT port (1..65533; +1 plain HTTP, +2 management)");
+  auto* port_opt = app.add_option("--tunnel-port", port, "CONNECT port (1..65531; +1 plain HTTP, +2 management, +3 HTTPS, +4 DNS)");
   auto* env_opt = app.add_option("--env-file", env_file,
                                  "dotenv file with provider keys (exported values win); recorded in "
                                  "config.yaml so that 'start' reads the keys from it (keep it 0600)");
@@ -86,8 +86,8 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
 
   SetupOptions o;
   if (*port_opt) {
-    if (port < 1 || port > 65533) {
-      std::fprintf(stderr, "sandbox-egress setup: error: --tunnel-port %d is outside 1..65533 "
+    if (port < 1 || port > 65531) {
+      std::fprintf(stderr, "sandbox-egress setup: error: --tunnel-port %d is outside 1..65531 "
                            "(the proxy also uses port+1 and port+2)\n", port);
       return 2;
     }

@@ -75,9 +75,9 @@ using KeyParser =
 
 util::Result<void> parse_port(const Locator& loc, const YAML::Node& n, ProxySettings& p) {
   long v = 0;
-  if (!n.IsScalar() || !YAML::convert<long>::decode(n, v) || v < 1 || v > 65533)
-    return loc.error(n, "proxy.tunnel_port: expected an integer in 1..65533 (the proxy also "
-                        "uses tunnel_port+1 and +2)");
+  if (!n.IsScalar() || !YAML::convert<long>::decode(n, v) || v < 1 || v > 65531)
+    return loc.error(n, "proxy.tunnel_port: expected an integer in 1..65531 (the proxy also "
+                        "uses tunnel_port+1 to +4)");
   p.tunnel_port = static_cast<std::uint16_t>(v);
   return {};
 }

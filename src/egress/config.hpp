@@ -21,7 +21,7 @@ enum class Isolation { internal, bridge };
 struct ProxySettings {
   bool enabled = false;
   Engine engine = Engine::builtin;
-  std::uint16_t tunnel_port = 9090;  // 1..65533: +1 plain HTTP, +2 management
+  std::uint16_t tunnel_port = 9090;  // 1..65531: +1 plain HTTP, +2 management, +3 transparent HTTPS, +4 DNS
   bool auto_install = true;
   CredentialSource credential_source = CredentialSource::env;
   bool enforce = true;

@@ -1,7 +1,7 @@
 #include "egress/render_settings.hpp"
 
-
 #include "egress/bind_address.hpp"
+#include "egress/interception.hpp"
 #include "egress/providers.hpp"
 #include "egress/validate.hpp"
 #include "util/add_unique.hpp"
@@ -53,15 +53,21 @@ util::Result<proxyconf::ProxyConfig> render_settings(const Config& config, const
                                                      const Paths& paths,
                                                      const std::string& bind_address) {
   const ProxySettings& p = config.proxy;
-  if (p.tunnel_port < 1 || p.tunnel_port > 65533)
+  if (p.tunnel_port < 1 || p.tunnel_port > 65531)
     return util::fail(util::ErrorKind::invalid_argument,
-                      "tunnel_port " + std::to_string(p.tunnel_port) + " is outside 1..65533");
+                      "tunnel_port " + std::to_string(p.tunnel_port) + " is outside 1..65531");
   if (bind_address != kLoopback) SR_TRY(validate_bind_address(bind_address));
   proxyconf::ProxyConfig pc;
   const std::string port = std::to_string(p.tunnel_port);
   pc.tunnel_listen = bind_address + ":" + port;
   pc.http_listen = bind_address + ":" + std::to_string(p.tunnel_port + 1);
   pc.management_listen = std::string(kLoopback) + ":" + std::to_string(p.tunnel_port + 2);
+  // The interception's listeners (egress/interception.hpp): TLS to port 443
+  // and DNS redirected from the internal network. iron-proxy v0.39 serves
+  // the same roles on these keys; its DNS answers only with an IPv4 proxy_ip.
+  pc.https_listen = bind_address + ":" + std::to_string(p.tunnel_port + kHttpsPortOffset);
+  pc.dns_listen = bind_address + ":" + std::to_string(p.tunnel_port + kDnsPortOffset);
+  if (bind_address.find(':') == std::string::npos) pc.dns_proxy_ip = bind_address;
   pc.management_api_key_env = kManagementKeyEnv;
   pc.ca_cert = paths.ca_cert().string();
   pc.ca_key = paths.ca_key().string();

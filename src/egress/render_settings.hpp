@@ -17,7 +17,9 @@ inline constexpr const char* kManagementKeyEnv = "SANDBOX_EGRESS_MGMT_KEY";
 
 // Listeners: tunnel on bind_address:tunnel_port, plain HTTP on
 // bind_address:tunnel_port+1, management on 127.0.0.1:tunnel_port+2,
-// metrics/https/dns on loopback port 0. Allowlist: defaults, then mapping
+// transparent HTTPS on bind_address:tunnel_port+3, DNS on
+// bind_address:tunnel_port+4 answering with bind_address, metrics on
+// loopback port 0. Allowlist: defaults, then mapping
 // hosts, then extra_allowed_hosts, de-duplicated in order. Deny CIDRs:
 // defaults when unset. One secrets entry per mapping; `require` is true for
 // the built-in engine and false for iron-proxy (upstream issue #222).

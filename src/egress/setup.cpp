@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "egress/ca.hpp"
+#include "egress/interception.hpp"
 #include "egress/mappings.hpp"
 #include "egress/render_settings.hpp"
 #include "proxyconf/proxy_config.hpp"
@@ -108,7 +109,9 @@ void protect_host(const Paths& paths, const Config& config, const InternalNetwor
                   SetupEnv& env) {
   if (!env.firewall) return;
   const std::uint16_t port = config.proxy.tunnel_port;
-  FirewallSpec spec{net.subnet, net.gateway, {port, static_cast<std::uint16_t>(port + 1)}};
+  FirewallSpec spec{net.subnet, net.gateway,
+                    {port, static_cast<std::uint16_t>(port + 1), static_cast<std::uint16_t>(port + kHttpsPortOffset),
+                     static_cast<std::uint16_t>(port + kDnsPortOffset)}};
   if (auto ok = install_firewall(spec, *env.firewall); !ok) {
     env.warn(ok.error().message + "; sandboxes on " + net.name +
              " can reach every service listening on this host");
@@ -117,7 +120,12 @@ void protect_host(const Paths& paths, const Config& config, const InternalNetwor
   if (auto saved = util::write_file_atomic(firewall_state_path(paths), net.subnet + " " + std::to_string(port) + "\n", 0600); !saved)
     env.warn("recording the firewall subnet: " + saved.error().message);
   env.info("firewall: " + net.name + " may reach only " + net.gateway + ":" +
-           std::to_string(port) + "-" + std::to_string(port + 1) + " on this host");
+           std::to_string(port) + "-" + std::to_string(port + kDnsPortOffset) + " on this host");
+  if (auto ok = install_interception({net.subnet, net.gateway, port}, *env.firewall); !ok) {
+    env.warn(ok.error().message + "; clients on " + net.name + " that ignore HTTPS_PROXY get no connection");
+    return;
+  }
+  env.info("interception: " + net.name + "'s TCP 443 and 80 and its DNS go to the proxy");
 }
 
 BindChoice bind_for(const Paths& paths, const Config& config, SetupEnv& env) {

@@ -26,7 +26,7 @@ namespace sr::egress {
 enum class RestartPolicy { tell, restart, no_restart };
 
 struct SetupOptions {
-  std::optional<std::uint16_t> tunnel_port;  // validated 1..65533 by the caller
+  std::optional<std::uint16_t> tunnel_port;  // validated 1..65531 by the caller
   // --env-file: read for discovery and recorded (absolute) as proxy.env_file,
   // which start reads credentials from. Without it a recorded file is used
   // again; --no-env-file (forget_env_file) removes the record.

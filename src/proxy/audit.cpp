@@ -153,7 +153,9 @@ std::string AuditLog::format(const AuditRecord& r, const SecretSet* redactor) {
     if (i) out += ',';
     append_string(out, clean(r.secrets_swapped[i]));
   }
-  out += "]}";
+  out += ']';
+  if (!r.original_dst.empty()) append_field(out, R"(,"original_dst":)", clean(r.original_dst));
+  out += '}';
   return out;
 }
 

@@ -5,6 +5,9 @@
 //    "bytes_out":4567,"duration_ms":12.5,"decision":"allow","reason":"",
 //    "secrets_swapped":["OPENAI_API_KEY"]}
 //
+// A request on an intercepted connection also carries
+// "original_dst":"203.0.113.7:443", the destination the sandbox dialled.
+//
 // Never a token or a secret value: query VALUES are dropped from the path,
 // and when a SecretSet is given every string field is passed through
 // SecretSet::redact() (so a token in a path segment, a query key, a method or
@@ -42,6 +45,9 @@ struct AuditRecord {
   Decision decision = Decision::allow;
   std::string reason;
   std::vector<std::string> secrets_swapped;  // env var names
+  // Intercepted connections only: the "ip:port" the sandbox dialled before
+  // the firewall redirected it (written only when set).
+  std::string original_dst;
 };
 
 // "/v1/x?key=abc&a=1&flag" -> "/v1/x?key=&a=&flag". An absolute-form target

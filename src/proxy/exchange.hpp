@@ -17,6 +17,9 @@ enum class Mode {
   forward,       // absolute-form requests; a CONNECT ends the loop
   tunnel_plain,  // plain HTTP inside a CONNECT tunnel to `tunnel`
   tunnel_tls,    // decrypted HTTPS inside a CONNECT tunnel to `tunnel`
+  // decrypted HTTPS intercepted on the https listener: `tunnel` is the
+  // ClientHello's SNI on port 443, treated exactly as a CONNECT target
+  transparent_tls,
 };
 
 struct ConnInfo {
@@ -24,13 +27,19 @@ struct ConnInfo {
   Mode mode = Mode::forward;
   Target tunnel;                 // tunnel modes: the CONNECT target
   std::string connect_authority; // set when the loop ends on a CONNECT
+  // The address the sandbox dialled before the firewall redirected it to
+  // the engine (SO_ORIGINAL_DST), "ip:port"; "" on the proxy listeners.
+  // Recorded only: the engine dials the authority's own resolution.
+  std::string original_dst;
 };
 
 enum class LoopEnd { closed, connect_requested };
 
 // Serves requests until the client closes, an error, a non-keep-alive
 // exchange, an upgrade, or (forward mode) a CONNECT, which is left unanswered
-// for the caller with its authority in info.connect_authority.
+// for the caller with its authority in info.connect_authority. In forward
+// mode an origin-form request (what a client sends when its port-80
+// connection was redirected to the engine) takes its authority from Host.
 template <class Stream>
 awaitable<LoopEnd> request_loop(Stream& client, beast::flat_buffer& buffer, LoopContext& ctx,
                                 ConnInfo& info);

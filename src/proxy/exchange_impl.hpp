@@ -97,6 +97,17 @@ inline std::optional<std::pair<Target, std::string>> parse_absolute(std::string_
   return std::make_pair(std::move(target), std::move(origin));
 }
 
+// An origin-form request on a forward listener (a port-80 connection the
+// firewall redirected to the engine): the authority is the Host field's,
+// as in an absolute-form URI; none when Host is absent or not an authority.
+inline std::optional<std::pair<Target, std::string>> from_host_field(const RequestHead& req,
+                                                                     std::string_view origin) {
+  std::string_view host = sv(req[http::field::host]);
+  if (!origin.starts_with('/') || host.empty() || host.find_first_of("/?#@ \t") != std::string_view::npos)
+    return std::nullopt;
+  return parse_absolute("http://" + std::string(host) + std::string(origin));
+}
+
 inline bool lists_token(std::string_view value, std::string_view token) {
   for (auto const& t : http::token_list{bsv(value)})
     if (beast::iequals(t, bsv(token))) return true;
@@ -534,6 +545,7 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
   RequestState st(ctx, ctx.engine.rules());
   const Rules& rules = *st.rules;
   st.rec.client = info.client;
+  st.rec.original_dst = info.original_dst;
   st.rec.method = std::string(req.method_string());
   st.rec.target = std::string(req.target());
   st.version = req.version();
@@ -543,6 +555,7 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
   std::string origin(req.target());
   if (info.mode == Mode::forward || starts_with_nocase(origin, "http://")) {
     auto abs = parse_absolute(sv(req.target()));
+    if (!abs && info.mode == Mode::forward) abs = from_host_field(req, origin);
     if (!abs) {
       st.refuse(http::status::bad_request, Decision::reject, "not an absolute-form http:// request",
                 "this is a proxy: send absolute-form http:// URIs, "

@@ -9,6 +9,7 @@
 #include "proxy/admin_http.hpp"
 #include "proxy/canary.hpp"
 #include "proxy/session.hpp"
+#include "proxy/transparent.hpp"
 
 namespace sr::proxy {
 
@@ -130,6 +131,8 @@ util::Result<std::unique_ptr<Server>> Server::create(ServeOptions options) {
   if (!cfg.tunnel_listen.empty()) SR_TRY(server->bind("tunnel", cfg.tunnel_listen));
   if (!cfg.http_listen.empty()) SR_TRY(server->bind("http", cfg.http_listen));
   for (const auto& extra : opts.listen_extra) SR_TRY(server->bind("extra", extra));
+  if (!cfg.https_listen.empty()) SR_TRY(server->bind("https", cfg.https_listen));
+  if (!cfg.dns_listen.empty()) SR_TRY(server->bind_dns(cfg.dns_listen, cfg.dns_proxy_ip));
   SR_TRY(server->bind("metrics", cfg.metrics_listen.empty() ? "127.0.0.1:0" : cfg.metrics_listen));
   if (!cfg.management_listen.empty()) SR_TRY(server->bind("management", cfg.management_listen));
   return server;
@@ -156,6 +159,13 @@ util::Result<void> Server::bind(const std::string& role, const std::string& addr
   return {};
 }
 
+util::Result<void> Server::bind_dns(const std::string& address, const std::string& proxy_ip) {
+  SR_ASSIGN(auto endpoint, util::with_context(parse_listen(address), "dns listener"));
+  SR_ASSIGN(dns_, DnsResponder::bind(loops_[0]->ioc, *engine_, endpoint, proxy_ip));
+  log_line("listening dns " + endpoint_text(dns_->local_endpoint()));
+  return {};
+}
+
 std::optional<std::string> Server::reload() {
   auto rules = load_rules(options_.config_path);
   if (!rules) {
@@ -168,7 +178,7 @@ std::optional<std::string> Server::reload() {
   return std::nullopt;
 }
 
-awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
+awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, Handler handler) {
   for (;;) {
     Loop& loop = *loops_[next_loop_++ % loops_.size()];
     error_code ec;
@@ -181,7 +191,7 @@ awaitable<void> Server::accept_loop(tcp::acceptor& acceptor) {
       continue;
     }
     tcp::socket client(std::move(socket));
-    asio::co_spawn(loop.ioc, run_client(std::move(client), loop.ctx), asio::detached);
+    asio::co_spawn(loop.ioc, handler(std::move(client), loop.ctx), asio::detached);
   }
 }
 
@@ -204,9 +214,11 @@ void Server::start_listeners() {
                                            })),
                      asio::detached);
     } else {
-      asio::co_spawn(ioc, accept_loop(*l.acceptor), asio::detached);
+      asio::co_spawn(ioc, accept_loop(*l.acceptor, l.role == "https" ? &run_transparent_tls : &run_client),
+                     asio::detached);
     }
   }
+  if (dns_) dns_->start();
 }
 
 awaitable<void> Server::signal_loop(asio::signal_set& signals) {
@@ -234,6 +246,7 @@ void Server::begin_shutdown() {
     error_code ec;
     l.acceptor->close(ec);
   }
+  if (dns_) dns_->close();
   asio::co_spawn(loops_[0]->ioc, drain(), asio::detached);
 }
 

@@ -14,6 +14,7 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include "proxy/dns_responder.hpp"
 #include "proxy/engine.hpp"
 #include "proxy/upstream.hpp"
 #include "util/error.hpp"
@@ -49,14 +50,16 @@ class Server {
  private:
   struct Loop;
   struct Listener {
-    std::string role;  // "tunnel", "http", "metrics", "management", "extra"
+    std::string role;  // "tunnel", "http", "https", "metrics", "management", "extra"
     std::unique_ptr<tcp::acceptor> acceptor;
   };
 
   explicit Server(ServeOptions options);
   util::Result<void> bind(const std::string& role, const std::string& address);
+  util::Result<void> bind_dns(const std::string& address, const std::string& proxy_ip);
   void start_listeners();
-  awaitable<void> accept_loop(tcp::acceptor& acceptor);
+  using Handler = awaitable<void> (*)(tcp::socket, LoopContext&);
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, Handler handler);
   awaitable<void> signal_loop(asio::signal_set& signals);
   awaitable<void> drain();
   void begin_shutdown();
@@ -66,6 +69,7 @@ class Server {
   std::string management_key_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::vector<Listener> listeners_;
+  std::unique_ptr<DnsResponder> dns_;
   std::size_t next_loop_ = 0;
   bool shutting_down_ = false;
 };

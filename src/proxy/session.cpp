@@ -1,6 +1,7 @@
 #include "proxy/session.hpp"
 
 #include "proxy/exchange.hpp"
+#include "proxy/original_dst.hpp"
 #include "proxy/tunnel.hpp"
 
 namespace sr::proxy {
@@ -30,6 +31,7 @@ awaitable<void> run_client(tcp::socket socket, LoopContext& ctx) {
   info.client = (peer.address().is_v6() ? "[" + peer.address().to_string() + "]"
                                          : peer.address().to_string()) +
                 ":" + std::to_string(peer.port());
+  info.original_dst = redirected_from(socket);
   socket.set_option(tcp::no_delay(true), ec);
   PlainStream stream(std::move(socket));
   beast::flat_buffer buffer;

@@ -10,19 +10,22 @@
 #include "egress/ca.hpp"
 #include "egress/daemon_state.hpp"
 #include "egress/installer.hpp"
+#include "egress/interception.hpp"
 #include "egress/mappings.hpp"
 #include "egress/providers.hpp"
 #include "proxyconf/proxy_config.hpp"
 #include "runtime/doctor_probes.hpp"
+#include "runtime/egress_launch.hpp"
+#include "util/atomic_file.hpp"
 
 namespace sr::runtime {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::array<std::string_view, 11> kNames = {
+constexpr std::array<std::string_view, 12> kNames = {
     "engine",   "config",   "ca",           "proxy-config", "mappings", "daemon",
-    "listener", "reachability", "canary",   "deny-metadata", "uncovered"};
+    "listener", "interception", "reachability", "canary",   "deny-metadata", "uncovered"};
 
 // What earlier checks learned, for later ones.
 struct State {
@@ -154,7 +157,27 @@ CheckResult check_uncovered(State& st) {
                 "do not pass them to sandboxes");
 }
 
+// The nat rules setup installs for the network it recorded (firewall.subnet):
+// without them, clients that ignore HTTPS_PROXY get no connection at all.
+CheckResult check_interception(State& st) {
+  const std::string name = "interception";
+  if (!st.env.firewall) return result(name, CheckStatus::skip, "no firewall access here");
+  if (!st.config || st.config->proxy.isolation != egress::Isolation::internal)
+    return result(name, CheckStatus::skip, "isolation is not internal");
+  if (!st.proxy) return result(name, CheckStatus::skip, "proxy config not readable");
+  auto record = util::read_file_nofollow(egress::firewall_state_path(st.env.paths));
+  std::string subnet = record ? record->substr(0, record->find_first_of(" \n")) : "";
+  if (subnet.empty())
+    return result(name, CheckStatus::fail, "setup recorded no internal network", "sandbox-egress setup");
+  egress::InterceptionSpec spec{subnet, proxy_listen_host(st.proxy->https_listen), st.config->proxy.tunnel_port};
+  auto missing = egress::check_interception(spec, *st.env.firewall);
+  if (!missing.empty())
+    return result(name, CheckStatus::fail, missing, "sandbox-egress setup (as root)");
+  return result(name, CheckStatus::pass, subnet + ": TCP 443/80 and DNS go to the proxy");
+}
+
 CheckResult run_one(std::string_view name, State& st, const DoctorOptions& o) {
+  if (name == "interception") return check_interception(st);
   if (name == "engine") return check_engine(st);
   if (name == "config") return check_config(st);
   if (name == "ca") return check_ca(st);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "egress/config.hpp"
+#include "egress/firewall.hpp"
 #include "egress/paths.hpp"
 #include "util/error.hpp"
 
@@ -44,6 +45,7 @@ struct DoctorEnv {
   egress::Paths paths;
   docker::Client* docker = nullptr;  // null: Docker checks skip
   std::function<const char*(const char*)> getenv;
+  egress::CommandRunner* firewall = nullptr;  // null: the interception check skips
 };
 
 // Names in run order.

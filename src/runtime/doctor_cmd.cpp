@@ -33,7 +33,8 @@ int cmd_doctor(std::span<const std::string> args) {
     if (auto c = docker::Client::from_env(); c && (*c)->api_version()) client = std::move(*c);
   }
   DoctorEnv env{egress::Paths::from_environment(), client.get(),
-                [](const char* n) { return static_cast<const char*>(std::getenv(n)); }};
+                [](const char* n) { return static_cast<const char*>(std::getenv(n)); },
+                &egress::system_command_runner()};
   auto results = run_doctor(env, options);
   auto summary = doctor_json(results);
   if (json) {

@@ -111,6 +111,12 @@ EgressInputs make_inputs(const RunSpec& spec, const egress::Paths& paths,
     // network's: give the address the daemon actually listens on.
     in.network = std::string(egress::kInternalNetworkName);
     in.proxy_host_address = proxy_listen_host(c.proxy.tunnel_listen);
+    // Port 53 of the gateway is redirected to the engine's DNS responder
+    // (dns.listen, on the same address) by the interception rules.
+    if (proxy_listen_host(c.proxy.dns_listen) == in.proxy_host_address) {
+      in.dns_server = in.proxy_host_address;
+      in.allowlist = c.proxy.allowlist;
+    }
   }
   in.user_network = spec.user_network == "default" ? "" : spec.user_network;
   in.user_env = env_sources(spec, image_env);

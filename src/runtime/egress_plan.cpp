@@ -10,10 +10,12 @@
 namespace sr::runtime {
 namespace {
 
-constexpr std::array<std::string_view, 12> kControlVars = {
+constexpr std::array<std::string_view, 19> kControlVars = {
     "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",     "http_proxy",
     "NO_PROXY",    "no_proxy",    "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE",
-    "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_OPTIONS", "SANDBOX_EGRESS"};
+    "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_OPTIONS", "SANDBOX_EGRESS",
+    "NODE_USE_ENV_PROXY", "GLOBAL_AGENT_HTTPS_PROXY", "GLOBAL_AGENT_HTTP_PROXY", "GIT_SSL_CAINFO",
+    "AWS_CA_BUNDLE", "DENO_CERT", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"};
 constexpr std::string_view kTokenAliasPrefix = "SANDBOX_PROXY_TOKEN_";
 constexpr std::string_view kNoProxy = "127.0.0.1,localhost,::1";
 
@@ -95,7 +97,8 @@ void find_collisions(const EgressInputs& in, EgressPlan& plan) {
 
 std::string fingerprint(const EgressPlan& plan) {
   std::string material = "bind=" + plan.bind + "\nhost=" + plan.extra_host +
-                         "\nnetwork=" + plan.network + "\n";
+                         "\nnetwork=" + plan.network + "\ndns=" + plan.dns + "\n";
+  for (const auto& h : plan.pinned_hosts) material += "pin=" + h + "\n";
   for (const auto& [k, v] : plan.env) material += k + "=" + v + "\n";
   return util::sha256_hex(material);
 }
@@ -134,6 +137,16 @@ EgressPlan plan_egress(const EgressInputs& in) {
               {"SSL_CERT_FILE", ca},  {"CURL_CA_BUNDLE", ca},         {"NODE_EXTRA_CA_CERTS", ca}};
   plan.env.emplace_back("NODE_OPTIONS",
                         merge_node_options(effective_node_options(in.user_env), plan.warnings));
+  // Clients that take the proxy or the CA only from a variable of their own:
+  // Node >= 24's built-in fetch/http (NODE_USE_ENV_PROXY), the global-agent
+  // package, git, the AWS SDKs and CLI, Deno, gRPC's C core. Clients that
+  // ignore all of these are still covered on the internal network by the
+  // interception of ports 443 and 80.
+  for (auto [k, v] : {std::pair<const char*, std::string>{"NODE_USE_ENV_PROXY", "1"},
+                      {"GLOBAL_AGENT_HTTPS_PROXY", https}, {"GLOBAL_AGENT_HTTP_PROXY", http},
+                      {"GIT_SSL_CAINFO", ca}, {"AWS_CA_BUNDLE", ca}, {"DENO_CERT", ca},
+                      {"GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", ca}})
+    plan.env.emplace_back(k, std::move(v));
   if (in.mappings)
     for (const auto& m : in.mappings->tokens) add_mapping_env(m, plan);
   plan.env.emplace_back("SANDBOX_EGRESS", "1");
@@ -141,6 +154,13 @@ EgressPlan plan_egress(const EgressInputs& in) {
   plan.bind = in.ca_cert_host_path + ":" + ca + ":ro";
   plan.extra_host = std::string(kProxyHostName) + ":" + in.proxy_host_address;
   plan.network = in.network;
+  plan.dns = in.dns_server;
+  if (!plan.dns.empty())
+    for (const auto& host : in.allowlist)
+      if (host.find_first_of("*:") == std::string::npos && !std::all_of(host.begin(), host.end(), [](char c) {
+            return (c >= '0' && c <= '9') || c == '.';
+          }))
+        plan.pinned_hosts.push_back(host + ":" + plan.dns);
   find_collisions(in, plan);
   plan.fingerprint = fingerprint(plan);
   return plan;
@@ -170,6 +190,12 @@ void apply_egress(const EgressPlan& plan, nlohmann::json& body, UserWins user_wi
   host["Binds"].push_back(plan.bind);
   host["ExtraHosts"].push_back(plan.extra_host);
   if (!plan.network.empty() && !collided("--network")) host["NetworkMode"] = plan.network;
+  // The engine's DNS responder (reached through Docker's embedded resolver,
+  // which forwards to it): allowlisted names resolve to the proxy.
+  if (!plan.dns.empty() && !collided("--network")) {
+    host["Dns"] = nlohmann::json::array({plan.dns});
+    for (const auto& pinned : plan.pinned_hosts) host["ExtraHosts"].push_back(pinned);
+  }
   body["Labels"][std::string(kFingerprintLabel)] = plan.fingerprint;
 }
 

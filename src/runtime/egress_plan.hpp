@@ -37,6 +37,14 @@ struct EgressInputs {
   // for the default bridge, the internal network's gateway IP otherwise.
   std::string proxy_host_address = "host-gateway";
   std::string network;       // network the sandbox must join ("" = default bridge)
+  // The engine's DNS responder as the sandbox's resolver (the internal
+  // network's gateway; "" = keep Docker's default).
+  std::string dns_server;
+  // The allowlist's exact host names: with dns_server set, each is also
+  // pinned to it in /etc/hosts (ExtraHosts), so they resolve to the proxy
+  // even where Docker's embedded resolver does not forward for an internal
+  // network; wildcard entries rely on the DNS responder alone.
+  std::vector<std::string> allowlist;
   std::string user_network;  // --network/--net as given ("" = none given)
   std::vector<EnvSource> user_env;  // every source, lowest precedence first
   // Real credential value for a mapped name (canonical or alias), if known.
@@ -57,6 +65,8 @@ struct EgressPlan {
   std::string bind;        // "<host ca>:/etc/ssl/certs/sandbox-egress-ca.crt:ro"
   std::string extra_host;  // "host.docker.internal:<address>"
   std::string network;     // "" = leave NetworkMode as the user set it
+  std::string dns;         // HostConfig.Dns ("" = leave it)
+  std::vector<std::string> pinned_hosts;  // more ExtraHosts: "name:<dns>"
   std::string fingerprint; // sha256 of bind, host entry, network and env
   std::vector<Collision> collisions;
   std::vector<std::string> warnings;

@@ -110,18 +110,19 @@ class EgressSetup(unittest.TestCase):
         self.assertFalse(os.path.exists(self.h.state_path("proxy.yaml")))
 
     def test_invalid_ports_are_usage_errors(self):
-        for port in ("0", "65534", "70000", "-1", "abc"):
+        for port in ("0", "65532", "70000", "-1", "abc"):
             r = self.h.run("setup", "--isolation", "bridge", "--tunnel-port", port, env=KEYS)
             self.assertEqual(r.returncode, 2, (port, r.stderr))
         for args in (["--engine", "nginx"], ["--isolation", "none"], ["--restart", "--no-restart"],
                      ["--bogus"]):
             r = self.h.run("setup", *args, env=KEYS)
             self.assertEqual(r.returncode, 2, (args, r.stderr))
-        self.setup_ok("--tunnel-port", "65533")
+        self.setup_ok("--tunnel-port", "65531")
         with open(self.h.state_path("proxy.yaml")) as f:
             y = f.read()
-        self.assertIn(":65533\n", y)
-        self.assertIn("127.0.0.1:65535", y)
+        self.assertIn(":65531\n", y)
+        self.assertIn("127.0.0.1:65533", y)  # management
+        self.assertIn(":65535\n", y)  # dns.listen, tunnel_port + 4
 
     def test_ports_and_listeners(self):
         self.setup_ok("--tunnel-port", "18090", "--engine", "iron-proxy")
@@ -130,6 +131,9 @@ class EgressSetup(unittest.TestCase):
         self.assertRegex(y, r"tunnel_listen: (172\.17\.0\.1|127\.0\.0\.1):18090\n")
         self.assertRegex(y, r"http_listen: (172\.17\.0\.1|127\.0\.0\.1):18091\n")
         self.assertIn("listen: 127.0.0.1:18092\n", y)
+        # The interception's listeners, rendered for both engines.
+        self.assertRegex(y, r"https_listen: (172\.17\.0\.1|127\.0\.0\.1):18093\n")
+        self.assertRegex(y, r"dns:\n  listen: (172\.17\.0\.1|127\.0\.0\.1):18094\n")
         self.assertIn("api_key_env: SANDBOX_EGRESS_MGMT_KEY", y)
         self.assertNotRegex(y, r"listen: 0\.0\.0\.0")
         self.assertNotIn("require: true", y)

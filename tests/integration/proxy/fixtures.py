@@ -364,11 +364,11 @@ def yaml_list(items):
 
 def render_config(path, pki, allow, secrets, deny, timeout="30s", max_body=1048576,
                   tunnel="127.0.0.1:0", http="127.0.0.1:0", metrics="127.0.0.1:0",
-                  management="127.0.0.1:0"):
+                  management="127.0.0.1:0", https="127.0.0.1:0"):
     """Writes a proxy.yaml in the iron-proxy v0.39 schema."""
     lines = [
         "dns:", "  listen: 127.0.0.1:0", "  proxy_ip: 127.0.0.1",
-        "proxy:", "  http_listen: " + http, "  https_listen: 127.0.0.1:0",
+        "proxy:", "  http_listen: " + http, "  https_listen: " + https,
         "  tunnel_listen: " + tunnel,
         "  max_request_body_bytes: %d" % max_body, "  max_response_body_bytes: 0",
         "  upstream_response_header_timeout: " + timeout,

@@ -39,7 +39,7 @@ def start_upstream_at(pki, port=0, host="127.0.0.1"):
 
 class Stack:
     def __init__(self, tunnel_port, isolation="internal", deny=None, upstream_port=0,
-                 keys=None, extra_config=""):
+                 keys=None, extra_config="", upstream_host="127.0.0.1"):
         self.root = tempfile.mkdtemp(prefix="sr-egress-e2e-")
         self.home = os.path.join(self.root, "home")
         os.makedirs(self.home)
@@ -49,7 +49,8 @@ class Stack:
                                                harness.SANDBOX_EGRESS, "disable"])
         self.keys = dict(KEYS if keys is None else keys)
         self.pki = fixtures.make_pki(self.root)
-        self.upstream = start_upstream_at(self.pki, upstream_port)
+        self.upstream_host = upstream_host
+        self.upstream = start_upstream_at(self.pki, upstream_port, upstream_host)
         self.up_port = self.upstream.server_address[1]
         self.tunnel_port = tunnel_port
         deny = DEFAULT_DENY_NO_LOOPBACK if deny is None else deny
@@ -63,7 +64,7 @@ class Stack:
         return harness.home_env(self.home, self.root, extra, PROVIDER_PREFIXES)
 
     def engine_env(self):
-        resolve = " ".join("--resolve %s:%d:127.0.0.1" % (h, p) for h in HOSTS
+        resolve = " ".join("--resolve %s:%d:%s" % (h, p, self.upstream_host) for h in HOSTS
                            for p in {self.up_port, 443})
         return self.env(dict(self.keys, SSL_CERT_FILE=self.pki["upstream_ca"],
                              SANDBOX_EGRESS_SERVE_ARGS=resolve))

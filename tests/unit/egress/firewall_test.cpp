@@ -3,36 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "egress/firewall.hpp"
+#include "fake_command_runner.hpp"
 
 using namespace sr::egress;
 
-namespace {
-
-// Records commands; "-C" (check) answers `present`, "-D" succeeds `deletes`
-// times, "-S" prints `listing`.
-struct FakeRunner : CommandRunner {
-  std::vector<std::string> ran;
-  bool present = false;
-  int deletes = 1;
-  std::string listing;
-  sr::util::Result<int> run(const std::vector<std::string>& argv) override {
-    record(argv);
-    if (argv.size() > 2 && argv[2] == "-C") return present ? 0 : 1;
-    if (argv.size() > 2 && argv[2] == "-D") return deletes-- > 0 ? 0 : 1;
-    return 0;
-  }
-  sr::util::Result<std::string> output(const std::vector<std::string>& argv) override {
-    record(argv);
-    return listing;
-  }
-  void record(const std::vector<std::string>& argv) {
-    std::string line;
-    for (const auto& a : argv) line += (line.empty() ? "" : " ") + a;
-    ran.push_back(line);
-  }
-};
-
-}  // namespace
+using FakeRunner = sr_test::FakeCommandRunner;
 
 TEST_CASE("the firewall lets the internal network reach only the proxy ports") {
   FakeRunner r;

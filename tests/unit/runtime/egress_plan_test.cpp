@@ -143,6 +143,31 @@ TEST_CASE("apply writes env, bind, host entry, network and fingerprint label") {
   CHECK(body["HostConfig"]["ExtraHosts"][0] == "host.docker.internal:10.213.37.1");
   CHECK(body["HostConfig"]["Binds"][0].get<std::string>().ends_with(":ro"));
   CHECK(body["Labels"]["io.sandbox-run.egress.fingerprint"] == plan.fingerprint);
+  CHECK_FALSE(body["HostConfig"].contains("Dns"));
+}
+
+TEST_CASE("per-tool proxy and CA variables, and the engine's DNS responder as resolver") {
+  auto m = two_mappings();
+  auto in = inputs(m);
+  in.network = "sandbox-egress";
+  in.proxy_host_address = "10.213.37.1";
+  in.dns_server = "10.213.37.1";
+  in.allowlist = {"api.openai.com", "*.example.test", "127.0.0.1", "::1"};
+  auto plan = plan_egress(in);
+  CHECK(env_of(plan, "NODE_USE_ENV_PROXY") == "1");
+  CHECK(env_of(plan, "GLOBAL_AGENT_HTTPS_PROXY") == "http://host.docker.internal:9090");
+  CHECK(env_of(plan, "GLOBAL_AGENT_HTTP_PROXY") == "http://host.docker.internal:9091");
+  for (auto k : {"GIT_SSL_CAINFO", "AWS_CA_BUNDLE", "DENO_CERT", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"})
+    CHECK(env_of(plan, k) == "/etc/ssl/certs/sandbox-egress-ca.crt");
+  CHECK(is_proxy_control_var("NODE_USE_ENV_PROXY"));
+  nlohmann::json body = {{"HostConfig", nlohmann::json::object()}};
+  apply_egress(plan, body, UserWins::no);
+  CHECK(body["HostConfig"]["Dns"] == nlohmann::json::array({"10.213.37.1"}));
+  // Exact names are also pinned in /etc/hosts; wildcards and IP literals are not.
+  CHECK(body["HostConfig"]["ExtraHosts"] ==
+        nlohmann::json::array({"host.docker.internal:10.213.37.1", "api.openai.com:10.213.37.1"}));
+  in.dns_server.clear();
+  CHECK(plan_egress(in).fingerprint != plan.fingerprint);
 }
 
 TEST_CASE("with enforcement off the user's colliding value wins") {

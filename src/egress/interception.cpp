@@ -1,0 +1,118 @@
+#include "egress/interception.hpp"
+
+namespace sr::egress {
+
+namespace {
+
+using Argv = std::vector<std::string>;
+
+bool is_v6(const std::string& subnet) { return subnet.find(':') != std::string::npos; }
+
+std::string tool(const std::string& subnet) { return is_v6(subnet) ? "ip6tables" : "iptables"; }
+
+std::string destination(const InterceptionSpec& s, int offset) {
+  std::string host = is_v6(s.gateway) ? "[" + s.gateway + "]" : s.gateway;
+  return host + ":" + std::to_string(s.tunnel_port + offset);
+}
+
+Argv prerouting_jump(const std::string& subnet, std::uint16_t port) {
+  return {"-t", "nat", "PREROUTING", "-s", subnet, "-j", nat_chain(port)};
+}
+
+// The first element of each rule is the chain; `op` goes before it.
+Argv command(const std::string& subnet, const std::string& op, const Argv& rule) {
+  Argv argv{tool(subnet), "-w"};
+  std::size_t chain_at = rule[0] == "-t" ? 2 : 0;
+  argv.insert(argv.end(), rule.begin(), rule.begin() + static_cast<std::ptrdiff_t>(chain_at));
+  argv.push_back(op);
+  argv.insert(argv.end(), rule.begin() + static_cast<std::ptrdiff_t>(chain_at), rule.end());
+  return argv;
+}
+
+util::Result<void> must(CommandRunner& r, const Argv& argv) {
+  SR_ASSIGN(int status, r.run(argv));
+  if (status != 0) {
+    std::string text;
+    for (const auto& a : argv) text += (text.empty() ? "" : " ") + a;
+    return util::fail(util::ErrorKind::io, "`" + text + "` exited with status " + std::to_string(status));
+  }
+  return {};
+}
+
+// The chain's own rules (-A), then the filter accept and the jump.
+std::vector<Argv> chain_rules(const InterceptionSpec& s) {
+  const std::string chain = nat_chain(s.tunnel_port);
+  auto dnat = [&](const char* proto, const char* port, int offset) {
+    return Argv{"-t", "nat", chain, "-p", proto, "--dport", port, "-j", "DNAT", "--to-destination",
+                destination(s, offset)};
+  };
+  return {dnat("tcp", "443", kHttpsPortOffset), dnat("tcp", "80", 1), dnat("udp", "53", kDnsPortOffset),
+          dnat("tcp", "53", kDnsPortOffset)};
+}
+
+Argv udp_accept(const InterceptionSpec& s) {
+  return {port_chain(s.tunnel_port), "-p", "udp", "-d", s.gateway, "--dport",
+          std::to_string(s.tunnel_port + kDnsPortOffset), "-j", "ACCEPT"};
+}
+
+}  // namespace
+
+std::string nat_chain(std::uint16_t tunnel_port) {
+  return std::string(kFirewallChain) + "-NAT-" + std::to_string(tunnel_port);
+}
+
+std::vector<Argv> interception_rules(const InterceptionSpec& s) {
+  std::vector<Argv> out;
+  for (const auto& r : chain_rules(s)) out.push_back(command(s.subnet, "-A", r));
+  out.push_back(command(s.subnet, "-A", udp_accept(s)));
+  out.push_back(command(s.subnet, "-I", prerouting_jump(s.subnet, s.tunnel_port)));
+  return out;
+}
+
+util::Result<void> install_interception(const InterceptionSpec& s, CommandRunner& r) {
+  auto ctx = [](util::Error e) { return std::unexpected(e.context("installing the egress interception")); };
+  const std::string t = tool(s.subnet);
+  const std::string chain = nat_chain(s.tunnel_port);
+  (void)r.run({t, "-w", "-t", "nat", "-N", chain});
+  if (auto ok = must(r, {t, "-w", "-t", "nat", "-F", chain}); !ok) return ctx(ok.error());
+  for (const auto& rule : chain_rules(s))
+    if (auto ok = must(r, command(s.subnet, "-A", rule)); !ok) return ctx(ok.error());
+  for (const auto& rule : {udp_accept(s), prerouting_jump(s.subnet, s.tunnel_port)}) {
+    auto present = r.run(command(s.subnet, "-C", rule));
+    if (!present) return ctx(present.error());
+    if (*present != 0)
+      if (auto ok = must(r, command(s.subnet, rule[0] == "-t" ? "-I" : "-A", rule)); !ok) return ctx(ok.error());
+  }
+  return {};
+}
+
+util::Result<void> remove_interception(const std::string& subnet, std::uint16_t tunnel_port, CommandRunner& r) {
+  const std::string t = tool(subnet);
+  const std::string chain = nat_chain(tunnel_port);
+  for (int i = 0; i < 16; ++i) {
+    auto st = r.run(command(subnet, "-D", prerouting_jump(subnet, tunnel_port)));
+    if (!st) return std::unexpected(st.error().context("removing the egress interception"));
+    if (*st != 0) break;
+  }
+  (void)r.run({t, "-w", "-t", "nat", "-F", chain});
+  (void)r.run({t, "-w", "-t", "nat", "-X", chain});
+  return {};
+}
+
+std::string check_interception(const InterceptionSpec& s, CommandRunner& r) {
+  std::vector<Argv> rules = chain_rules(s);
+  rules.push_back(udp_accept(s));
+  rules.push_back(prerouting_jump(s.subnet, s.tunnel_port));
+  for (const auto& rule : rules) {
+    auto st = r.run(command(s.subnet, "-C", rule));
+    if (!st || *st != 0) {
+      auto argv = command(s.subnet, "-A", rule);
+      std::string text = argv[0];
+      for (std::size_t i = 2; i < argv.size(); ++i) text += " " + argv[i];
+      return "missing: " + text;
+    }
+  }
+  return {};
+}
+
+}  // namespace sr::egress

@@ -1,0 +1,60 @@
+// Transparent interception on the internal egress network: the sandbox's
+// TCP to port 443 and 80, and its DNS (UDP and TCP 53), are redirected to the
+// engine's listeners on the gateway, so a client that ignores HTTPS_PROXY
+// (Node's fetch before Node 24, Go or Rust programs with their own
+// transports, ...) still goes through the proxy. Every other port stays
+// rejected by the host firewall (firewall.hpp), and the internal network has
+// no route out: QUIC (UDP 443) is dropped, clients fall back to TCP.
+//
+//   nat PREROUTING -s <subnet> -j SANDBOX-EGRESS-NAT-<port>
+//   SANDBOX-EGRESS-NAT-<port>:
+//     -p tcp --dport 443 -j DNAT --to-destination <gateway>:<port+3>  (https_listen)
+//     -p tcp --dport 80  -j DNAT --to-destination <gateway>:<port+1>  (http_listen)
+//     -p udp --dport 53  -j DNAT --to-destination <gateway>:<port+4>  (dns.listen)
+//     -p tcp --dport 53  -j DNAT --to-destination <gateway>:<port+4>
+//   filter SANDBOX-EGRESS-<port> (the host firewall's per-port chain):
+//     -p udp -d <gateway> --dport <port+4> -j ACCEPT
+//
+// ip6tables gets the same for an IPv6 subnet. The engine dials the name the
+// request carries (SNI, Host), never the address the sandbox chose.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "egress/firewall.hpp"
+#include "util/error.hpp"
+
+namespace sr::egress {
+
+inline constexpr std::uint16_t kHttpsPortOffset = 3;  // https_listen = tunnel_port + 3
+inline constexpr std::uint16_t kDnsPortOffset = 4;    // dns.listen = tunnel_port + 4
+
+struct InterceptionSpec {
+  std::string subnet;    // the internal network's (IPv4 or IPv6)
+  std::string gateway;   // where the engine listens
+  std::uint16_t tunnel_port = 0;
+};
+
+// "SANDBOX-EGRESS-NAT-<port>".
+std::string nat_chain(std::uint16_t tunnel_port);
+
+// The iptables (or ip6tables) commands' argument lists that add the rules,
+// in order (exposed for tests and for doctor's check).
+std::vector<std::vector<std::string>> interception_rules(const InterceptionSpec& spec);
+
+// Idempotent: the nat chain is rebuilt, the PREROUTING jump added once, the
+// UDP accept appended to the per-port filter chain (rebuilt by
+// install_firewall, so call this after it).
+util::Result<void> install_interception(const InterceptionSpec& spec, CommandRunner& run);
+
+// Removes the jump(s) for `subnet` and this port's nat chain; absent rules
+// are not an error.
+util::Result<void> remove_interception(const std::string& subnet, std::uint16_t tunnel_port,
+                                       CommandRunner& run);
+
+// "" when every rule is in place, else what is missing (for doctor).
+std::string check_interception(const InterceptionSpec& spec, CommandRunner& run);
+
+}  // namespace sr::egress

@@ -1,0 +1,168 @@
+"""Transparent interception end to end, with clients nobody here wrote: a
+sandbox on the internal egress network (setup's network, firewall and
+interception rules, the built-in engine started by `sandbox-egress start`),
+the node-sdk image (curl, Python, Node with the official `openai` and
+`@anthropic-ai/sdk` packages), and a local HTTPS stand-in for the providers
+on port 443 of a loopback address of its own (the engine resolves the
+provider names to it with --resolve).
+
+Every client calls its provider by name on port 443, with the sandbox's token:
+with the proxy variables set (clients that ignore them are intercepted), and
+with all of them unset (interception alone). The stand-in must receive the real
+keys; the sandbox never holds them."""
+import json
+import os
+import random
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import harness  # noqa: E402
+import egress_stack  # noqa: E402
+from egress_stack import KEYS  # noqa: E402
+
+IMAGE = os.environ.get("SR_NODE_SDK_IMAGE", "sandbox-run-test/node-sdk:latest")
+
+UNSET_PROXY = ("unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy NODE_USE_ENV_PROXY "
+               "GLOBAL_AGENT_HTTPS_PROXY GLOBAL_AGENT_HTTP_PROXY; ")
+
+CLIENTS = r"""
+curl -sS -m 20 -o /dev/null -w 'CURL %{http_code}\n' https://api.openai.com/v1/curl \
+  -H "Authorization: Bearer $OPENAI_API_KEY"
+python3 - <<'PY'
+import os, urllib.request
+req = urllib.request.Request("https://api.openai.com/v1/urllib",
+                             headers={"Authorization": "Bearer " + os.environ["OPENAI_API_KEY"]})
+print("URLLIB", urllib.request.urlopen(req, timeout=20).status)
+PY
+node -e '
+fetch("https://api.anthropic.com/v1/fetch", {headers: {"x-api-key": process.env.ANTHROPIC_API_KEY}})
+  .then(r => console.log("FETCH", r.status), e => console.log("FETCH failed", e.cause || e));'
+node -e '
+const OpenAI = require("openai");
+new OpenAI({maxRetries: 0, timeout: 20000}).chat.completions
+  .create({model: "gpt-test", messages: [{role: "user", content: "hi"}]})
+  .then(r => console.log("OPENAI", r.method, r.path), e => console.log("OPENAI failed", e.cause || e));'
+node -e '
+const Anthropic = require("@anthropic-ai/sdk");
+new Anthropic({maxRetries: 0, timeout: 20000}).messages
+  .create({model: "claude-test", max_tokens: 1, messages: [{role: "user", content: "hi"}]})
+  .then(r => console.log("ANTHROPIC", r.method, r.path), e => console.log("ANTHROPIC failed", e.cause || e));'
+"""
+
+EXPECTED = ["CURL 200", "URLLIB 200", "FETCH 200", "OPENAI POST /v1/chat/completions",
+            "ANTHROPIC POST /v1/messages"]
+
+
+class TransparentE2E(unittest.TestCase):
+    port = 19360
+
+    @classmethod
+    def setUpClass(cls):
+        problem = harness.docker_problem()
+        if problem:
+            raise unittest.SkipTest(problem)
+        if harness.inspect("image", IMAGE) is None:
+            raise unittest.SkipTest(IMAGE + " missing: run scripts/build-images.sh node-sdk")
+        host = "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250), random.randint(2, 250))
+        cls.s = egress_stack.Stack(cls.port, isolation="internal", upstream_port=443, upstream_host=host)
+        try:
+            cls.s.setup_and_start()
+        except Exception:
+            cls.s.cleanup()
+            raise
+        net = harness.inspect("network", "sandbox-egress")
+        cls.gateway = net["IPAM"]["Config"][0]["Gateway"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.cleanup()
+
+    def sandbox(self, script, timeout=180):
+        start = time.time()
+        r = self.s.run("--rm", IMAGE, "sh", "-c", script, timeout=timeout)
+        return r, time.time() - start
+
+    def audit(self):
+        lines = []
+        for root, _, files in os.walk(self.s.home):
+            if "audit.log" in files:
+                with open(os.path.join(root, "audit.log")) as f:
+                    lines += [json.loads(l) for l in f if l.strip()]
+        return lines
+
+    def check_clients(self, script):
+        self.s.upstream.recorder.clear()
+        r, _ = self.sandbox(script)
+        for want in EXPECTED:
+            self.assertIn(want, r.stdout, r.stdout + r.stderr)
+        got = {rec["path"]: rec["headers"] for rec in self.s.upstream.recorder.requests}
+        self.assertEqual(got["/v1/curl"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
+        self.assertEqual(got["/v1/urllib"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
+        self.assertEqual(got["/v1/chat/completions"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
+        self.assertEqual(got["/v1/fetch"]["x-api-key"], KEYS["ANTHROPIC_API_KEY"])
+        # The Anthropic SDK 1.x sends its key as a Bearer credential.
+        anthropic = got["/v1/messages"]
+        self.assertIn(KEYS["ANTHROPIC_API_KEY"],
+                      (anthropic.get("x-api-key"), anthropic.get("authorization", "")[len("Bearer "):]),
+                      anthropic)
+        for key in KEYS.values():
+            self.assertNotIn(key, r.stdout + r.stderr)
+
+    def test_every_client_with_the_proxy_variables(self):
+        self.check_clients(CLIENTS)
+
+    def test_every_client_by_interception_alone(self):
+        self.check_clients(UNSET_PROXY + CLIENTS)
+        # The intercepted requests name what the sandbox dialled: the gateway.
+        lines = [l for l in self.audit() if l.get("path") == "/v1/messages"]
+        self.assertTrue(lines and lines[-1]["original_dst"] == self.gateway + ":443", lines[-1:])
+
+    def test_the_sandbox_never_holds_a_real_key(self):
+        r, _ = self.sandbox("env; cat /proc/self/environ")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for key in KEYS.values():
+            self.assertNotIn(key, r.stdout)
+        self.assertIn("NODE_USE_ENV_PROXY=1", r.stdout)
+
+    def test_names_off_the_allowlist_are_refused_quickly(self):
+        r, took = self.sandbox(UNSET_PROXY +
+            "curl -sS -m 20 https://not-allowed.test/ ; echo CURL-RC=$?; "
+            "curl -sS -m 20 --resolve not-allowed.test:443:%s https://not-allowed.test/ ; echo SNI-RC=$?; "
+            "node -e 'fetch(\"https://not-allowed.test/\").then(r => console.log(\"FETCH\", r.status),"
+            " e => console.log(\"FETCH refused\", (e.cause || e).code))'" % self.gateway)
+        self.assertIn("CURL-RC=6", r.stdout, r.stdout + r.stderr)  # could not resolve
+        self.assertIn("SNI-RC=35", r.stdout, r.stdout + r.stderr)  # TLS alert
+        self.assertIn("FETCH refused ENOTFOUND", r.stdout, r.stdout + r.stderr)
+        self.assertLess(took, 30, "a refusal, not a timeout")
+        self.assertTrue(any(l.get("host") == "not-allowed.test" and l["reason"] == "host not on the allowlist"
+                            for l in self.audit()))
+
+    def test_ip_literal_and_no_sni_refused_and_audited(self):
+        r, _ = self.sandbox(UNSET_PROXY +
+            "curl -sS -m 10 -k https://%s/ ; echo IP-RC=$?; "
+            "python3 -c 'import socket, ssl; c = ssl.create_default_context(); c.check_hostname = False; "
+            "c.wrap_socket(socket.create_connection((\"%s\", 443)))' 2>&1 | tail -1"
+            % (self.gateway, self.gateway))
+        self.assertIn("IP-RC=35", r.stdout, r.stdout + r.stderr)
+        self.assertIn("UNRECOGNIZED_NAME", r.stdout.upper(), r.stdout)
+        refused = [l for l in self.audit() if l["reason"] == "no SNI in the ClientHello"]
+        self.assertGreaterEqual(len(refused), 2, refused)
+        self.assertEqual(refused[-1]["original_dst"], self.gateway + ":443")
+
+    def test_doctor_checks_the_interception(self):
+        r = self.s.egress("doctor", "--json", "--no-network", "--check", "interception")
+        check = json.loads(r.stdout)["checks"][0]
+        self.assertEqual((check["name"], check["status"]), ("interception", "pass"), r.stdout + r.stderr)
+
+    def test_other_ports_get_nothing(self):
+        r, took = self.sandbox(UNSET_PROXY +
+            "curl -sS -m 5 telnet://%s:8443 </dev/null; echo GW-RC=$?; "
+            "curl -sS -m 5 http://api.openai.com:8080/ ; echo PORT-RC=$?" % self.gateway)
+        self.assertNotIn("GW-RC=0", r.stdout, r.stdout + r.stderr)
+        self.assertNotIn("PORT-RC=0", r.stdout, r.stdout + r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
