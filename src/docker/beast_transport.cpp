@@ -135,6 +135,7 @@ class PlainTransport final : public Transport {
       r.set(http::field::connection, "close");
     }
     if (!req.body.empty()) r.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : req.headers) r.set(name, value);
     r.body() = req.body;
     if (req.method != "GET" && req.method != "HEAD") r.prepare_payload();
     return r;

@@ -120,14 +120,16 @@ class Client {
 
   util::Result<nlohmann::json> inspect_image(std::string_view name);
   // Streams progress to observer; an {"error":...} message in the stream is
-  // an error.
+  // an error. registry_auth: the X-Registry-Auth value (docker/registry_auth.hpp),
+  // empty to send none.
   util::Result<void> pull_image(const ImageRef& ref, std::string_view platform,
-                                const PullObserver& observer);
+                                const PullObserver& observer, std::string registry_auth = {});
 
  private:
   util::Result<Response> call(std::string_view method, std::string_view path,
                               std::string_view query, std::string body = {},
-                              const RequestHooks& hooks = {});
+                              const RequestHooks& hooks = {},
+                              std::vector<std::pair<std::string, std::string>> headers = {});
   util::Result<std::string> versioned(std::string_view path, std::string_view query);
 
   std::unique_ptr<Transport> transport_;

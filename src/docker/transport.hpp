@@ -25,6 +25,8 @@ struct Request {
   std::string method;  // "GET", "POST", "DELETE", "HEAD"
   std::string target;  // versioned path with query: "/v1.41/containers/create?name=x"
   std::string body;    // sent as application/json when non-empty
+  // Extra request header fields, e.g. X-Registry-Auth.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct Response {

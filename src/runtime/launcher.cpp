@@ -12,6 +12,7 @@
 #include <string>
 
 #include "docker/client.hpp"
+#include "docker/registry_auth.hpp"
 #include "runtime/io_pump.hpp"
 #include "runtime/pull_display.hpp"
 #include "runtime/signals.hpp"
@@ -105,8 +106,10 @@ class Launch {
 
   util::Result<void> pull() {
     Verbosity v = pull_verbosity(spec_.quiet);
+    auto auth = docker::registry_auth_for(ref_);
+    if (!auth) return util::with_context<void>(std::unexpected(std::move(auth.error())), "pulling image " + ref_.familiar());
     auto r = client_.pull_image(ref_, spec_.platform,
-                                [v](const nlohmann::json& msg) { show_pull_message(msg, v); });
+                                [v](const nlohmann::json& msg) { show_pull_message(msg, v); }, std::move(*auth));
     return util::with_context(std::move(r), "pulling image " + ref_.familiar());
   }
 
