@@ -64,10 +64,10 @@ util::Result<std::unique_ptr<Client>> Client::from_env() {
 util::Result<std::string> Client::api_version() {
   std::lock_guard lock(version_mu_);
   if (!version_.empty()) return version_;
-  SR_ASSIGN(Response ping, transport_->perform(Request{"GET", "/_ping", {}, {}}));
+  SR_ASSIGN(Response ping, transport_->perform(Request{"GET", "/_ping", {}}));
   std::string daemon = ping.status == 200 ? ping.header("Api-Version") : std::string();
   if (daemon.empty()) {
-    SR_ASSIGN(Response r, transport_->perform(Request{"GET", "/version", {}, {}}));
+    SR_ASSIGN(Response r, transport_->perform(Request{"GET", "/version", {}}));
     SR_TRY(expect_status(r, "GET", "/version", {200}));
     SR_ASSIGN(auto j, parse_json(r, "GET", "/version"));
     daemon = j.value("ApiVersion", std::string());
@@ -90,12 +90,10 @@ util::Result<std::string> Client::versioned(std::string_view path, std::string_v
 }
 
 util::Result<Response> Client::call(std::string_view method, std::string_view path, std::string_view query,
-                                    std::string body, const RequestHooks& hooks,
-                                    std::vector<std::pair<std::string, std::string>> headers) {
+                                    std::string body, const RequestHooks& hooks) {
   auto target = versioned(path, query);
   if (!target) return std::unexpected(std::move(target.error()).context(std::string(method) + " " + std::string(path)));
-  auto r = transport_->perform(
-      Request{std::string(method), std::move(*target), std::move(body), std::move(headers)}, hooks);
+  auto r = transport_->perform(Request{std::string(method), std::move(*target), std::move(body)}, hooks);
   if (!r) return std::unexpected(std::move(r.error()).context(std::string(method) + " " + std::string(path)));
   return r;
 }
@@ -131,7 +129,7 @@ util::Result<std::unique_ptr<RawStream>> Client::attach_container(std::string_vi
   if (streams.err) query += "&stderr=1";
   auto target = versioned(path, query);
   if (!target) return std::unexpected(std::move(target.error()).context("POST " + path));
-  auto h = transport_->hijack(Request{"POST", std::move(*target), {}, {}});
+  auto h = transport_->hijack(Request{"POST", std::move(*target), {}});
   if (!h) return std::unexpected(std::move(h.error()).context("POST " + path));
   if (h->status != 101 || !h->stream) return std::unexpected(api_error("POST", path, h->status, h->body));
   return std::move(h->stream);

@@ -126,7 +126,6 @@ util::Result<Transport::Hijacked> hijack_connection(CurlEasy handle, const Endpo
   upgrade.set(http::field::connection, "Upgrade");
   upgrade.set(http::field::upgrade, "tcp");
   if (!req.body.empty()) upgrade.set(http::field::content_type, "application/json");
-  for (const auto& [name, value] : req.headers) upgrade.set(name, value);
   upgrade.body() = req.body;
   upgrade.prepare_payload();
   std::ostringstream wire;

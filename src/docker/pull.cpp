@@ -35,9 +35,8 @@ util::Result<void> Client::pull_image(const ImageRef& ref, std::string_view plat
     pending.erase(0, start);
     return true;
   };
-  std::vector<std::pair<std::string, std::string>> headers;
-  if (!registry_auth.empty()) headers.emplace_back("X-Registry-Auth", std::move(registry_auth));
-  auto r = call("POST", path, query, {}, hooks, std::move(headers));
+  if (!registry_auth.empty()) hooks.headers.emplace_back("X-Registry-Auth", std::move(registry_auth));
+  auto r = call("POST", path, query, {}, hooks);
   if (!stream_error.empty())
     return util::fail(util::ErrorKind::api, "pulling " + ref.familiar() + ": " + stream_error);
   if (!r) return std::unexpected(std::move(r.error()));

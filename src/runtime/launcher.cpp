@@ -14,6 +14,7 @@
 #include "docker/client.hpp"
 #include "docker/registry_auth.hpp"
 #include "runtime/io_pump.hpp"
+#include "runtime/lifecycle.hpp"
 #include "runtime/pull_display.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/terminal.hpp"
@@ -70,6 +71,8 @@ class Launch {
       if (!image) return fail(image.error());
       if (auto r = hooks_.before_create(spec_, *image); !r) return fail(r.error());
     }
+    // Marks the container as one `sandbox-run exec|stop|kill|rm` may touch.
+    spec_.create_body["Labels"][std::string(kManagedLabel)] = "1";
     // From here on a signal must not kill us before the container we may
     // create is cleaned up: signals are read from the poll loop instead.
     auto watcher = SignalWatcher::block(proxied_signals());
