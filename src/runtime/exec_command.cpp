@@ -2,7 +2,11 @@
 // launcher's I/O pump, raw terminal and signal watcher.
 #include "runtime/exec_command.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
 
 #include <chrono>
 #include <csignal>
@@ -39,6 +43,17 @@ std::vector<std::string> string_list(const nlohmann::json& j) {
   return out;
 }
 
+// Whether the file at path was modified after `created` (the daemon's
+// RFC 3339 "Created" of a container); false when either is unknown.
+bool ca_newer_than(const std::filesystem::path& path, const std::string& created) {
+  std::tm tm{};
+  if (created.size() < 19 || ::strptime(created.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr)
+    return false;
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  return st.st_mtime > ::timegm(&tm);
+}
+
 // A sandbox created with egress runs only while its egress setup is still
 // the one it was created for: its tokens and CA are baked into its env.
 util::Result<void> check_egress_current(const nlohmann::json& info, const std::string& name) {
@@ -51,6 +66,13 @@ util::Result<void> check_egress_current(const nlohmann::json& info, const std::s
   auto current = current_egress_fingerprint(paths, config, string_list(container.value("Env", nlohmann::json::array())));
   if (!current)
     return std::unexpected(std::move(current.error()).context("refusing to exec into sandbox " + name));
+  // The fingerprint names the CA's path, not its content: a CA rotated in
+  // place shows as a ca.crt newer than the sandbox.
+  if (ca_newer_than(paths.ca_cert(), info.value("Created", std::string())))
+    return util::fail(util::ErrorKind::security,
+                      "refusing to exec into sandbox " + name +
+                          ": the egress CA was rotated after it was created, so it no longer trusts the proxy; "
+                          "fix: recreate it (`sandbox-run rm -f " + name + "`, then start it again)");
   if (*current != it->get<std::string>())
     return util::fail(util::ErrorKind::security,
                       "refusing to exec into sandbox " + name +
