@@ -11,7 +11,6 @@ dockerd treats 127.0.0.0/8 registries as insecure (plain HTTP) by default.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,26 +20,18 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "proxy"))
 import harness  # noqa: E402
+from fixtures import free_port  # noqa: E402
 
 USER = "sr-user"
 PASSWORD = "pw-%d-Zq7" % os.getpid()
 
 
 def bcrypt_line(user, password):
-    if shutil.which("htpasswd"):
-        r = subprocess.run(["htpasswd", "-nbB", user, password], capture_output=True, text=True, check=True)
-        return r.stdout.strip()
-    import crypt  # Python < 3.13; the registry accepts bcrypt only
-    return "%s:%s" % (user, crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH)))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """The registry accepts bcrypt only: htpasswd -B (apache2-utils)."""
+    r = subprocess.run(["htpasswd", "-nbB", user, password], capture_output=True, text=True, check=True)
+    return r.stdout.strip()
 
 
 class RegistryAuthTest(unittest.TestCase):
@@ -153,7 +144,7 @@ class RegistryAuthTest(unittest.TestCase):
 
 if __name__ == "__main__":
     harness.require_docker()
-    if not shutil.which("docker-registry"):
-        print("SKIP: docker-registry not installed (scripts/install-deps.sh)", file=sys.stderr)
+    if not shutil.which("docker-registry") or not shutil.which("htpasswd"):
+        print("SKIP: docker-registry or htpasswd (apache2-utils) not installed (scripts/install-deps.sh --test)", file=sys.stderr)
         sys.exit(harness.SKIP)
     harness.main()
