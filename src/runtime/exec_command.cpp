@@ -149,6 +149,10 @@ int attached(const ExecSpec& spec, docker::Client& client, const std::string& ex
 }  // namespace
 
 int run_exec(const ExecSpec& spec, docker::Client& client) {
+  if (spec.tty && spec.interactive && !spec.detach && !::isatty(STDIN_FILENO)) {
+    std::fprintf(stderr, "sandbox-run: error: the input device is not a TTY\n");
+    return 1;  // as docker exec, before any request
+  }
   auto info = inspect_owned(client, spec.container);
   if (!info) {
     print_cli_error(info.error());

@@ -89,6 +89,14 @@ class ExecLifecycleTest(unittest.TestCase):
         self.assertEqual(got.stdout, "HELLO\nWORLD\ndone\n")
         self.exec_same("{}", "cat", input="not forwarded without -i\n")
 
+    def test_exec_tty_without_a_terminal(self):
+        d, s = self.shared
+        want = docker("exec", "-it", d, "true", input="")
+        got = sandbox("exec", "-it", s, "true", input="")
+        self.assertEqual((got.returncode, got.stdout), (want.returncode, want.stdout))
+        self.assertIn("the input device is not a TTY", got.stderr)
+        self.exec_same("-t", "{}", "sh", "-c", "tty >/dev/null && echo tty; exit 2", stdin=subprocess.DEVNULL)
+
     def test_exec_detached(self):
         self.exec_same("-d", "{}", "sh", "-c", "echo hidden")
 
