@@ -29,7 +29,7 @@ int subcommand(const std::string& verb, const std::vector<std::string>& rest) {
     auto spec = sr::runtime::parse_exec_args(rest, sr::runtime::process_env_lookup());
     if (!spec) {
       std::fprintf(stderr, "sandbox-run: error: %s\nSee 'sandbox-run exec --help'.\n", spec.error().message.c_str());
-      return 1;  // docker exec's status for a usage error
+      return sr::runtime::usage_status(spec.error());
     }
     if (spec->help) {
       std::fputs(sr::runtime::exec_usage_text().c_str(), stdout);

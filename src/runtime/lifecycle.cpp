@@ -82,6 +82,10 @@ util::Result<void> act(std::string_view verb, const LifecycleArgs& a, docker::Cl
 
 }  // namespace
 
+int usage_status(const util::Error& e) {
+  return e.message.find("requires at least") != std::string::npos ? 1 : kExitUsage;
+}
+
 bool is_subcommand(std::string_view word) {
   return word == "exec" || word == "stop" || word == "kill" || word == "rm";
 }
@@ -112,12 +116,30 @@ void print_cli_error(const util::Error& e) {
     std::fprintf(stderr, "sandbox-run: error: %s\n", e.message.c_str());
 }
 
+std::string lifecycle_usage(std::string_view verb) {
+  const std::string v(verb);
+  std::string flags = verb == "stop"   ? "  -s, --signal string   Signal to send to the container\n"
+                                         "  -t, --time int        Seconds to wait before killing the container\n"
+                      : verb == "kill" ? "  -s, --signal string   Signal to send to the container (default SIGKILL)\n"
+                                       : "  -f, --force           Force the removal of a running container (uses SIGKILL)\n"
+                                         "  -v, --volumes         Remove anonymous volumes associated with the container\n";
+  return "Usage:  sandbox-run " + v + " [OPTIONS] CONTAINER [CONTAINER...]\n\n" +
+         "Like `docker " + v + "`, for sandboxes sandbox-run started\n\nOptions:\n" + flags;
+}
+
 int run_lifecycle(std::string_view verb, const std::vector<std::string>& args, docker::Client& client) {
+  for (const auto& a : args) {
+    if (a == "--") break;
+    if (a == "--help" || a == "-h") {
+      std::fputs(lifecycle_usage(verb).c_str(), stdout);
+      return 0;
+    }
+  }
   auto parsed = parse(verb, args);
   if (!parsed) {
     std::fprintf(stderr, "sandbox-run: error: %s\nSee 'sandbox-run %.*s --help'.\n", parsed.error().message.c_str(),
                  static_cast<int>(verb.size()), verb.data());
-    return kExitUsage;
+    return usage_status(parsed.error());
   }
   int status = 0;
   for (const auto& name : parsed->containers) {

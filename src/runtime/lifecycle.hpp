@@ -32,6 +32,13 @@ void print_cli_error(const util::Error& e);
 // container failed (125 for bad flags).
 int run_lifecycle(std::string_view verb, const std::vector<std::string>& args, docker::Client& client);
 
+// The Docker CLI's status for a command-line error of exec/stop/kill/rm:
+// 1 for too few arguments, 125 for a bad flag.
+int usage_status(const util::Error& e);
+
+// `sandbox-run stop|kill|rm --help`.
+std::string lifecycle_usage(std::string_view verb);
+
 // Whether argv[1] names one of these subcommands (or exec).
 bool is_subcommand(std::string_view word);
 

@@ -79,6 +79,10 @@ class ExecLifecycleTest(unittest.TestCase):
         usage = (docker("exec", d), sandbox("exec", s))  # usage: the wording names the program
         self.assertEqual([r.returncode for r in usage], [1, 1])
         self.assertIn("'sandbox-run exec' requires at least 2 arguments", usage[1].stderr)
+        for args in (["exec", "--bogus", "{}", "true"], ["stop"], ["stop", "--bogus", "{}"], ["rm", "-x", "{}"]):
+            want = docker(*[a.replace("{}", d) for a in args])
+            got = sandbox(*[a.replace("{}", s) for a in args])
+            self.assertEqual(got.returncode, want.returncode, args)
 
     def test_exec_env_workdir_user(self):
         self.exec_same("-e", "A=1", "-e", "B", "-w", "/tmp", "-u", "65534:65534", "{}",
