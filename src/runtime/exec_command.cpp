@@ -140,6 +140,10 @@ int attached(const ExecSpec& spec, docker::Client& client, const std::string& ex
   auto end = pump(cfg);
   if (raw) raw->restore();
   if (!end) return own_failure(end.error());
+  // The Docker CLI (28) turns SIGINT/SIGTERM into a cancelled context: it
+  // leaves the command running and exits 0. Other signals end it as their
+  // default action would.
+  if (end->stopped_by_signal == SIGINT || end->stopped_by_signal == SIGTERM) return 0;
   if (end->stopped_by_signal != 0) die_of(end->stopped_by_signal, watcher);
   auto code = exit_code(client, exec_id);
   if (!code) return own_failure(code.error());

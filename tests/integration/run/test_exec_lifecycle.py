@@ -101,6 +101,17 @@ class ExecLifecycleTest(unittest.TestCase):
         self.assertIn("the input device is not a TTY", got.stderr)
         self.exec_same("-t", "{}", "sh", "-c", "tty >/dev/null && echo tty; exit 2", stdin=subprocess.DEVNULL)
 
+    def test_exec_signal_ends_the_client_like_docker(self):
+        d, s = self.shared
+        codes = []
+        for argv in (["docker", "exec", d, "sleep", "30"], [harness.SANDBOX_RUN, "exec", s, "sleep", "30"]):
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(1.5)
+            p.send_signal(15)
+            p.communicate(timeout=30)
+            codes.append(p.returncode)
+        self.assertEqual(codes[1], codes[0])
+
     def test_exec_detached(self):
         self.exec_same("-d", "{}", "sh", "-c", "echo hidden")
 
