@@ -36,6 +36,8 @@ TEST=(
   catch2
   # the local registry for the pull tests (scripts/registry-up.sh)
   docker-registry
+  # htpasswd (bcrypt) for the registry-auth test's password file
+  apache2-utils
   # the .deb (cpack, dpkg-shlibdeps), `man` for the installed pages, zsh -n on the completion
   dpkg-dev man-db zsh
   # examples/node tests, docs/traffic-path diagram (scripts/diagram.sh)

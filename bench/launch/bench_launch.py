@@ -293,13 +293,32 @@ def parse_args():
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=COMMAND",
                     help="extra variant, NAME=COMMAND-PREFIX (shell-split; `--rm IMAGE CMD` is appended)")
     ap.add_argument("--json", metavar="FILE", help="also write the raw samples as JSON")
+    ap.add_argument("--exec", action="store_true",
+                    help="measure `sandbox-run exec` against `docker exec` into one long-lived sandbox "
+                         "(started with `sandbox-run -d`) instead of launches")
     ap.add_argument("command", nargs="*", default=["true"], help="command run in the container (default: true)")
     return ap.parse_args()
 
 
+def exec_variants(args, name):
+    """`sandbox-run exec NAME CMD` against `docker exec NAME CMD`."""
+    return [Variant.raw("sandbox-run exec", shlex.split(args.sandbox_run) + ["exec", name] + args.command),
+            Variant.raw("docker exec", [args.docker, "exec", name] + args.command)]
+
+
+def start_exec_target(args):
+    name = "bench-exec-%d" % os.getpid()
+    r = subprocess.run(shlex.split(args.sandbox_run) + ["-d", "--pull", "never", "--name", name, args.image,
+                                                        "sleep", "3600"], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("bench_launch: starting the exec target failed: " + r.stderr)
+    return name
+
+
 def main():
     args = parse_args()
-    docker_name = "docker run"
+    docker_name = "docker exec" if args.exec else "docker run"
+    target = None
     variants = [
         Variant("sandbox-run", shlex.split(args.sandbox_run), args.image, args.command),
         Variant(docker_name, [args.docker, "run"], args.image, args.command),
@@ -313,6 +332,17 @@ def main():
     if check.returncode != 0:
         sys.exit("bench_launch: image %s is not present locally; run scripts/build-images.sh "
                  "(this benchmark never pulls)" % args.image)
+    if args.exec:
+        target = start_exec_target(args)
+        variants = exec_variants(args, target)
+    try:
+        run_and_report(args, variants, docker_name)
+    finally:
+        if target:
+            subprocess.run([args.docker, "rm", "-f", target], capture_output=True)
+
+
+def run_and_report(args, variants, docker_name):
     with tempfile.TemporaryDirectory(prefix="bench-launch.") as workdir:
         helper = Helper(workdir)
         runner = Runner(helper, workdir)

@@ -7,6 +7,8 @@
 
 #include "apps/version.hpp"
 #include "docker/client.hpp"
+#include "runtime/exec_command.hpp"
+#include "runtime/lifecycle.hpp"
 #include "runtime/sandbox.hpp"
 #include "runtime/spec.hpp"
 
@@ -19,10 +21,36 @@ int fail(const std::string& message) {
   return kLauncherFailure;
 }
 
+// `exec`, `stop`, `kill`, `rm` are subcommands only as the first word;
+// `run` as the first word is dropped, so `sandbox-run run exec` runs an
+// image named exec.
+int subcommand(const std::string& verb, const std::vector<std::string>& rest) {
+  if (verb == "exec") {
+    auto spec = sr::runtime::parse_exec_args(rest, sr::runtime::process_env_lookup());
+    if (!spec) {
+      std::fprintf(stderr, "sandbox-run: error: %s\nSee 'sandbox-run exec --help'.\n", spec.error().message.c_str());
+      return sr::runtime::usage_status(spec.error());
+    }
+    if (spec->help) {
+      std::fputs(sr::runtime::exec_usage_text().c_str(), stdout);
+      return 0;
+    }
+    auto client = sr::docker::Client::from_env();
+    if (!client) return fail(client.error().message);
+    return sr::runtime::run_exec(*spec, **client);
+  }
+  auto client = sr::docker::Client::from_env();
+  if (!client) return fail(client.error().message);
+  return sr::runtime::run_lifecycle(verb, rest, **client);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && sr::runtime::is_subcommand(args.front()))
+    return subcommand(args.front(), std::vector<std::string>(args.begin() + 1, args.end()));
+  if (!args.empty() && args.front() == "run") args.erase(args.begin());
   auto command = sr::runtime::parse_run_command(args, sr::runtime::process_context());
   if (!command) return fail(command.error().message);
   switch (command->action) {

@@ -42,7 +42,7 @@ class PlainTransport final : public Transport {
     asio::io_context ioc;
     SR_ASSIGN(Socket sock, connect(ioc));
     boost::system::error_code ec;
-    http::write(sock, make_request(req, false), ec);
+    http::write(sock, make_request(req, false, hooks.headers), ec);
     if (ec) return std::unexpected(io_error(ep_, "sending request", ec));
 
     beast::flat_buffer buf;
@@ -73,7 +73,7 @@ class PlainTransport final : public Transport {
     asio::io_context ioc;
     SR_ASSIGN(Socket sock, connect(ioc));
     boost::system::error_code ec;
-    http::write(sock, make_request(req, true), ec);
+    http::write(sock, make_request(req, true, {}), ec);
     if (ec) return std::unexpected(io_error(ep_, "sending attach request", ec));
     beast::flat_buffer buf;
     http::response_parser<http::string_body> parser;
@@ -121,7 +121,8 @@ class PlainTransport final : public Transport {
     return std::unexpected(connect_error(ep_.host_spec, ec.value(), ec.message()));
   }
 
-  http::request<http::string_body> make_request(const Request& req, bool upgrade) const {
+  http::request<http::string_body> make_request(const Request& req, bool upgrade,
+                                                 const std::vector<std::pair<std::string, std::string>>& headers) const {
     http::request<http::string_body> r;
     r.method_string(req.method);
     r.target(req.target);
@@ -135,6 +136,7 @@ class PlainTransport final : public Transport {
       r.set(http::field::connection, "close");
     }
     if (!req.body.empty()) r.set(http::field::content_type, "application/json");
+    for (const auto& [name, value] : headers) r.set(name, value);
     r.body() = req.body;
     if (req.method != "GET" && req.method != "HEAD") r.prepare_payload();
     return r;

@@ -118,11 +118,25 @@ class Client {
                                       RemoveVolumes volumes = RemoveVolumes::no);
   util::Result<nlohmann::json> inspect_container(std::string_view id);
 
+  // POST /containers/{id}/stop; timeout_s < 0 leaves the container's own
+  // StopTimeout; signal empty for its StopSignal. A 304 is success.
+  util::Result<void> stop_container(std::string_view id, int timeout_s, std::string_view signal);
+
+  // The exec API (docker/exec.cpp): create returns the exec's ID; a
+  // hijacked start streams its I/O (raw with tty, multiplexed without); the
+  // exit code is read from inspect_exec once the stream has ended.
+  util::Result<std::string> create_exec(std::string_view container, const nlohmann::json& body);
+  util::Result<std::unique_ptr<RawStream>> start_exec_attached(std::string_view exec_id, bool tty);
+  util::Result<void> start_exec_detached(std::string_view exec_id, bool tty);
+  util::Result<nlohmann::json> inspect_exec(std::string_view exec_id);
+  util::Result<void> resize_exec(std::string_view exec_id, unsigned height, unsigned width);
+
   util::Result<nlohmann::json> inspect_image(std::string_view name);
   // Streams progress to observer; an {"error":...} message in the stream is
-  // an error.
+  // an error. registry_auth: the X-Registry-Auth value (docker/registry_auth.hpp),
+  // empty to send none.
   util::Result<void> pull_image(const ImageRef& ref, std::string_view platform,
-                                const PullObserver& observer);
+                                const PullObserver& observer, std::string registry_auth = {});
 
  private:
   util::Result<Response> call(std::string_view method, std::string_view path,

@@ -114,6 +114,7 @@ class CurlTransport final : public Transport {
     } else {
       curl().easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     }
+    for (const auto& [name, value] : hooks.headers) detail::append_header(headers, (name + ": " + value).c_str());
     curl().easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
     Response response;

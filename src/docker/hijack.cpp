@@ -125,6 +125,7 @@ util::Result<Transport::Hijacked> hijack_connection(CurlEasy handle, const Endpo
   upgrade.set(http::field::user_agent, "sandbox-run");
   upgrade.set(http::field::connection, "Upgrade");
   upgrade.set(http::field::upgrade, "tcp");
+  if (!req.body.empty()) upgrade.set(http::field::content_type, "application/json");
   upgrade.body() = req.body;
   upgrade.prepare_payload();
   std::ostringstream wire;

@@ -5,15 +5,12 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "docker/context.hpp"
+#include "docker/docker_config.hpp"
+
 namespace sr::docker {
 
 namespace {
-
-std::optional<std::string> getenv_lookup(std::string_view name) {
-  const char* v = std::getenv(std::string(name).c_str());
-  if (v == nullptr) return std::nullopt;
-  return std::string(v);
-}
 
 bool file_exists(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
 
@@ -77,6 +74,10 @@ util::Result<Endpoint> parse_docker_host(std::string_view host, TlsMode tls) {
     return ep;
   }
   if (host.starts_with("/")) return parse_docker_host("unix://" + std::string(host), tls);
+  if (host.starts_with("ssh://"))
+    return bad("ssh:// endpoints are not supported; forward the remote socket with "
+               "`ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock HOST` and set "
+               "DOCKER_HOST=unix:///tmp/docker.sock");
   auto scheme_end = host.find("://");
   if (scheme_end == std::string_view::npos) return bad("missing scheme (unix:// or tcp://)");
   return bad("unsupported scheme " + std::string(host.substr(0, scheme_end + 3)) +
@@ -84,7 +85,7 @@ util::Result<Endpoint> parse_docker_host(std::string_view host, TlsMode tls) {
 }
 
 util::Result<Endpoint> endpoint_from_env(const EnvLookup& lookup_in) {
-  EnvLookup lookup = lookup_in ? lookup_in : EnvLookup(getenv_lookup);
+  EnvLookup lookup = env_or_getenv(lookup_in);
   auto nonempty = [&](std::string_view name) -> std::string {
     auto v = lookup(name);
     return v ? *v : std::string();
@@ -98,15 +99,21 @@ util::Result<Endpoint> endpoint_from_env(const EnvLookup& lookup_in) {
     tls = TlsMode::encrypt_only;
 
   std::string host = nonempty("DOCKER_HOST");
-  if (host.empty()) host = std::string(kDefaultDockerHost);
+  // DOCKER_HOST wins over contexts, as in the Docker CLI.
+  if (host.empty()) {
+    SR_ASSIGN(auto context, selected_context(lookup));
+    if (context) {
+      SR_ASSIGN(Endpoint ep, context_endpoint(docker_config_dir(lookup), *context));
+      ep.api_version = nonempty("DOCKER_API_VERSION");
+      return ep;
+    }
+    host = std::string(kDefaultDockerHost);
+  }
   SR_ASSIGN(Endpoint ep, parse_docker_host(host, tls));
 
   if (ep.tls != TlsMode::off) {
     std::string dir = nonempty("DOCKER_CERT_PATH");
-    if (dir.empty()) {
-      std::string config = nonempty("DOCKER_CONFIG");
-      dir = !config.empty() ? config : nonempty("HOME") + "/.docker";
-    }
+    if (dir.empty()) dir = docker_config_dir(lookup);
     auto pick = [&](const char* file) {
       std::string path = dir + "/" + file;
       return file_exists(path) ? path : std::string();

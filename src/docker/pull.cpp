@@ -5,7 +5,8 @@
 
 namespace sr::docker {
 
-util::Result<void> Client::pull_image(const ImageRef& ref, std::string_view platform, const PullObserver& observer) {
+util::Result<void> Client::pull_image(const ImageRef& ref, std::string_view platform, const PullObserver& observer,
+                                     std::string registry_auth) {
   std::string query = "fromImage=" + url_encode(ref.repository()) + "&tag=" + url_encode(ref.pull_tag());
   if (!platform.empty()) query += "&platform=" + url_encode(platform);
   const std::string path = "/images/create";
@@ -34,6 +35,7 @@ util::Result<void> Client::pull_image(const ImageRef& ref, std::string_view plat
     pending.erase(0, start);
     return true;
   };
+  if (!registry_auth.empty()) hooks.headers.emplace_back("X-Registry-Auth", std::move(registry_auth));
   auto r = call("POST", path, query, {}, hooks);
   if (!stream_error.empty())
     return util::fail(util::ErrorKind::api, "pulling " + ref.familiar() + ": " + stream_error);

@@ -62,6 +62,8 @@ struct RequestHooks {
   // When set, Response::body stays empty for 2xx responses.
   std::function<bool(std::string_view chunk)> on_data;
   Cancellation* cancel = nullptr;
+  // Extra request header fields, e.g. X-Registry-Auth.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // A bidirectional byte stream left after an HTTP 101 upgrade (attach).

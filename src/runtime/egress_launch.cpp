@@ -174,6 +174,14 @@ util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& pa
   return r;
 }
 
+util::Result<std::string> current_egress_fingerprint(const egress::Paths& paths, const egress::Config& config,
+                                                     const std::vector<std::string>& container_env) {
+  SR_ASSIGN(Checked checked, check_egress(paths, config));
+  // The container's env stands in for the user's: NODE_OPTIONS merges to
+  // the same value again, the injected values are identical to the plan's.
+  return plan_egress(make_inputs(RunSpec{}, paths, config, checked, container_env)).fingerprint;
+}
+
 std::string proxy_listen_host(const std::string& listen) {
   auto hp = egress::parse_host_port(listen);
   return hp ? hp->host : std::string();

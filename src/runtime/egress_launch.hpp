@@ -40,6 +40,14 @@ util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& pa
                                           const egress::Config& config,
                                           const std::vector<std::string>& image_env);
 
+// For `sandbox-run exec` into a sandbox created with egress: the launch
+// checks (setup present, daemon running and listening; the same refusals
+// and fixes), then the fingerprint the current setup gives a sandbox whose
+// environment is container_env. A different fingerprint than the sandbox's
+// label means its tokens or CA are stale.
+util::Result<std::string> current_egress_fingerprint(const egress::Paths& paths, const egress::Config& config,
+                                                     const std::vector<std::string>& container_env);
+
 // The create body as --dry-run prints it: token values redacted unless
 // show_tokens.
 nlohmann::json redacted_body(const nlohmann::json& body, const EgressResult& egress,

@@ -12,7 +12,9 @@
 #include <string>
 
 #include "docker/client.hpp"
+#include "docker/registry_auth.hpp"
 #include "runtime/io_pump.hpp"
+#include "runtime/lifecycle.hpp"
 #include "runtime/pull_display.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/terminal.hpp"
@@ -69,6 +71,8 @@ class Launch {
       if (!image) return fail(image.error());
       if (auto r = hooks_.before_create(spec_, *image); !r) return fail(r.error());
     }
+    // Marks the container as one `sandbox-run exec|stop|kill|rm` may touch.
+    spec_.create_body["Labels"][std::string(kManagedLabel)] = "1";
     // From here on a signal must not kill us before the container we may
     // create is cleaned up: signals are read from the poll loop instead.
     auto watcher = SignalWatcher::block(proxied_signals());
@@ -105,8 +109,10 @@ class Launch {
 
   util::Result<void> pull() {
     Verbosity v = pull_verbosity(spec_.quiet);
+    auto auth = docker::registry_auth_for(ref_);
+    if (!auth) return util::with_context<void>(std::unexpected(std::move(auth.error())), "pulling image " + ref_.familiar());
     auto r = client_.pull_image(ref_, spec_.platform,
-                                [v](const nlohmann::json& msg) { show_pull_message(msg, v); });
+                                [v](const nlohmann::json& msg) { show_pull_message(msg, v); }, std::move(*auth));
     return util::with_context(std::move(r), "pulling image " + ref_.familiar());
   }
 

@@ -31,9 +31,13 @@ util::Result<Command> parse_run_command(std::span<const std::string> args,
 
 std::string usage_text() {
   return "Usage:  sandbox-run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+         "        sandbox-run exec [OPTIONS] CONTAINER COMMAND [ARG...]\n"
+         "        sandbox-run stop|kill|rm [OPTIONS] CONTAINER [CONTAINER...]\n"
          "\n"
          "Create and run a new container from an image, like `docker run`, through the\n"
-         "Docker Engine API (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH).\n"
+         "Docker Engine API (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_CONFIG, DOCKER_TLS_VERIFY,\n"
+         "DOCKER_CERT_PATH). exec, stop, kill and rm act on sandboxes sandbox-run started;\n"
+         "to run an image named like one of them, write `sandbox-run run IMAGE`.\n"
          "\n"
          "Options:\n" +
          format_option_help(run_option_table()) +

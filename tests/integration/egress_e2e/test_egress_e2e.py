@@ -269,6 +269,39 @@ class EgressDaemonDown(unittest.TestCase):
         finally:
             s.cleanup()
 
+    def test_exec_refused_when_daemon_dead_or_setup_changed(self):
+        s = egress_stack.Stack(19337, isolation="bridge")
+        name = "sr-exec-egress-%d" % os.getpid()
+        stale = name + "-stale"
+        try:
+            s.setup_and_start()
+            r = s.run("-d", "--name", name, IMAGE, "sleep", "300")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            r = s.run("exec", name, "sh", "-c", "echo $SANDBOX_EGRESS")
+            self.assertEqual((r.stdout, r.returncode), ("1\n", 0), r.stderr)
+            # A sandbox whose fingerprint label is not what the current setup gives.
+            harness.run(["docker", "run", "-d", "--name", stale, "--label", "io.sandbox-run.managed=1",
+                         "--label", "io.sandbox-run.egress.fingerprint=0000", IMAGE, "sleep", "300"])
+            r = s.run("exec", stale, "true")
+            self.assertEqual(r.returncode, 125, r.stderr)
+            self.assertIn("the egress setup changed", r.stderr)
+            self.assertIn("sandbox-run rm -f " + stale, r.stderr)
+            # rotate-ca writes a new ca.crt: the running sandbox still trusts the old one.
+            time.sleep(1.1)
+            r = s.egress("rotate-ca")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            r = s.run("exec", name, "true")
+            self.assertEqual(r.returncode, 125, r.stderr)
+            self.assertIn("the egress CA was rotated", r.stderr)
+            s.stop()
+            r = s.run("exec", name, "true")
+            self.assertEqual(r.returncode, 125, r.stderr)
+            self.assertIn("egress daemon is not running", r.stderr)
+            self.assertIn("sandbox-egress start", r.stderr)
+        finally:
+            harness.run(["docker", "rm", "-f", name, stale])
+            s.cleanup()
+
 
 if __name__ == "__main__":
     harness.require_docker()

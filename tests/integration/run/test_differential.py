@@ -65,6 +65,8 @@ def inspect_config(name):
         return None
     cfg = {k: info["Config"].get(k) for k in CONFIG_FIELDS}
     host = {k: info["HostConfig"].get(k) for k in HOST_FIELDS}
+    if cfg["Labels"]:  # sandbox-run's ownership label (stop/kill/rm/exec)
+        cfg["Labels"].pop("io.sandbox-run.managed", None)
     if cfg["Hostname"] == info["Id"][:12]:
         cfg["Hostname"] = "<container id>"
     for field, d in (("Env", cfg), ("Binds", host)):

@@ -1,0 +1,79 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "runtime/exec_command.hpp"
+#include "runtime/lifecycle.hpp"
+
+using namespace sr::runtime;
+
+namespace {
+
+EnvLookup env_with(std::string key, std::string value) {
+  return [key, value](const std::string& k) -> std::optional<std::string> {
+    if (k == key) return value;
+    return std::nullopt;
+  };
+}
+
+}  // namespace
+
+TEST_CASE("exec flags bundle and take values like the Docker CLI", "[exec]") {
+  auto spec = parse_exec_args({"-it", "-eA=1", "-e", "B", "--env=C=3", "-w/tmp", "--user", "1000:1000",
+                               "--privileged", "box", "sh", "-c", "echo $A"},
+                              env_with("B", "from-env"));
+  REQUIRE(spec);
+  CHECK(spec->interactive);
+  CHECK(spec->tty);
+  CHECK_FALSE(spec->detach);
+  CHECK(spec->env == std::vector<std::string>{"A=1", "B=from-env", "C=3"});
+  CHECK(spec->workdir == "/tmp");
+  CHECK(spec->user == "1000:1000");
+  CHECK(spec->container == "box");
+  CHECK(spec->cmd == std::vector<std::string>{"sh", "-c", "echo $A"});
+  auto body = exec_create_body(*spec);
+  CHECK(body["AttachStdin"] == true);
+  CHECK(body["Tty"] == true);
+  CHECK(body["Privileged"] == true);
+  CHECK(body["WorkingDir"] == "/tmp");
+}
+
+TEST_CASE("exec options end at CONTAINER; the command keeps its own flags", "[exec]") {
+  auto spec = parse_exec_args({"-d", "box", "ls", "-la", "-e"}, env_with("", ""));
+  REQUIRE(spec);
+  CHECK(spec->detach);
+  CHECK(spec->cmd == std::vector<std::string>{"ls", "-la", "-e"});
+  auto body = exec_create_body(*spec);
+  CHECK(body["AttachStdout"] == false);
+  CHECK(body["AttachStdin"] == false);
+}
+
+TEST_CASE("--env-file values come before -e values", "[exec]") {
+  auto path = std::filesystem::temp_directory_path() / "sr-exec-envfile-test";
+  std::ofstream(path) << "# comment\nX=file\nY=file\n";
+  auto spec = parse_exec_args({"-e", "Y=flag", "--env-file", path.string(), "box", "env"}, env_with("", ""));
+  std::filesystem::remove(path);
+  REQUIRE(spec);
+  CHECK(spec->env == std::vector<std::string>{"X=file", "Y=file", "Y=flag"});
+}
+
+TEST_CASE("exec usage errors", "[exec]") {
+  CHECK_FALSE(parse_exec_args({"box"}, env_with("", "")));
+  auto unknown = parse_exec_args({"--nope", "box", "true"}, env_with("", ""));
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message == "unknown flag: --nope");
+  auto missing = parse_exec_args({"-e"}, env_with("", ""));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message == "flag needs an argument: -e");
+  auto help = parse_exec_args({"--help"}, env_with("", ""));
+  REQUIRE(help);
+  CHECK(help->help);
+}
+
+TEST_CASE("subcommands are recognised by their word only", "[exec]") {
+  CHECK(is_subcommand("exec"));
+  CHECK(is_subcommand("rm"));
+  CHECK_FALSE(is_subcommand("run"));
+  CHECK_FALSE(is_subcommand("busybox"));
+}
