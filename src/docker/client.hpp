@@ -119,6 +119,9 @@ class Client {
   util::Result<nlohmann::json> inspect_container(std::string_view id);
 
   util::Result<nlohmann::json> inspect_image(std::string_view name);
+  util::Result<nlohmann::json> inspect_network(std::string_view name);
+  // GET /info: the daemon's configuration (Runtimes, DefaultRuntime, ...).
+  util::Result<nlohmann::json> info();
   // Streams progress to observer; an {"error":...} message in the stream is
   // an error.
   util::Result<void> pull_image(const ImageRef& ref, std::string_view platform,

@@ -13,6 +13,7 @@
 #include "egress/mappings.hpp"
 #include "egress/providers.hpp"
 #include "proxyconf/proxy_config.hpp"
+#include "runtime/doctor_isolation.hpp"
 #include "runtime/doctor_probes.hpp"
 
 namespace sr::runtime {
@@ -20,9 +21,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::array<std::string_view, 11> kNames = {
+constexpr std::array<std::string_view, 14> kNames = {
     "engine",   "config",   "ca",           "proxy-config", "mappings", "daemon",
-    "listener", "reachability", "canary",   "deny-metadata", "uncovered"};
+    "listener", "network",  "firewall",     "runtime",      "reachability", "canary",
+    "deny-metadata", "uncovered"};
 
 // What earlier checks learned, for later ones.
 struct State {
@@ -164,6 +166,10 @@ CheckResult run_one(std::string_view name, State& st, const DoctorOptions& o) {
   if (name == "listener") return check_listener(st);
   if (name == "deny-metadata") return check_deny_metadata(st);
   if (name == "uncovered") return check_uncovered(st);
+  IsolationContext iso{st.env.paths, st.config.value_or(egress::Config{}), st.env.docker};
+  if (name == "network") return check_network(iso);
+  if (name == "firewall") return check_firewall(iso);
+  if (name == "runtime") return check_runtime(iso);
   if (o.network == Network::skip) return result(name, CheckStatus::skip, "--no-network");
   ProbeContext ctx{st.env.paths, st.config.value_or(egress::Config{}), st.proxy, st.mappings,
                    st.daemon, st.env.docker, o.probe_image};
