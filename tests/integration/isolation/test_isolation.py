@@ -361,12 +361,7 @@ class RecordingRuntime(unittest.TestCase):
             def args(inner):
                 return super().args() + ["--add-runtime", "recording=" + cls.wrapper]
         cls.daemon = Daemon(cls.root)
-        try:
-            cls.daemon.start()
-            cls.daemon.load_image(BUSYBOX)
-        except Exception:
-            cls.daemon.destroy()
-            raise
+        cls.daemon.start_with_image(BUSYBOX)
 
     @classmethod
     def tearDownClass(cls):
