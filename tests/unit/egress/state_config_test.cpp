@@ -139,6 +139,6 @@ TEST_CASE("config: the sandbox section (allow_unsafe items, runtime, sandbox-to-
   CHECK(parse_config("", "c.yaml")->sandbox.allow_unsafe.empty());
   auto typo = parse_config("sandbox:\n  allow_unsafe: [privileged, dockr_socket]\n", "c.yaml");
   REQUIRE_FALSE(typo);
-  CHECK(typo.error().message == "c.yaml:2:29: sandbox.allow_unsafe: unknown item 'dockr_socket' (see docs/user-guide.md)");
+  CHECK(typo.error().message == "c.yaml:2:30: sandbox.allow_unsafe: unknown item 'dockr_socket' (see docs/user-guide.md)");
   CHECK(parse_config("sandbox:\n  colour: red\n", "c.yaml")->warnings.size() == 1);
 }
