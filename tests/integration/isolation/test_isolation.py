@@ -137,8 +137,9 @@ class Isolation(unittest.TestCase):
 
     def test_doctor_checks_the_rules_and_start_reapplies_them(self):
         out = self.doctor("network", "firewall", "runtime")
-        self.assertEqual(out["network"]["status"], "pass", out)
         self.assertEqual(out["firewall"]["status"], "pass", out)
+        # "network" passes or names the fix (test_network_is_internal_without_ipv6_or_icc)
+        self.assertTrue(out["network"]["status"] == "pass" or "docker network rm" in out["network"]["fix"])
         self.assertIn("runc", out["runtime"]["detail"])
         jump = ["-i", self.bridge, "-j", "SANDBOX-ISOLATION"]
         harness.run(["ip6tables", "-w", "-D", "INPUT"] + jump)
