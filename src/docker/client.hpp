@@ -132,6 +132,9 @@ class Client {
   util::Result<void> resize_exec(std::string_view exec_id, unsigned height, unsigned width);
 
   util::Result<nlohmann::json> inspect_image(std::string_view name);
+  util::Result<nlohmann::json> inspect_network(std::string_view name);
+  // GET /info: the daemon's configuration (Runtimes, DefaultRuntime, ...).
+  util::Result<nlohmann::json> info();
   // Streams progress to observer; an {"error":...} message in the stream is
   // an error. registry_auth: the X-Registry-Auth value (docker/registry_auth.hpp),
   // empty to send none.

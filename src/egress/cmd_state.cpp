@@ -60,17 +60,18 @@ int cmd_disable(std::span<const std::string> args) {
     return cli::error(ok.error().context("disable"));
   cli::info("egress disabled in " + paths.config().string() +
             ": new sandboxes start without the proxy");
+  // The interception first: its UDP accept lives in the firewall's chain.
+  if (auto spec = read_firewall_record(paths); spec && *spec && !(*spec)->bridge.empty()) {
+    if (auto ok = remove_interception(interception_spec(**spec), system_command_runner()); !ok)
+      cli::warn(ok.error().message);
+    else
+      cli::info("firewall: removed the interception of " + (*spec)->bridge + "'s ports 443, 80 and 53");
+  }
   auto removed = remove_recorded_firewall(paths, system_command_runner());
   if (!removed)
     cli::warn(removed.error().message);
   else if (!removed->empty())
     cli::info("firewall: removed the rule protecting this host from " + *removed);
-  if (removed && !removed->empty()) {
-    if (auto ok = remove_interception(*removed, config->proxy.tunnel_port, system_command_runner()); !ok)
-      cli::warn(ok.error().message);
-    else
-      cli::info("firewall: removed the interception of " + *removed + "'s ports 443, 80 and 53");
-  }
   DaemonState d = inspect_daemon(paths, *config);
   if (d.alive && d.ours)
     cli::info("the egress daemon (pid " + std::to_string(*d.pid) +

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <map>
 #include <set>
@@ -202,6 +203,40 @@ util::Result<void> parse_proxy(const Locator& loc, const YAML::Node& n, Config& 
   return {};
 }
 
+constexpr std::array<std::string_view, 22> kUnsafeItems = {
+    "privileged",     "pid_host",          "ipc_host",         "uts_host",
+    "userns_host",    "cap_all",           "cap_net_admin",    "cap_net_raw",
+    "cap_sys_admin",  "cap_sys_ptrace",    "cap_sys_module",   "cap_dac_read_search",
+    "seccomp_unconfined", "apparmor_unconfined", "label_disable", "systempaths_unconfined",
+    "new_privileges", "device",            "host_system",      "docker_socket",
+    "sandbox_home",   "env_file"};
+
+util::Result<void> parse_sandbox(const Locator& loc, const YAML::Node& n, Config& c) {
+  if (n.IsNull()) return {};
+  if (!n.IsMap()) return loc.error(n, "sandbox: expected a mapping");
+  std::set<std::string> seen;
+  for (const auto& kv : n) {
+    SR_TRY(unique_key(loc, kv.first, "sandbox.", seen));
+    const std::string key = kv.first.Scalar();
+    if (key == "allow_unsafe") {
+      if (kv.second.IsNull()) continue;
+      SR_ASSIGN(c.sandbox.allow_unsafe, string_list(loc, kv.second, "sandbox.allow_unsafe"));
+      for (std::size_t i = 0; i < c.sandbox.allow_unsafe.size(); ++i)
+        if (std::ranges::find(kUnsafeItems, c.sandbox.allow_unsafe[i]) == kUnsafeItems.end())
+          return loc.error(kv.second[i], "sandbox.allow_unsafe: unknown item '" +
+                                             c.sandbox.allow_unsafe[i] + "' (see docs/user-guide.md)");
+    } else if (key == "runtime") {
+      SR_ASSIGN(c.sandbox.runtime, scalar(loc, kv.second, "sandbox.runtime"));
+    } else if (key == "allow_sandbox_to_sandbox") {
+      SR_ASSIGN(c.sandbox.allow_sandbox_to_sandbox,
+                boolean(loc, kv.second, "sandbox.allow_sandbox_to_sandbox"));
+    } else {
+      c.warnings.push_back(loc.at(kv.first) + ": unknown key 'sandbox." + key + "' (ignored)");
+    }
+  }
+  return {};
+}
+
 util::Result<void> parse_docker_env(const Locator& loc, const YAML::Node& n, Config& c) {
   if (n.IsNull()) return {};
   if (!n.IsMap()) return loc.error(n, "docker_env: expected a mapping of NAME: value");
@@ -236,6 +271,8 @@ util::Result<std::string> read_config_text(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+std::span<const std::string_view> unsafe_item_names() { return kUnsafeItems; }
 
 util::Result<Config> load_config(const std::filesystem::path& path) {
   SR_ASSIGN(std::string text, read_config_text(path));
@@ -276,6 +313,7 @@ util::Result<Config> parse_config(const std::string& text, const std::string& so
     std::string key = kv.first.Scalar();
     if (key == "proxy") SR_TRY(parse_proxy(loc, kv.second, c));
     else if (key == "docker_env") SR_TRY(parse_docker_env(loc, kv.second, c));
+    else if (key == "sandbox") SR_TRY(parse_sandbox(loc, kv.second, c));
     else c.warnings.push_back(loc.at(kv.first) + ": unknown key '" + key + "' (ignored)");
   }
   return c;

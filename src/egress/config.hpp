@@ -39,8 +39,23 @@ struct ProxySettings {
   std::string env_file;
 };
 
+// The sandbox: section: what an egress sandbox may be launched with.
+struct SandboxSettings {
+  // Launch options that undo the isolation, allowed by name
+  // (unsafe_item_names()); the rest are refused with egress on.
+  std::vector<std::string> allow_unsafe;
+  std::string runtime;  // HostConfig.Runtime for egress sandboxes ("" = the daemon's default)
+  // The egress network's inter-container traffic (ICC) stays on: sandboxes
+  // on it reach each other's ports.
+  bool allow_sandbox_to_sandbox = false;
+};
+
+// The names sandbox.allow_unsafe accepts, in the order refusals are checked.
+std::span<const std::string_view> unsafe_item_names();
+
 struct Config {
   ProxySettings proxy;
+  SandboxSettings sandbox;
   std::map<std::string, std::string> docker_env;  // added to every sandbox
   std::vector<std::string> warnings;  // unknown keys etc., reported by callers
 };

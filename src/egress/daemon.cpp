@@ -54,12 +54,19 @@ util::Result<EngineCommand> engine_command(const Paths& paths, const Config& con
     if (ec) return util::fail(util::ErrorKind::io, "resolving /proc/self/exe: " + ec.message());
     EngineCommand cmd{self, {"serve", "--config", paths.proxy_yaml().string(), "--audit-log",
                              paths.audit_log().string()}};
-    // Test/dev plumbing: SANDBOX_EGRESS_SERVE_ARGS (whitespace-separated) is
-    // appended to the serve argv, e.g. "--resolve api.openai.com:443:127.0.0.1:8443".
+    // Test hook: SANDBOX_EGRESS_SERVE_ARGS (whitespace-separated) is appended
+    // to the serve argv, e.g. "--resolve api.openai.com:443:127.0.0.1:8443".
+    // It can point a provider host elsewhere, so a production build (without
+    // SANDBOX_RUN_TEST_HOOKS) ignores it and says so.
+#ifdef SR_EGRESS_TEST_HOOKS
     if (const char* extra = std::getenv("SANDBOX_EGRESS_SERVE_ARGS")) {
       std::istringstream words{std::string(extra)};
       for (std::string w; words >> w;) cmd.args.push_back(w);
     }
+#else
+    if (std::getenv("SANDBOX_EGRESS_SERVE_ARGS") != nullptr)
+      warnings.push_back("SANDBOX_EGRESS_SERVE_ARGS ignored: this build has no test hooks");
+#endif
     return cmd;
   }
   const auto bin = paths.iron_proxy_binary();

@@ -6,6 +6,8 @@
 
 #include "egress/cli_util.hpp"
 #include "egress/daemon.hpp"
+#include "egress/firewall.hpp"
+#include "egress/interception.hpp"
 #include "egress/installer.hpp"
 #include "egress/reload_client.hpp"
 
@@ -48,7 +50,25 @@ util::Result<Config> load_checked_config(const Paths& paths) {
   return config;
 }
 
+// A reboot or a dockerd restart flushes the host rules setup installed;
+// `start` puts them back before any sandbox can use the proxy.
+void reapply_firewall(const Paths& paths, const Config& config) {
+  if (config.proxy.isolation != Isolation::internal) return;
+  auto done = reapply_recorded_firewall(paths, system_command_runner());
+  if (!done) {
+    cli::warn(done.error().message + "; sandboxes may reach every service on this host (run 'sandbox-egress setup')");
+    return;
+  }
+  if (!*done) return;
+  cli::info("firewall: rules for the sandbox network are in place (IPv4 and IPv6)");
+  auto spec = read_firewall_record(paths);
+  if (!spec || !*spec) return;
+  if (auto ok = install_interception(interception_spec(**spec), system_command_runner()); !ok)
+    cli::warn(ok.error().message + "; clients that ignore HTTPS_PROXY get no connection (run 'sandbox-egress setup')");
+}
+
 int do_start(const Paths& paths, const Config& config, const std::string& env_file) {
+  reapply_firewall(paths, config);
   InterruptGuard guard;
   StartOptions options;
   options.interrupted = &interrupted;

@@ -6,22 +6,22 @@ namespace {
 
 using Argv = std::vector<std::string>;
 
-bool is_v6(const std::string& subnet) { return subnet.find(':') != std::string::npos; }
+bool is_v6(const std::string& address) { return address.find(':') != std::string::npos; }
 
-std::string tool(const std::string& subnet) { return is_v6(subnet) ? "ip6tables" : "iptables"; }
+std::string tool(const InterceptionSpec& s) { return is_v6(s.gateway) ? "ip6tables" : "iptables"; }
 
 std::string destination(const InterceptionSpec& s, int offset) {
   std::string host = is_v6(s.gateway) ? "[" + s.gateway + "]" : s.gateway;
   return host + ":" + std::to_string(s.tunnel_port + offset);
 }
 
-Argv prerouting_jump(const std::string& subnet, std::uint16_t port) {
-  return {"-t", "nat", "PREROUTING", "-s", subnet, "-j", nat_chain(port)};
+Argv prerouting_jump(const InterceptionSpec& s) {
+  return {"-t", "nat", "PREROUTING", "-i", s.bridge, "-j", nat_chain(s.tunnel_port)};
 }
 
 // The first element of each rule is the chain; `op` goes before it.
-Argv command(const std::string& subnet, const std::string& op, const Argv& rule) {
-  Argv argv{tool(subnet), "-w"};
+Argv command(const InterceptionSpec& s, const std::string& op, const Argv& rule) {
+  Argv argv{tool(s), "-w"};
   std::size_t chain_at = rule[0] == "-t" ? 2 : 0;
   argv.insert(argv.end(), rule.begin(), rule.begin() + static_cast<std::ptrdiff_t>(chain_at));
   argv.push_back(op);
@@ -63,34 +63,34 @@ std::string nat_chain(std::uint16_t tunnel_port) {
 
 std::vector<Argv> interception_rules(const InterceptionSpec& s) {
   std::vector<Argv> out;
-  for (const auto& r : chain_rules(s)) out.push_back(command(s.subnet, "-A", r));
-  out.push_back(command(s.subnet, "-A", udp_accept(s)));
-  out.push_back(command(s.subnet, "-I", prerouting_jump(s.subnet, s.tunnel_port)));
+  for (const auto& r : chain_rules(s)) out.push_back(command(s, "-A", r));
+  out.push_back(command(s, "-A", udp_accept(s)));
+  out.push_back(command(s, "-I", prerouting_jump(s)));
   return out;
 }
 
 util::Result<void> install_interception(const InterceptionSpec& s, CommandRunner& r) {
   auto ctx = [](util::Error e) { return std::unexpected(e.context("installing the egress interception")); };
-  const std::string t = tool(s.subnet);
+  const std::string t = tool(s);
   const std::string chain = nat_chain(s.tunnel_port);
   (void)r.run({t, "-w", "-t", "nat", "-N", chain});
   if (auto ok = must(r, {t, "-w", "-t", "nat", "-F", chain}); !ok) return ctx(ok.error());
   for (const auto& rule : chain_rules(s))
-    if (auto ok = must(r, command(s.subnet, "-A", rule)); !ok) return ctx(ok.error());
-  for (const auto& rule : {udp_accept(s), prerouting_jump(s.subnet, s.tunnel_port)}) {
-    auto present = r.run(command(s.subnet, "-C", rule));
+    if (auto ok = must(r, command(s, "-A", rule)); !ok) return ctx(ok.error());
+  for (const auto& rule : {udp_accept(s), prerouting_jump(s)}) {
+    auto present = r.run(command(s, "-C", rule));
     if (!present) return ctx(present.error());
     if (*present != 0)
-      if (auto ok = must(r, command(s.subnet, rule[0] == "-t" ? "-I" : "-A", rule)); !ok) return ctx(ok.error());
+      if (auto ok = must(r, command(s, rule[0] == "-t" ? "-I" : "-A", rule)); !ok) return ctx(ok.error());
   }
   return {};
 }
 
-util::Result<void> remove_interception(const std::string& subnet, std::uint16_t tunnel_port, CommandRunner& r) {
-  const std::string t = tool(subnet);
-  const std::string chain = nat_chain(tunnel_port);
+util::Result<void> remove_interception(const InterceptionSpec& s, CommandRunner& r) {
+  const std::string t = tool(s);
+  const std::string chain = nat_chain(s.tunnel_port);
   for (int i = 0; i < 16; ++i) {
-    auto st = r.run(command(subnet, "-D", prerouting_jump(subnet, tunnel_port)));
+    auto st = r.run(command(s, "-D", prerouting_jump(s)));
     if (!st) return std::unexpected(st.error().context("removing the egress interception"));
     if (*st != 0) break;
   }
@@ -102,11 +102,11 @@ util::Result<void> remove_interception(const std::string& subnet, std::uint16_t 
 std::string check_interception(const InterceptionSpec& s, CommandRunner& r) {
   std::vector<Argv> rules = chain_rules(s);
   rules.push_back(udp_accept(s));
-  rules.push_back(prerouting_jump(s.subnet, s.tunnel_port));
+  rules.push_back(prerouting_jump(s));
   for (const auto& rule : rules) {
-    auto st = r.run(command(s.subnet, "-C", rule));
+    auto st = r.run(command(s, "-C", rule));
     if (!st || *st != 0) {
-      auto argv = command(s.subnet, "-A", rule);
+      auto argv = command(s, "-A", rule);
       std::string text = argv[0];
       for (std::size_t i = 2; i < argv.size(); ++i) text += " " + argv[i];
       return "missing: " + text;

@@ -6,17 +6,20 @@
 // rejected by the host firewall (firewall.hpp), and the internal network has
 // no route out: QUIC (UDP 443) is dropped, clients fall back to TCP.
 //
-//   nat PREROUTING -s <subnet> -j SANDBOX-EGRESS-NAT-<port>
-//   SANDBOX-EGRESS-NAT-<port>:
+//   nat PREROUTING -i <bridge> -j SANDBOX-ISOLATION-NAT-<port>
+//   SANDBOX-ISOLATION-NAT-<port>:
 //     -p tcp --dport 443 -j DNAT --to-destination <gateway>:<port+3>  (https_listen)
 //     -p tcp --dport 80  -j DNAT --to-destination <gateway>:<port+1>  (http_listen)
 //     -p udp --dport 53  -j DNAT --to-destination <gateway>:<port+4>  (dns.listen)
 //     -p tcp --dport 53  -j DNAT --to-destination <gateway>:<port+4>
-//   filter SANDBOX-EGRESS-<port> (the host firewall's per-port chain):
+//   filter SANDBOX-ISOLATION-<port> (the host firewall's per-port chain):
 //     -p udp -d <gateway> --dport <port+4> -j ACCEPT
 //
-// ip6tables gets the same for an IPv6 subnet. The engine dials the name the
-// request carries (SNI, Host), never the address the sandbox chose.
+// Like the host rule, the match is the network's bridge interface, not a
+// source address a sandbox could forge. The network has IPv6 off, so only
+// iptables gets rules (ip6tables when the gateway is IPv6). The engine dials
+// the name the request carries (SNI, Host), never the address the sandbox
+// chose.
 #pragma once
 
 #include <cstdint>
@@ -28,16 +31,18 @@
 
 namespace sr::egress {
 
-inline constexpr std::uint16_t kHttpsPortOffset = 3;  // https_listen = tunnel_port + 3
-inline constexpr std::uint16_t kDnsPortOffset = 4;    // dns.listen = tunnel_port + 4
-
 struct InterceptionSpec {
-  std::string subnet;    // the internal network's (IPv4 or IPv6)
+  std::string bridge;    // the internal network's bridge interface, e.g. br-0123456789ab
   std::string gateway;   // where the engine listens
   std::uint16_t tunnel_port = 0;
 };
 
-// "SANDBOX-EGRESS-NAT-<port>".
+// The interception for the network and port a host rule protects.
+inline InterceptionSpec interception_spec(const FirewallSpec& spec) {
+  return {spec.bridge, spec.gateway, spec.ports.empty() ? std::uint16_t{0} : spec.ports.front()};
+}
+
+// "SANDBOX-ISOLATION-NAT-<port>".
 std::string nat_chain(std::uint16_t tunnel_port);
 
 // The iptables (or ip6tables) commands' argument lists that add the rules,
@@ -49,10 +54,9 @@ std::vector<std::vector<std::string>> interception_rules(const InterceptionSpec&
 // install_firewall, so call this after it).
 util::Result<void> install_interception(const InterceptionSpec& spec, CommandRunner& run);
 
-// Removes the jump(s) for `subnet` and this port's nat chain; absent rules
-// are not an error.
-util::Result<void> remove_interception(const std::string& subnet, std::uint16_t tunnel_port,
-                                       CommandRunner& run);
+// Removes the jump(s) from `spec.bridge` and this port's nat chain; absent
+// rules are not an error.
+util::Result<void> remove_interception(const InterceptionSpec& spec, CommandRunner& run);
 
 // "" when every rule is in place, else what is missing (for doctor).
 std::string check_interception(const InterceptionSpec& spec, CommandRunner& run);

@@ -109,19 +109,16 @@ void protect_host(const Paths& paths, const Config& config, const InternalNetwor
                   SetupEnv& env) {
   if (!env.firewall) return;
   const std::uint16_t port = config.proxy.tunnel_port;
-  FirewallSpec spec{net.subnet, net.gateway,
-                    {port, static_cast<std::uint16_t>(port + 1), static_cast<std::uint16_t>(port + kHttpsPortOffset),
-                     static_cast<std::uint16_t>(port + kDnsPortOffset)}};
+  FirewallSpec spec{net.subnet, net.gateway, sandbox_facing_ports(port), net.bridge};
   if (auto ok = install_firewall(spec, *env.firewall); !ok) {
     env.warn(ok.error().message + "; sandboxes on " + net.name +
              " can reach every service listening on this host");
     return;
   }
-  if (auto saved = util::write_file_atomic(firewall_state_path(paths), net.subnet + " " + std::to_string(port) + "\n", 0600); !saved)
-    env.warn("recording the firewall subnet: " + saved.error().message);
-  env.info("firewall: " + net.name + " may reach only " + net.gateway + ":" +
-           std::to_string(port) + "-" + std::to_string(port + kDnsPortOffset) + " on this host");
-  if (auto ok = install_interception({net.subnet, net.gateway, port}, *env.firewall); !ok) {
+  if (auto saved = write_firewall_record(paths, spec); !saved) env.warn(saved.error().message);
+  env.info("firewall: " + net.name + " (" + net.bridge + ") may reach only " + net.gateway + ":" +
+           std::to_string(port) + "-" + std::to_string(port + kDnsPortOffset) + " on this host, IPv4 and IPv6");
+  if (auto ok = install_interception(interception_spec(spec), *env.firewall); !ok) {
     env.warn(ok.error().message + "; clients on " + net.name + " that ignore HTTPS_PROXY get no connection");
     return;
   }
@@ -134,11 +131,12 @@ BindChoice bind_for(const Paths& paths, const Config& config, SetupEnv& env) {
   if (config.proxy.isolation == Isolation::internal) {
     if (!env.network) {
       env.warn("isolation is internal but Docker is not available here; using the bridge policy");
-    } else if (auto net = env.network->ensure_internal_network()) {
+    } else if (auto net = env.network->ensure_internal_network(config.sandbox.allow_sandbox_to_sandbox)) {
       gateway = net->gateway;
       net_name = net->name;
       env.info("network: " + net->name + " " + net->subnet + " gateway " + net->gateway +
                (net->created ? " (created, internal)" : " (internal)"));
+      if (auto wrong = network_mismatch(*net, config.sandbox.allow_sandbox_to_sandbox)) env.warn(*wrong);
       protect_host(paths, config, *net, env);
     } else {
       env.warn("could not prepare the internal Docker network " + net_name + ": " +
@@ -218,6 +216,16 @@ util::Result<PresenceLookup> credential_presence(const Config& config,
 }
 
 }  // namespace
+
+std::optional<std::string> network_mismatch(const InternalNetwork& net, bool icc_wanted) {
+  std::string wrong;
+  if (net.ipv6) wrong = "has IPv6 on";
+  if (net.icc && !icc_wanted) wrong += std::string(wrong.empty() ? "" : " and ") + "lets sandboxes reach each other (ICC on)";
+  if (!net.icc && icc_wanted) wrong += std::string(wrong.empty() ? "" : " and ") + "has ICC off but sandbox.allow_sandbox_to_sandbox is true";
+  if (wrong.empty()) return std::nullopt;
+  return "network " + net.name + " " + wrong + "; recreate it: stop its sandboxes, then `docker network rm " +
+         net.name + "` and `sandbox-egress setup`";
+}
 
 util::Result<void> run_setup(const Paths& paths, const SetupOptions& options, SetupEnv& env) {
   SR_ASSIGN(Config config, load_config(paths.config()));

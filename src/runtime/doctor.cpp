@@ -14,6 +14,7 @@
 #include "egress/mappings.hpp"
 #include "egress/providers.hpp"
 #include "proxyconf/proxy_config.hpp"
+#include "runtime/doctor_isolation.hpp"
 #include "runtime/doctor_probes.hpp"
 #include "runtime/egress_launch.hpp"
 #include "util/atomic_file.hpp"
@@ -23,9 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::array<std::string_view, 12> kNames = {
-    "engine",   "config",   "ca",           "proxy-config", "mappings", "daemon",
-    "listener", "interception", "reachability", "canary",   "deny-metadata", "uncovered"};
+constexpr std::array<std::string_view, 15> kNames = {
+    "engine",   "config",   "ca",           "proxy-config", "mappings",  "daemon",
+    "listener", "network",  "firewall",     "interception", "runtime",   "reachability",
+    "canary",   "deny-metadata", "uncovered"};
 
 // What earlier checks learned, for later ones.
 struct State {
@@ -165,15 +167,15 @@ CheckResult check_interception(State& st) {
   if (!st.config || st.config->proxy.isolation != egress::Isolation::internal)
     return result(name, CheckStatus::skip, "isolation is not internal");
   if (!st.proxy) return result(name, CheckStatus::skip, "proxy config not readable");
-  auto record = util::read_file_nofollow(egress::firewall_state_path(st.env.paths));
-  std::string subnet = record ? record->substr(0, record->find_first_of(" \n")) : "";
-  if (subnet.empty())
+  auto record = egress::read_firewall_record(st.env.paths);
+  if (!record || !*record || (*record)->bridge.empty())
     return result(name, CheckStatus::fail, "setup recorded no internal network", "sandbox-egress setup");
-  egress::InterceptionSpec spec{subnet, proxy_listen_host(st.proxy->https_listen), st.config->proxy.tunnel_port};
+  egress::InterceptionSpec spec{(*record)->bridge, proxy_listen_host(st.proxy->https_listen),
+                                st.config->proxy.tunnel_port};
   auto missing = egress::check_interception(spec, *st.env.firewall);
   if (!missing.empty())
-    return result(name, CheckStatus::fail, missing, "sandbox-egress setup (as root)");
-  return result(name, CheckStatus::pass, subnet + ": TCP 443/80 and DNS go to the proxy");
+    return result(name, CheckStatus::fail, missing, "sandbox-egress start (as root) re-applies it");
+  return result(name, CheckStatus::pass, spec.bridge + ": TCP 443/80 and DNS go to the proxy");
 }
 
 CheckResult run_one(std::string_view name, State& st, const DoctorOptions& o) {
@@ -187,6 +189,10 @@ CheckResult run_one(std::string_view name, State& st, const DoctorOptions& o) {
   if (name == "listener") return check_listener(st);
   if (name == "deny-metadata") return check_deny_metadata(st);
   if (name == "uncovered") return check_uncovered(st);
+  IsolationContext iso{st.env.paths, st.config.value_or(egress::Config{}), st.env.docker};
+  if (name == "network") return check_network(iso);
+  if (name == "firewall") return check_firewall(iso);
+  if (name == "runtime") return check_runtime(iso);
   if (o.network == Network::skip) return result(name, CheckStatus::skip, "--no-network");
   ProbeContext ctx{st.env.paths, st.config.value_or(egress::Config{}), st.proxy, st.mappings,
                    st.daemon, st.env.docker, o.probe_image};

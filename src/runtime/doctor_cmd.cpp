@@ -23,7 +23,7 @@ int cmd_doctor(std::span<const std::string> args) {
       ->check(CLI::IsMember(names));
   app.add_flag("--no-network", no_network, "Skip the container reachability and canary probes");
   app.add_option("--image", options.probe_image,
-                 "Local image with busybox nc for the reachability probe (never pulled; default "
+                 "Image with busybox nc for the reachability probe (pulled when missing; default "
                  "$SANDBOX_EGRESS_DOCTOR_IMAGE or busybox:latest)");
   if (auto rc = egress::cli::parse(app, args)) return *rc;
   options.network = no_network ? Network::skip : Network::use;

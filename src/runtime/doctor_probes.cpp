@@ -42,12 +42,20 @@ util::Result<docker::WaitOutcome> run_to_exit(docker::Client& client, const std:
 
 CheckResult check_reachability(const ProbeContext& ctx) {
   const std::string name = "reachability";
-  if (!ctx.docker) return result(name, CheckStatus::skip, "Docker daemon not reachable");
+  if (!ctx.docker)
+    return result(name, CheckStatus::fail, "Docker daemon not reachable", "start dockerd, or point DOCKER_HOST at it");
   if (!ctx.proxy) return result(name, CheckStatus::skip, "proxy config not readable");
   if (!ctx.daemon || !ctx.daemon->listening) return result(name, CheckStatus::skip, "daemon not listening");
-  if (!ctx.docker->inspect_image(ctx.image))
-    return result(name, CheckStatus::skip, "probe image " + ctx.image + " is not present locally",
-                  "sandbox-egress doctor --image IMAGE (any local image with busybox nc)");
+  if (!ctx.docker->inspect_image(ctx.image)) {
+    // Missing: pulled, so the probe runs on a normal machine instead of
+    // reporting skip (tests name a local image and never get here).
+    auto ref = docker::parse_image_ref(ctx.image);
+    auto pulled = ref ? ctx.docker->pull_image(*ref, "", [](const nlohmann::json&) {})
+                      : util::Result<void>(std::unexpected(ref.error()));
+    if (!pulled)
+      return result(name, CheckStatus::fail, "probe image " + ctx.image + ": " + pulled.error().message,
+                    "sandbox-egress doctor --image IMAGE (any local image with busybox nc)");
+  }
   auto created = ctx.docker->create_container(probe_container(ctx), {});
   if (!created) return result(name, CheckStatus::fail, created.error().message, "check the sandbox network");
   auto outcome = run_to_exit(*ctx.docker, created->id);

@@ -2,13 +2,18 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <set>
 
+#include "egress/bitwarden.hpp"
 #include "egress/daemon_probe.hpp"
+#include "egress/discovery.hpp"
 #include "egress/daemon_state.hpp"
 #include "egress/mappings.hpp"
 #include "egress/network_seam.hpp"
 #include "proxyconf/proxy_config.hpp"
+#include "runtime/launch_guard.hpp"
 
 namespace sr::runtime {
 namespace {
@@ -99,6 +104,36 @@ util::Result<Checked> check_egress(const egress::Paths& paths, const egress::Con
 }
 
 
+// Where the daemon takes the real keys from: the environment, proxy.env_file
+// and, with credential_source: bitwarden, the Bitwarden project (read once,
+// on the first value that is not found locally). A source that cannot be
+// read contributes nothing: the daemon refuses to start from it anyway.
+std::function<std::optional<std::string>(std::string_view)> real_value_lookup(
+    const egress::Config& config, const egress::Mappings& mappings) {
+  struct Sources {
+    std::map<std::string, std::string> file;
+    std::optional<egress::EnvLookup> bitwarden;
+  };
+  auto src = std::make_shared<Sources>();
+  if (!config.proxy.env_file.empty())
+    if (auto f = egress::load_credential_file(config.proxy.env_file, egress::FileCheck::warn))
+      src->file = std::move(f->values);
+  const bool bw = config.proxy.credential_source == egress::CredentialSource::bitwarden;
+  return [src, bw, settings = config.proxy, creds = egress::mapped_credentials(mappings)](
+             std::string_view name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(std::string(name).c_str())) return std::string(v);
+    if (auto it = src->file.find(std::string(name)); it != src->file.end()) return it->second;
+    if (!bw) return std::nullopt;
+    if (!src->bitwarden) {
+      auto secrets = egress::bitwarden_secrets(settings, creds, egress::process_env_lookup());
+      src->bitwarden = secrets ? secrets->lookup : egress::EnvLookup([](const std::string&) {
+        return std::optional<std::string>();
+      });
+    }
+    return (*src->bitwarden)(std::string(name));
+  };
+}
+
 EgressInputs make_inputs(const RunSpec& spec, const egress::Paths& paths,
                          const egress::Config& config, const Checked& c,
                          const std::vector<std::string>& image_env) {
@@ -120,15 +155,34 @@ EgressInputs make_inputs(const RunSpec& spec, const egress::Paths& paths,
   }
   in.user_network = spec.user_network == "default" ? "" : spec.user_network;
   in.user_env = env_sources(spec, image_env);
-  in.real_value = [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (!v) return std::nullopt;
-    return std::string(v);
-  };
+  in.real_value = real_value_lookup(config, c.mappings);
   return in;
 }
 
 }  // namespace
+
+// The launch options that would undo the isolation; refused before anything
+// is created (reported, not refused, by --dry-run).
+util::Result<std::vector<std::string>> guard_launch(RunSpec& spec, const egress::Paths& paths,
+                                                    const egress::Config& config) {
+  std::vector<std::filesystem::path> sockets{"/var/run/docker.sock", "/run/docker.sock"};
+  if (const char* host = std::getenv("DOCKER_HOST"))
+    if (auto s = unix_socket_path(host)) sockets.push_back(*s);
+  const auto inputs = host_guard_inputs(config.sandbox.allow_unsafe, paths.home,
+                                        config.proxy.env_file, sockets);
+  std::vector<std::string> refused;
+  for (const auto& r : find_unsafe(spec.create_body, inputs)) refused.push_back(describe(r));
+  if (!refused.empty() && !spec.dry_run) {
+    std::string msg = "refusing to start the sandbox: the launch would undo its isolation: ";
+    for (std::size_t i = 0; i < refused.size(); ++i) msg += (i ? "; " : "") + refused[i];
+    return std::unexpected(refusal(msg, "remove those options, or allow each deliberately in "
+                                        "sandbox.allow_unsafe (config.yaml)"));
+  }
+  apply_hardening(spec.create_body);
+  if (!config.sandbox.runtime.empty() && !spec.create_body["HostConfig"].contains("Runtime"))
+    spec.create_body["HostConfig"]["Runtime"] = config.sandbox.runtime;
+  return refused;
+}
 
 util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& paths,
                                           const egress::Config& config,
@@ -139,6 +193,7 @@ util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& pa
     r.decisions.push_back("egress disabled (proxy.enabled: false): plain launch");
     return r;
   }
+  SR_ASSIGN(r.refused, guard_launch(spec, paths, config));
   const bool enforce = config.proxy.enforce;
   auto checked = check_egress(paths, config);
   if (!checked) {

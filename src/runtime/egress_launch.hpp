@@ -28,11 +28,14 @@ struct EgressResult {
   std::optional<EgressPlan> plan;
   std::vector<std::string> warnings;  // printed by the caller as "sandbox-run: warning: ..."
   std::vector<std::string> decisions; // what was decided, for --dry-run
+  std::vector<std::string> refused;   // unsafe launch options (only --dry-run gets this far with any)
   pid_t daemon_pid = 0;               // for the while-attached liveness watch
 };
 
-// Adds config docker_env, then (when egress is enabled) checks setup, daemon,
-// CA and mappings and rewrites spec.create_body. `image_env` is the image's
+// Adds config docker_env, then (when egress is enabled) refuses the launch
+// options that would undo the isolation (runtime/launch_guard.hpp), hardens
+// the body and sets sandbox.runtime, checks setup, daemon, CA and mappings
+// and rewrites spec.create_body. `image_env` is the image's
 // own ENV list ("K=V"), used for collision checks. Any refused condition is
 // an ErrorKind::security error whose message names the condition and the
 // command that fixes it; nothing has been created at that point.
@@ -47,6 +50,14 @@ util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& pa
 // label means its tokens or CA are stale.
 util::Result<std::string> current_egress_fingerprint(const egress::Paths& paths, const egress::Config& config,
                                                      const std::vector<std::string>& container_env);
+
+// With egress enabled: the launch options that would undo the isolation
+// (runtime/launch_guard.hpp) are an ErrorKind::security error naming each and
+// the sandbox.allow_unsafe item that allows it; with spec.dry_run they are
+// returned instead. Then hardens the body and sets sandbox.runtime. Touches
+// neither Docker nor the network, so it can run before any pull.
+util::Result<std::vector<std::string>> guard_launch(RunSpec& spec, const egress::Paths& paths,
+                                                    const egress::Config& config);
 
 // The create body as --dry-run prints it: token values redacted unless
 // show_tokens.

@@ -46,6 +46,29 @@ util::Error api_error(const std::string& what, const docker::Response& r) {
 
 }  // namespace
 
+util::Result<egress::InternalNetwork> internal_network_from_inspect(const json& n) {
+  const std::string name = n.value("Name", "");
+  egress::InternalNetwork out;
+  out.name = name;
+  const auto& cfg = n.value("IPAM", json::object()).value("Config", json::array());
+  for (const auto& c : cfg.is_array() ? cfg : json::array()) {
+    if (!ipv4_range(c.value("Subnet", ""))) continue;
+    out.subnet = c.value("Subnet", "");
+    out.gateway = c.value("Gateway", "");
+    break;
+  }
+  if (out.gateway.empty())
+    return util::fail(util::ErrorKind::api, "network " + name + " has no IPv4 gateway");
+  // The bridge driver names the interface br-<first 12 of the ID> unless the
+  // network was created with an explicit name.
+  const json opts = n.value("Options", json::object());
+  out.bridge = opts.value("com.docker.network.bridge.name", "");
+  if (out.bridge.empty()) out.bridge = "br-" + n.value("Id", "").substr(0, 12);
+  out.icc = opts.value("com.docker.network.bridge.enable_icc", "true") != "false";
+  out.ipv6 = n.value("EnableIPv6", false);
+  return out;
+}
+
 DockerSandboxNetwork::DockerSandboxNetwork(std::unique_ptr<docker::Transport> transport,
                                            std::string name)
     : transport_(std::move(transport)), name_(std::move(name)) {}
@@ -60,27 +83,19 @@ util::Result<egress::InternalNetwork> DockerSandboxNetwork::inspect() {
     return util::fail(util::ErrorKind::conflict,
                       "network " + name_ + " exists but is not internal; remove it with "
                       "'docker network rm " + name_ + "' and re-run setup");
-  egress::InternalNetwork out{name_, "", "", false};
-  const auto& cfg = n.value("IPAM", json::object()).value("Config", json::array());
-  for (const auto& c : cfg.is_array() ? cfg : json::array()) {
-    if (!ipv4_range(c.value("Subnet", ""))) continue;
-    out.subnet = c.value("Subnet", "");
-    out.gateway = c.value("Gateway", "");
-    break;
-  }
-  if (out.gateway.empty())
-    return util::fail(util::ErrorKind::api, "network " + name_ + " has no IPv4 gateway");
-  return out;
+  return internal_network_from_inspect(n);
 }
 
 // The subnet comes from the daemon's own address pools, as for
 // `docker network create`: it never clashes with another Docker network and
 // stays inside the ranges the daemon is configured to own.
-util::Result<egress::InternalNetwork> DockerSandboxNetwork::create() {
+util::Result<egress::InternalNetwork> DockerSandboxNetwork::create(bool icc) {
   json body = {{"Name", name_},
                {"CheckDuplicate", true},
                {"Driver", "bridge"},
                {"Internal", true},
+               {"EnableIPv6", false},
+               {"Options", {{"com.docker.network.bridge.enable_icc", icc ? "true" : "false"}}},
                {"IPAM", {{"Driver", "default"}}},
                {"Labels", {{"io.sandbox-run.egress", "internal"}}}};
   SR_ASSIGN(auto r, transport_->perform({"POST", std::string(kApi) + "/networks/create", body.dump()}));
@@ -91,10 +106,10 @@ util::Result<egress::InternalNetwork> DockerSandboxNetwork::create() {
   return net;
 }
 
-util::Result<egress::InternalNetwork> DockerSandboxNetwork::ensure_internal_network() {
+util::Result<egress::InternalNetwork> DockerSandboxNetwork::ensure_internal_network(bool icc) {
   auto found = inspect();
   if (found || found.error().kind != util::ErrorKind::not_found) return found;
-  return create();
+  return create(icc);
 }
 
 int cmd_egress_setup(std::span<const std::string> args) {

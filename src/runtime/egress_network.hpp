@@ -7,6 +7,8 @@
 #include <span>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "docker/transport.hpp"
 #include "egress/network_seam.hpp"
 
@@ -18,15 +20,20 @@ class DockerSandboxNetwork final : public egress::SandboxNetwork {
  public:
   explicit DockerSandboxNetwork(std::unique_ptr<docker::Transport> transport,
                                 std::string name = std::string(egress::kInternalNetworkName));
-  util::Result<egress::InternalNetwork> ensure_internal_network() override;
+  util::Result<egress::InternalNetwork> ensure_internal_network(bool icc) override;
+  util::Result<egress::InternalNetwork> inspect();
 
  private:
-  util::Result<egress::InternalNetwork> inspect();
-  util::Result<egress::InternalNetwork> create();
+  util::Result<egress::InternalNetwork> create(bool icc);
 
   std::unique_ptr<docker::Transport> transport_;
   std::string name_;
 };
+
+// A GET /networks/{name} answer to what egress needs: IPv4 subnet and
+// gateway, the bridge interface, ICC and IPv6. Errors when it has no IPv4
+// gateway.
+util::Result<egress::InternalNetwork> internal_network_from_inspect(const nlohmann::json& n);
 
 // `sandbox-egress setup`: a DockerSandboxNetwork over the environment's
 // DOCKER_HOST when one can be built, then egress::cmd_setup.

@@ -104,6 +104,24 @@ Result<void> set_network(B b, V v) {
   return {};
 }
 
+// --pid/--uts/--userns: the Docker CLI's own validation (container.PidMode
+// .Valid() etc.); --ipc is validated by the daemon ("Invalid IPC mode").
+Result<void> set_namespace_mode(B b, const char* key, const char* what, bool container_ok, V v) {
+  const bool ok = v.empty() || v == "host" ||
+                  (container_ok && v.starts_with("container:") && v.size() > 10);
+  if (!ok) return fail(ErrorKind::invalid_argument, std::string("invalid ") + what + " mode");
+  b.host[key] = v;
+  return {};
+}
+
+Result<void> add_device(B b, V v) {
+  SR_ASSIGN(auto d, parse_device(v));
+  b.host["Devices"].push_back({{"PathOnHost", d.path_on_host},
+                               {"PathInContainer", d.path_in_container},
+                               {"CgroupPermissions", d.permissions}});
+  return {};
+}
+
 Result<void> set_pull(B b, V v) {
   if (v == "missing") b.spec.pull = PullPolicy::missing;
   else if (v == "always") b.spec.pull = PullPolicy::always;
@@ -138,6 +156,7 @@ constexpr std::array kOptions = {
               }},
     OptionDef{"detach", 'd', F, L, "", "Run container in background and print container ID",
               [](B b, V v) { return set_flag(b.spec.detach, v); }},
+    OptionDef{"device", 0, S, A, "list", "Add a host device to the container", add_device},
     OptionDef{"dry-run", 0, F, L, "", "Print the create request and create nothing (sandbox-run only)",
               [](B b, V v) { return set_flag(b.spec.dry_run, v); }},
     OptionDef{"entrypoint", 0, S, L, "string", "Overwrite the default ENTRYPOINT of the image",
@@ -158,6 +177,8 @@ constexpr std::array kOptions = {
               [](B b, V v) { return set_json_bool(b.host, "Init", v); }},
     OptionDef{"interactive", 'i', F, L, "", "Keep STDIN open even if not attached",
               [](B b, V v) { return set_flag(b.spec.interactive, v); }},
+    OptionDef{"ipc", 0, S, L, "string", "IPC mode to use",
+              [](B b, V v) -> Result<void> { b.host["IpcMode"] = v; return {}; }},
     OptionDef{"label", 'l', S, A, "list", "Set meta data on a container", add_label},
     OptionDef{"memory", 'm', S, L, "bytes", "Memory limit",
               [](B b, V v) { return set_json_bytes(b.host, "Memory", v); }},
@@ -170,6 +191,8 @@ constexpr std::array kOptions = {
     OptionDef{"name", 0, S, L, "string", "Assign a name to the container",
               [](B b, V v) -> Result<void> { b.spec.name = v; return {}; }},
     OptionDef{"network", 0, S, L, "network", "Connect a container to a network (alias --net)", set_network},
+    OptionDef{"pid", 0, S, L, "string", "PID namespace to use",
+              [](B b, V v) { return set_namespace_mode(b, "PidMode", "PID", true, v); }},
     OptionDef{"pids-limit", 0, S, L, "int", "Tune container pids limit (set -1 for unlimited)",
               [](B b, V v) { return set_json_int(b.host, "PidsLimit", v); }},
     OptionDef{"platform", 0, S, L, "string", "Set platform if server is multi-platform capable",
@@ -185,6 +208,8 @@ constexpr std::array kOptions = {
               [](B b, V v) { return set_json_bool(b.host, "ReadonlyRootfs", v); }},
     OptionDef{"rm", 0, F, L, "", "Automatically remove the container when it exits",
               [](B b, V v) { return set_flag(b.spec.auto_remove, v); }},
+    OptionDef{"runtime", 0, S, L, "string", "Runtime to use for this container",
+              [](B b, V v) -> Result<void> { b.host["Runtime"] = v; return {}; }},
     OptionDef{"security-opt", 0, S, A, "list", "Security Options",
               [](B b, V v) -> Result<void> { b.security_opts.push_back(v); return {}; }},
     OptionDef{"show-tokens", 0, F, L, "", "Do not redact tokens in --dry-run output (sandbox-run only)",
@@ -203,6 +228,10 @@ constexpr std::array kOptions = {
     OptionDef{"ulimit", 0, S, A, "ulimit", "Ulimit options (name=soft[:hard])", add_ulimit},
     OptionDef{"user", 'u', S, L, "string", "Username or UID (format: <name|uid>[:<group|gid>])",
               [](B b, V v) -> Result<void> { b.config["User"] = v; return {}; }},
+    OptionDef{"userns", 0, S, L, "string", "User namespace to use",
+              [](B b, V v) { return set_namespace_mode(b, "UsernsMode", "USER", false, v); }},
+    OptionDef{"uts", 0, S, L, "string", "UTS namespace to use",
+              [](B b, V v) { return set_namespace_mode(b, "UTSMode", "UTS", false, v); }},
     OptionDef{"version", 0, F, L, "", "Print version information and quit",
               [](B b, V) -> Result<void> { b.action = Action::version; return {}; }},
     OptionDef{"volume", 'v', S, A, "list", "Bind mount a volume", add_volume},
@@ -212,40 +241,37 @@ constexpr std::array kOptions = {
 
 // Every other `docker run` option (docker 28): refused by name.
 constexpr std::array kUnsupported = {
-    UnsupportedOption{"annotation", 0},       UnsupportedOption{"blkio-weight", 0},
+    UnsupportedOption{"annotation", 0},    UnsupportedOption{"blkio-weight", 0},
     UnsupportedOption{"blkio-weight-device", 0}, UnsupportedOption{"cgroup-parent", 0},
-    UnsupportedOption{"cgroupns", 0},         UnsupportedOption{"cidfile", 0},
-    UnsupportedOption{"cpu-count", 0},        UnsupportedOption{"cpu-percent", 0},
-    UnsupportedOption{"cpu-period", 0},       UnsupportedOption{"cpu-quota", 0},
-    UnsupportedOption{"cpu-rt-period", 0},    UnsupportedOption{"cpu-rt-runtime", 0},
-    UnsupportedOption{"cpu-shares", 'c'},     UnsupportedOption{"cpuset-cpus", 0},
-    UnsupportedOption{"cpuset-mems", 0},      UnsupportedOption{"detach-keys", 0},
-    UnsupportedOption{"device", 0},           UnsupportedOption{"device-cgroup-rule", 0},
-    UnsupportedOption{"device-read-bps", 0},  UnsupportedOption{"device-read-iops", 0},
-    UnsupportedOption{"device-write-bps", 0}, UnsupportedOption{"device-write-iops", 0},
-    UnsupportedOption{"disable-content-trust", 0}, UnsupportedOption{"dns", 0},
-    UnsupportedOption{"dns-opt", 0},          UnsupportedOption{"dns-option", 0},
-    UnsupportedOption{"dns-search", 0},       UnsupportedOption{"domainname", 0},
-    UnsupportedOption{"expose", 0},           UnsupportedOption{"gpus", 0},
-    UnsupportedOption{"group-add", 0},        UnsupportedOption{"health-cmd", 0},
-    UnsupportedOption{"health-interval", 0},  UnsupportedOption{"health-retries", 0},
-    UnsupportedOption{"health-start-interval", 0}, UnsupportedOption{"health-start-period", 0},
-    UnsupportedOption{"health-timeout", 0},   UnsupportedOption{"io-maxbandwidth", 0},
-    UnsupportedOption{"io-maxiops", 0},       UnsupportedOption{"ip", 0},
-    UnsupportedOption{"ip6", 0},              UnsupportedOption{"ipc", 0},
-    UnsupportedOption{"isolation", 0},        UnsupportedOption{"kernel-memory", 0},
-    UnsupportedOption{"label-file", 0},       UnsupportedOption{"link", 0},
-    UnsupportedOption{"link-local-ip", 0},    UnsupportedOption{"log-driver", 0},
-    UnsupportedOption{"log-opt", 0},          UnsupportedOption{"mac-address", 0},
+    UnsupportedOption{"cgroupns", 0},      UnsupportedOption{"cidfile", 0},
+    UnsupportedOption{"cpu-count", 0},     UnsupportedOption{"cpu-percent", 0},
+    UnsupportedOption{"cpu-period", 0},    UnsupportedOption{"cpu-quota", 0},
+    UnsupportedOption{"cpu-rt-period", 0}, UnsupportedOption{"cpu-rt-runtime", 0},
+    UnsupportedOption{"cpu-shares", 'c'},  UnsupportedOption{"cpuset-cpus", 0},
+    UnsupportedOption{"cpuset-mems", 0},   UnsupportedOption{"detach-keys", 0},
+    UnsupportedOption{"device-cgroup-rule", 0}, UnsupportedOption{"device-read-bps", 0},
+    UnsupportedOption{"device-read-iops", 0}, UnsupportedOption{"device-write-bps", 0},
+    UnsupportedOption{"device-write-iops", 0}, UnsupportedOption{"disable-content-trust", 0},
+    UnsupportedOption{"dns", 0},           UnsupportedOption{"dns-opt", 0},
+    UnsupportedOption{"dns-option", 0},    UnsupportedOption{"dns-search", 0},
+    UnsupportedOption{"domainname", 0},    UnsupportedOption{"expose", 0},
+    UnsupportedOption{"gpus", 0},          UnsupportedOption{"group-add", 0},
+    UnsupportedOption{"health-cmd", 0},    UnsupportedOption{"health-interval", 0},
+    UnsupportedOption{"health-retries", 0}, UnsupportedOption{"health-start-interval", 0},
+    UnsupportedOption{"health-start-period", 0}, UnsupportedOption{"health-timeout", 0},
+    UnsupportedOption{"io-maxbandwidth", 0}, UnsupportedOption{"io-maxiops", 0},
+    UnsupportedOption{"ip", 0},            UnsupportedOption{"ip6", 0},
+    UnsupportedOption{"isolation", 0},     UnsupportedOption{"kernel-memory", 0},
+    UnsupportedOption{"label-file", 0},    UnsupportedOption{"link", 0},
+    UnsupportedOption{"link-local-ip", 0}, UnsupportedOption{"log-driver", 0},
+    UnsupportedOption{"log-opt", 0},       UnsupportedOption{"mac-address", 0},
     UnsupportedOption{"memory-reservation", 0}, UnsupportedOption{"memory-swap", 0},
     UnsupportedOption{"memory-swappiness", 0}, UnsupportedOption{"net-alias", 0},
-    UnsupportedOption{"network-alias", 0},    UnsupportedOption{"no-healthcheck", 0},
+    UnsupportedOption{"network-alias", 0}, UnsupportedOption{"no-healthcheck", 0},
     UnsupportedOption{"oom-kill-disable", 0}, UnsupportedOption{"oom-score-adj", 0},
-    UnsupportedOption{"pid", 0},              UnsupportedOption{"publish-all", 'P'},
-    UnsupportedOption{"restart", 0},          UnsupportedOption{"runtime", 0},
-    UnsupportedOption{"storage-opt", 0},      UnsupportedOption{"sysctl", 0},
-    UnsupportedOption{"use-api-socket", 0},   UnsupportedOption{"userns", 0},
-    UnsupportedOption{"uts", 0},              UnsupportedOption{"volume-driver", 0},
+    UnsupportedOption{"publish-all", 'P'}, UnsupportedOption{"restart", 0},
+    UnsupportedOption{"storage-opt", 0},   UnsupportedOption{"sysctl", 0},
+    UnsupportedOption{"use-api-socket", 0}, UnsupportedOption{"volume-driver", 0},
     UnsupportedOption{"volumes-from", 0},
 };
 

@@ -10,6 +10,7 @@
 #include "docker/client.hpp"
 #include "egress/daemon_state.hpp"
 #include "runtime/egress_launch.hpp"
+#include "runtime/launch_guard.hpp"
 #include "runtime/launcher.hpp"
 
 namespace sr::runtime {
@@ -42,6 +43,18 @@ std::string_view outcome_name(EgressOutcome o) {
   return "disabled";
 }
 
+// An egress sandbox's runtime (--runtime or sandbox.runtime) must be one the
+// daemon knows: refused here, before anything is created, with the fix.
+util::Result<void> check_runtime(const RunSpec& spec, docker::Client& client) {
+  const auto& hc = spec.create_body["HostConfig"];
+  if (!hc.contains("Runtime") || !hc["Runtime"].is_string()) return {};
+  const std::string runtime = hc["Runtime"].get<std::string>();
+  SR_ASSIGN(auto info, client.info());
+  if (auto why = unknown_runtime(runtime, info))
+    return util::fail(util::ErrorKind::security, "refusing to start the sandbox: " + *why);
+  return {};
+}
+
 // --dry-run: what would be sent, and why; nothing is created or pulled.
 int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
             const egress::Config& config) {
@@ -54,6 +67,9 @@ int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
   auto egress = prepare_egress(spec, paths, config, env);
   if (!egress) return refuse(egress.error());
   for (const auto& w : egress->warnings) warn(w);
+  std::vector<std::string> refused = egress->refused;
+  if (egress->outcome != EgressOutcome::disabled)
+    if (auto rt = check_runtime(spec, client); !rt) refused.push_back(rt.error().message);
   nlohmann::json query = nlohmann::json::object();
   if (!spec.name.empty()) query["name"] = spec.name;
   if (!spec.platform.empty()) query["platform"] = spec.platform;
@@ -62,11 +78,13 @@ int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
       {"request", {{"method", "POST"}, {"path", "/containers/create"}, {"query", query},
                    {"body", redacted_body(spec.create_body, *egress, spec.show_tokens)}}},
       {"egress", {{"outcome", outcome_name(egress->outcome)}, {"decisions", notes},
-                  {"warnings", egress->warnings}}}};
+                  {"warnings", egress->warnings}, {"refused", refused}}}};
   if (spec.show_tokens)
     warn("--show-tokens printed proxy tokens; they may end up in logs or shell history");
   std::cout << out.dump(2) << std::endl;
-  return 0;
+  if (refused.empty()) return 0;
+  for (const auto& r : refused) std::fprintf(stderr, "sandbox-run: error: would refuse: %s\n", r.c_str());
+  return kExitLauncher;
 }
 
 // While attached: one warning if the daemon dies; the container is left alone.
@@ -96,6 +114,11 @@ int run_sandbox(RunSpec spec, docker::Client& client) {
   if (spec.dry_run) return dry_run(spec, client, paths, *config);
   if (!config->proxy.enabled && config->docker_env.empty()) return launch(spec, client);
 
+  if (config->proxy.enabled) {
+    // Before launch(): a refused option must not even pull the image.
+    if (auto guarded = guard_launch(spec, paths, *config); !guarded) return refuse(guarded.error());
+    if (auto rt = check_runtime(spec, client); !rt) return refuse(rt.error());
+  }
   EgressResult egress;
   LaunchHooks hooks;
   hooks.before_create = [&](RunSpec& s, const nlohmann::json& image) -> util::Result<void> {

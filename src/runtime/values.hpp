@@ -57,6 +57,16 @@ util::Result<VolumeSpec> parse_volume(std::string_view s, std::string_view cwd);
 // One --mount csv value to a HostConfig.Mounts entry (bind, volume, tmpfs).
 util::Result<nlohmann::json> parse_mount(std::string_view s, std::string_view cwd);
 
+// One --device value "host[:container][:permissions]" (permissions from
+// "rwm", default all three; the container path defaults to the host path
+// and must be absolute), as cli/command/container/opts.go parseLinuxDevice.
+struct DeviceSpec {
+  std::string path_on_host;
+  std::string path_in_container;
+  std::string permissions = "rwm";
+};
+util::Result<DeviceSpec> parse_device(std::string_view s);
+
 // --ulimit name=soft[:hard].
 struct Ulimit {
   std::string name;

@@ -2,6 +2,7 @@
 // (docker/cli opts.MountOpt).
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -174,6 +175,55 @@ util::Result<json> parse_mount(std::string_view s, std::string_view cwd) {
     return fail(ErrorKind::invalid_argument,
                 "unsupported mount type '" + type + "' (supported: bind, volume, tmpfs)");
   return m;
+}
+
+namespace {
+
+bool valid_device_mode(std::string_view mode) {
+  if (mode.empty() || mode.size() > 3) return false;
+  for (char c : mode)
+    if (c != 'r' && c != 'w' && c != 'm') return false;
+  return std::ranges::count(mode, 'r') <= 1 && std::ranges::count(mode, 'w') <= 1 &&
+         std::ranges::count(mode, 'm') <= 1;
+}
+
+// Go's path.Clean for an absolute path (no trailing slash but for "/").
+std::string clean_path(std::string_view p) {
+  std::string out = std::filesystem::path(p).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+util::Result<DeviceSpec> parse_device(std::string_view s) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    const auto colon = s.find(':', start);
+    parts.emplace_back(s.substr(start, colon - start));
+    if (colon == std::string_view::npos) break;
+    start = colon + 1;
+  }
+  if (parts.size() > 3 || parts[0].empty())
+    return fail(ErrorKind::invalid_argument, "bad format for path: " + std::string(s));
+  DeviceSpec d;
+  d.path_on_host = parts[0];
+  if (parts.size() == 3) {
+    if (!valid_device_mode(parts[2]))
+      return fail(ErrorKind::invalid_argument, "bad mode specified: " + parts[2]);
+    d.path_in_container = parts[1];
+    d.permissions = parts[2];
+  } else if (parts.size() == 2 && !valid_device_mode(parts[1])) {
+    d.path_in_container = parts[1];
+  } else if (parts.size() == 2) {
+    d.permissions = parts[1];
+  }
+  if (d.path_in_container.empty()) d.path_in_container = d.path_on_host;
+  if (!d.path_in_container.starts_with('/'))
+    return fail(ErrorKind::invalid_argument, d.path_in_container + " is not an absolute path");
+  d.path_in_container = clean_path(d.path_in_container);
+  if (parts.size() == 1) d.path_on_host = d.path_in_container;
+  return d;
 }
 
 }  // namespace sr::runtime

@@ -227,6 +227,15 @@ class PrivateDockerd:
                 tail = f.read()[-3000:]
             raise RuntimeError("private dockerd did not answer within %d s:\n%s" % (wait, tail))
 
+    def start_with_image(self, image):
+        """start() and load_image(); a daemon that fails half-way is destroyed."""
+        try:
+            self.start()
+            self.load_image(image)
+        except Exception:
+            self.destroy()
+            raise
+
     def stop(self, wait=60, sig=signal.SIGTERM):
         pid = self.pid()
         if pid is None:

@@ -187,12 +187,7 @@ class DockerdRestartTest(unittest.TestCase):
         if os.geteuid() != 0:
             raise unittest.SkipTest("starting a private dockerd needs root")
         cls.daemon = fs.PrivateDockerd(tempfile.mkdtemp(prefix="sr-faults-dockerd-"))
-        try:
-            cls.daemon.start()
-            cls.daemon.load_image(IMAGE)
-        except Exception:
-            cls.daemon.destroy()
-            raise
+        cls.daemon.start_with_image(IMAGE)
 
     @classmethod
     def tearDownClass(cls):

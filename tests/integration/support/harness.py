@@ -90,7 +90,7 @@ def home_env(home, root, extra=None, drop=PROVIDER_PREFIXES):
 
 def egress_disable(home, env=None):
     """Teardown for a test's SANDBOX_RUN_HOME: the real `sandbox-egress
-    disable`, which removes the SANDBOX-EGRESS-<tunnel port> iptables chain
+    disable`, which removes the SANDBOX-ISOLATION-<tunnel port> iptables chain
     that setup installs for isolation: internal (and the shared chain with the
     last per-port one). A no-op when the home was never created. Never raises:
     it runs in tearDown/cleanup paths; a rule it could not remove is reported
@@ -108,9 +108,9 @@ def egress_disable(home, env=None):
     if os.path.exists(record):
         with open(record) as f:
             words = f.read().split()
-        chain = "SANDBOX-EGRESS-" + (words[1] if len(words) > 1 else "?")
+        chain = "SANDBOX-ISOLATION-" + (words[1] if len(words) > 1 else "?")
         print("warning: `sandbox-egress disable` left the firewall of %s in place (%s); "
-              "remove it with: iptables -D SANDBOX-EGRESS -j %s; iptables -F %s; iptables -X %s"
+              "remove it with: iptables -D SANDBOX-ISOLATION -j %s; iptables -F %s; iptables -X %s"
               % (home, problem or "record still present", chain, chain, chain), file=sys.stderr)
 
 

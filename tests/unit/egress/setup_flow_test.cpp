@@ -16,9 +16,9 @@ namespace {
 const fs::path kGoldenDir = fs::path(SR_TEST_DATA_DIR).parent_path().parent_path() / "proxyconf" / "data";
 
 struct FakeNetwork : SandboxNetwork {
-  sr::util::Result<InternalNetwork> answer = InternalNetwork{"sandbox-egress", "10.213.37.0/24", "10.213.37.1", true};
+  sr::util::Result<InternalNetwork> answer = InternalNetwork{"sandbox-egress", "10.213.37.0/24", "10.213.37.1", true, "br-0123456789ab", false, false};
   int calls = 0;
-  sr::util::Result<InternalNetwork> ensure_internal_network() override {
+  sr::util::Result<InternalNetwork> ensure_internal_network(bool) override {
     ++calls;
     return answer;
   }

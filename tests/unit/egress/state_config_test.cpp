@@ -127,3 +127,18 @@ TEST_CASE("config: a symlink at config.yaml is refused, its target untouched") {
   CHECK(r.error().message.find((d.path / "config.yaml").string()) != std::string::npos);
   CHECK(slurp(d.path / "real.yaml") == "proxy:\n  enabled: false\n");
 }
+
+TEST_CASE("config: the sandbox section (allow_unsafe items, runtime, sandbox-to-sandbox)") {
+  auto c = parse_config("sandbox:\n  allow_unsafe: [privileged, docker_socket]\n  runtime: runsc\n"
+                        "  allow_sandbox_to_sandbox: true\n",
+                        "c.yaml");
+  REQUIRE(c);
+  CHECK(c->sandbox.allow_unsafe == std::vector<std::string>{"privileged", "docker_socket"});
+  CHECK(c->sandbox.runtime == "runsc");
+  CHECK(c->sandbox.allow_sandbox_to_sandbox);
+  CHECK(parse_config("", "c.yaml")->sandbox.allow_unsafe.empty());
+  auto typo = parse_config("sandbox:\n  allow_unsafe: [privileged, dockr_socket]\n", "c.yaml");
+  REQUIRE_FALSE(typo);
+  CHECK(typo.error().message == "c.yaml:2:30: sandbox.allow_unsafe: unknown item 'dockr_socket' (see docs/user-guide.md)");
+  CHECK(parse_config("sandbox:\n  colour: red\n", "c.yaml")->warnings.size() == 1);
+}
