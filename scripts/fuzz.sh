@@ -10,7 +10,8 @@
 #        scripts/fuzz.sh --minimize [target...]
 #   targets: request_head host_match config scrubber (the engine: request heads
 #            and the secrets module, host patterns and CIDRs, proxy.yaml, the
-#            response scrubber), run_options (sandbox-run's `docker run` flags),
+#            response scrubber), gate (the request gate: raw client bytes ->
+#            the canonical request, with its invariants), run_options (sandbox-run's `docker run` flags),
 #            env_file (--env-file and dotenv files), mappings (mappings.json),
 #            egress_config (config.yaml and its rewrite); default: all
 #   --minimize: replaces each corpus by its minimal subset with the same
@@ -27,7 +28,7 @@ else
   seconds=${1:-60}
   [ $# -gt 0 ] && shift
 fi
-targets=${*:-request_head host_match config scrubber ws_frames run_options env_file mappings egress_config}
+targets=${*:-request_head host_match config scrubber ws_frames gate run_options env_file mappings egress_config}
 build=$root/build-fuzz
 cxx=${FUZZ_CXX:-clang++-16}
 cc=${FUZZ_CC:-clang-16}

@@ -16,6 +16,8 @@ PACKAGES=(
   busybox-static debootstrap gpgv
   # test harness and benchmarks
   curl python3
+  # the differential check of the request gate (tests/integration/proxy/gate_h11.py)
+  python3-h11
   # fuzzing (scripts/fuzz.sh): clang >= 16 for std::expected, libFuzzer runtime
   clang-16 libclang-rt-16-dev
 )
