@@ -274,6 +274,9 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
       lowest(up).socket().shutdown(tcp::socket::shutdown_both, ignored);
       std::string why = watch->reason() + " in the request body";
       st.refuse(http::status::forbidden, Decision::reject, why, "refused: " + why);
+      // Refused mid-body: the connection ends, whether or not the client
+      // had sent all of its body.
+      st.refusal_close = true;
       auto next = co_await send_refusal(client, parser, st);
       co_return ExchangeResult{next, false};
     }
@@ -589,8 +592,14 @@ awaitable<LoopEnd> request_loop(Stream& client, beast::flat_buffer& buffer, Loop
     if (ec) {
       if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
           ec != http::error::end_of_stream && ec != http::error::partial_message) {
-        std::string text = "sandbox-egress: malformed request: " + ec.message() + "\n";
-        co_await send_text(client, 11, http::status::bad_request, text, KeepAlive::no);
+        // Beast refuses a repeated Transfer-Encoding itself: answered like
+        // the gate's other Transfer-Encoding refusals (framing.hpp).
+        bool te = ec == http::error::bad_transfer_encoding;
+        std::string text = te ? "sandbox-egress: malformed request: Transfer-Encoding is accepted only "
+                                "once, as exactly \"chunked\"\n"
+                              : "sandbox-egress: malformed request: " + ec.message() + "\n";
+        co_await send_text(client, 11, te ? http::status::not_implemented : http::status::bad_request, text,
+                           KeepAlive::no);
       }
       co_return LoopEnd::closed;
     }
