@@ -508,6 +508,16 @@ class Engine:
         return self.proc.returncode
 
 
+def wait_for(cond, timeout=5.0):
+    """Polls cond() every 50 ms until it holds or `timeout` s passed; its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
 def basic(user, password):
     return "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
 

@@ -34,6 +34,11 @@ def parse(wire):
         event = conn.next_event()
         if event is h11.NEED_DATA:
             raise ValueError("incomplete message")
+        if isinstance(event, h11.ConnectionClosed):
+            raise ValueError("no request")
+        if event is h11.PAUSED:
+            # h11 stops after the head of an upgrade (or CONNECT) request.
+            break
         if isinstance(event, h11.Request):
             request = event
         elif isinstance(event, h11.Data):

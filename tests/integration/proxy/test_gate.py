@@ -30,15 +30,6 @@ SECRET_RULES = [
 ]
 
 
-def wait_for(cond, timeout=3.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
 def wrong_name_cert(d):
     """A server certificate from the upstream CA that names other.test only."""
     with open(os.path.join(d, "wrong.ext"), "w") as f:
@@ -131,7 +122,7 @@ class GateTest(unittest.TestCase):
             return self.exchange(s, raw)
 
     def received(self, server, n=1):
-        self.assertTrue(wait_for(lambda: len(server.recorder.requests) >= n),
+        self.assertTrue(fixtures.wait_for(lambda: len(server.recorder.requests) >= n),
                         "the upstream received %d request(s)" % len(server.recorder.requests))
         return [r["raw"] for r in server.recorder.requests]
 
