@@ -11,7 +11,8 @@
 #   targets: request_head host_match config scrubber (the engine: request heads
 #            and the secrets module, host patterns and CIDRs, proxy.yaml, the
 #            response scrubber), dns_message (the DNS responder's parser),
-#            run_options (sandbox-run's `docker run` flags),
+#            gate (the request gate: raw client bytes -> the canonical request,
+#            with its invariants), run_options (sandbox-run's `docker run` flags),
 #            env_file (--env-file and dotenv files), mappings (mappings.json),
 #            egress_config (config.yaml and its rewrite); default: all
 #   --minimize: replaces each corpus by its minimal subset with the same
@@ -28,7 +29,7 @@ else
   seconds=${1:-60}
   [ $# -gt 0 ] && shift
 fi
-targets=${*:-request_head host_match config scrubber ws_frames dns_message run_options env_file mappings egress_config}
+targets=${*:-request_head host_match config scrubber ws_frames dns_message gate run_options env_file mappings egress_config}
 build=$root/build-fuzz
 cxx=${FUZZ_CXX:-clang++-16}
 cc=${FUZZ_CC:-clang-16}

@@ -42,6 +42,8 @@ TEST=(
   dpkg-dev man-db zsh
   # examples/node tests, docs/traffic-path diagram (scripts/diagram.sh)
   nodejs graphviz
+  # the differential check of the request gate (tests/integration/proxy/gate_h11.py)
+  python3-h11
   # fuzzing (scripts/fuzz.sh): clang >= 16 for std::expected, libFuzzer runtime
   clang clang-16 libclang-rt-16-dev
 )

@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "proxy/policy/gate.hpp"
 #include "proxy/relay.hpp"
 #include "util/add_unique.hpp"
 
@@ -49,12 +50,23 @@ struct RequestState {
   Decision refusal_decision = Decision::reject;
   std::string refusal_reason;
   std::string refusal_body;
+  bool refusal_close = false;  // the request's framing is not trusted: end the connection
 
   void refuse(http::status status, Decision decision, std::string reason, std::string body) {
     refusal_status = status;
     refusal_decision = decision;
     refusal_reason = std::move(reason);
     refusal_body = "sandbox-egress: " + body + "\n";
+  }
+
+  // A refusal of the gate, sent as it is.
+  void take(policy::Refusal&& r) {
+    refusal_status = static_cast<http::status>(r.status);
+    refusal_decision = r.decision;
+    refusal_reason = std::move(r.reason);
+    refusal_body = std::move(r.body);
+    refusal_close = r.close;
+    if (!r.host.empty()) rec.host = std::move(r.host);
   }
 
   void finish(unsigned status, Decision decision, std::string reason) {
@@ -65,107 +77,6 @@ struct RequestState {
     ctx.engine.record(rec, *rules);
   }
 };
-
-inline bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && beast::iequals(bsv(s.substr(0, prefix.size())), bsv(prefix));
-}
-
-// "http://host[:port]/path?q" -> the target and the origin-form "/path?q".
-inline std::optional<std::pair<Target, std::string>> parse_absolute(std::string_view uri) {
-  if (!starts_with_nocase(uri, "http://")) return std::nullopt;
-  std::string_view rest = uri.substr(7);
-  std::size_t end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, end);
-  std::string origin = end == std::string_view::npos ? "/" : std::string(rest.substr(end));
-  if (origin.front() != '/') origin.insert(0, "/");
-  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
-  Target target{Scheme::http, "", 80};
-  std::size_t close = authority.rfind(']');
-  std::size_t colon = authority.rfind(':');
-  bool has_port = colon != std::string_view::npos &&
-                  (close == std::string_view::npos ? authority.find(':') == colon : colon > close);
-  if (has_port) {
-    auto hp = split_host_port(authority);
-    if (!hp || hp->port == 0) return std::nullopt;
-    target.host = hp->host;
-    target.port = hp->port;
-  } else {
-    auto host = normalize_host(authority);
-    if (!host) return std::nullopt;
-    target.host = *host;
-  }
-  return std::make_pair(std::move(target), std::move(origin));
-}
-
-// An origin-form request on a forward listener (a port-80 connection the
-// firewall redirected to the engine): the authority is the Host field's,
-// as in an absolute-form URI; none when Host is absent or not an authority.
-inline std::optional<std::pair<Target, std::string>> from_host_field(const RequestHead& req,
-                                                                     std::string_view origin) {
-  std::string_view host = sv(req[http::field::host]);
-  if (!origin.starts_with('/') || host.empty() || host.find_first_of("/?#@ \t") != std::string_view::npos)
-    return std::nullopt;
-  return parse_absolute("http://" + std::string(host) + std::string(origin));
-}
-
-inline bool lists_token(std::string_view value, std::string_view token) {
-  for (auto const& t : http::token_list{bsv(value)})
-    if (beast::iequals(t, bsv(token))) return true;
-  return false;
-}
-
-// Only WebSocket upgrades are passed through. Any other protocol (h2c, ...)
-// would carry later requests past the pipeline (no allowlist, swap or
-// wrong-host check per request), so its Upgrade field is dropped and the
-// request is served as plain HTTP/1.1, as RFC 9110 §7.8 allows.
-inline bool is_upgrade(const RequestHead& req) {
-  return lists_token(sv(req[http::field::upgrade]), "websocket") &&
-         lists_token(sv(req[http::field::connection]), "upgrade");
-}
-
-// "host[:port]" for the Host field (port left out when it is the default).
-inline std::string authority(const Target& t) {
-  std::string host = t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
-  std::uint16_t default_port = t.scheme == Scheme::https ? 443 : 80;
-  return t.port == default_port ? host : host + ":" + std::to_string(t.port);
-}
-
-// Removes the hop-by-hop fields (RFC 9110 §7.6.1) and those the Connection
-// field names. Framing fields are left to Beast, which re-does them.
-template <class Fields>
-void strip_hop_by_hop(Fields& f, bool keep_upgrade) {
-  std::vector<std::string> listed;
-  for (auto const& t : http::token_list{f[http::field::connection]}) listed.emplace_back(t);
-  for (const auto& name : listed) {
-    if (beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding") ||
-        beast::iequals(name, "host") || (keep_upgrade && beast::iequals(name, "upgrade")))
-      continue;
-    f.erase(name);
-  }
-  for (auto field : {http::field::connection, http::field::keep_alive,
-                     http::field::proxy_connection, http::field::proxy_authorization,
-                     http::field::proxy_authenticate, http::field::te, http::field::trailer})
-    f.erase(field);
-  if (!keep_upgrade) f.erase(http::field::upgrade);
-  if (keep_upgrade) f.set(http::field::connection, "Upgrade");
-}
-
-inline bool is_response_hop_field(http::field name, std::string_view name_string, bool upgraded) {
-  switch (name) {
-    case http::field::connection:
-    case http::field::upgrade:
-      return !upgraded;
-    case http::field::keep_alive:
-    case http::field::proxy_connection:
-    case http::field::proxy_authenticate:
-    case http::field::te:
-    case http::field::trailer:
-    case http::field::transfer_encoding:
-      return true;
-    default:
-      return beast::iequals(bsv(name_string), "proxy-connection");
-  }
-}
 
 inline constexpr std::chrono::seconds kLingerTime{2};
 inline constexpr std::size_t kLingerBytes = 1024 * 1024;
@@ -194,12 +105,12 @@ awaitable<void> linger(Stream& client) {
 
 template <class Stream>
 awaitable<Next> send_refusal(Stream& client, RequestParser& parser, RequestState& st) {
-  bool keep = parser.is_done() && st.client_keep && !st.ctx.engine.draining();
+  bool keep = parser.is_done() && st.client_keep && !st.refusal_close && !st.ctx.engine.draining();
   co_await send_text(client, st.version, st.refusal_status, st.refusal_body,
                      keep ? KeepAlive::yes : KeepAlive::no);
   st.finish(static_cast<unsigned>(st.refusal_status), st.refusal_decision,
             std::move(st.refusal_reason));
-  if (!parser.is_done()) co_await linger(client);
+  if (!parser.is_done() || st.refusal_close) co_await linger(client);
   co_return keep ? Next::keep : Next::close;
 }
 
@@ -271,18 +182,6 @@ inline bool closed_before_response(const error_code& ec) {
          ec == asio::error::connection_aborted || ec == ssl::error::stream_truncated;
 }
 
-// A content or transfer coding the scrubber cannot see through ("" when the
-// body is identity-encoded, apart from chunked framing).
-template <class Fields>
-std::string opaque_coding(const Fields& res) {
-  for (auto const& t : http::token_list{res[http::field::content_encoding]})
-    if (!beast::iequals(t, "identity")) return "Content-Encoding " + std::string(t);
-  for (auto const& t : http::token_list{res[http::field::transfer_encoding]})
-    if (!beast::iequals(t, "chunked") && !beast::iequals(t, "identity"))
-      return "Transfer-Encoding " + std::string(t);
-  return {};
-}
-
 inline void count_scrubs(Metrics& metrics, const ScrubRules& rules, const ScrubTally& tally) {
   for (std::size_t i = 0; i < tally.size() && i < rules.size(); ++i)
     if (tally[i]) metrics.count_scrub(rules.rule_name(i), tally[i]);
@@ -329,12 +228,12 @@ awaitable<ExchangeResult> send_whole(Client& client, RequestParser& parser, Up& 
   co_return ExchangeResult{!ec && !close_after ? Next::keep : Next::close, !ec && rp.keep_alive()};
 }
 
-// Forwards the rewritten request on `up` and relays the response back.
+// Forwards the gate's canonical request on `up` and relays the response back.
 template <class Client, class Up>
 awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, RequestParser& parser,
                                    std::optional<std::string>& body, UpstreamConn& conn, Up& up,
-                                   RequestState& st, bool upgrade) {
-  auto& req = parser.get();
+                                   RequestState& st, policy::CanonicalRequest& creq) {
+  auto& req = creq.head;  // what goes upstream: the gate's head, never parser.get()
   const Rules& rules = *st.rules;
   auto& metrics = st.ctx.engine.metrics();
   bool is_head = req.method() == http::verb::head;
@@ -345,24 +244,28 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
   // are still here), should this pooled connection turn out stale.
   bool replayable = true;
   if (body) {
-    // The head and body are moved back after the write, for a retry.
-    http::request<http::string_body> out{std::move(req.base()), std::move(*body)};
-    out.prepare_payload();
+    // The head and body are moved back after the write, for a retry. The
+    // gate set Content-Length (complete_body); trailers the parser merged
+    // into parser.get() while reading the body never reach this head.
+    http::request<http::string_body> out{std::move(req), std::move(*body)};
     st.rec.bytes_in = out.body().size();
     co_await http::async_write(up, out, ec_token(ec));
     sent = !ec;
-    req.base() = std::move(out.base());
+    req = std::move(out.base());
     *body = std::move(out.body());
-  } else if (parser.is_done()) {
-    http::request<http::empty_body> out{std::move(req.base())};
+  } else if (creq.body == policy::BodyPlan::none ||
+             (creq.body == policy::BodyPlan::length && creq.length == 0)) {
+    http::request<http::empty_body> out{std::move(req)};
     co_await http::async_write(up, out, ec_token(ec));
     sent = !ec;
-    req.base() = std::move(out.base());
+    req = std::move(out.base());
   } else {
     error_code client_ec;
     auto watch = rules.secrets.watch(st.rec.host);
-    auto r = co_await relay::stream_request(client, cbuf, parser, up, st.rec.bytes_in, client_ec,
+    http::request<http::buffer_body> out{std::move(req)};
+    auto r = co_await relay::stream_request(client, cbuf, parser, out, up, st.rec.bytes_in, client_ec,
                                             watch ? &*watch : nullptr);
+    req = std::move(out.base());
     if (r == relay::Outcome::refused) {
       // As for a token in the head (SecretSet::apply), but part of the
       // request has gone upstream: that connection is closed, so the
@@ -371,6 +274,9 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
       lowest(up).socket().shutdown(tcp::socket::shutdown_both, ignored);
       std::string why = watch->reason() + " in the request body";
       st.refuse(http::status::forbidden, Decision::reject, why, "refused: " + why);
+      // Refused mid-body: the connection ends, whether or not the client
+      // had sent all of its body.
+      st.refusal_close = true;
       auto next = co_await send_refusal(client, parser, st);
       co_return ExchangeResult{next, false};
     }
@@ -418,45 +324,24 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
     co_return ExchangeResult{next, false};
   }
   auto& res = rp->get();
-  bool upgraded = upgrade && res.result() == http::status::switching_protocols;
-  if (res.result() == http::status::switching_protocols && !upgrade) {
+  policy::ResponseHead view{res.result_int(), {}};
+  view.fields.reserve(16);
+  for (auto const& f : res) view.fields.push_back({sv(f.name_string()), sv(f.value())});
+  auto plan = policy::check_response(view, creq, !rp->is_done());
+  if (!plan) {
     metrics.count_upstream_error(UpstreamError::protocol);
-    std::string why = "upstream switched protocols without an Upgrade request";
-    st.refuse(http::status::bad_gateway, Decision::error, why, why + " (" + st.rec.host + ")");
+    st.take(std::move(plan.error()));
     auto next = co_await send_refusal(client, parser, st);
     co_return ExchangeResult{next, false};
   }
-  if (st.guarded && !upgraded && !rp->is_done()) {
-    // identity was asked for; a body the scrubber cannot read could carry an
-    // echoed secret to the sandbox, so it is refused rather than passed on.
-    std::string coding = opaque_coding(res);
-    if (!coding.empty()) {
-      metrics.count_upstream_error(UpstreamError::protocol);
-      std::string why = "upstream answered with " + coding +
-                        " although identity was asked for; a body that cannot be scanned for "
-                        "echoed secrets is not passed on";
-      st.refuse(http::status::bad_gateway, Decision::error, why, why + " (" + st.rec.host + ")");
-      auto next = co_await send_refusal(client, parser, st);
-      co_return ExchangeResult{next, false};
-    }
-  }
-  if (upgraded && st.guarded && res.count(http::field::sec_websocket_extensions)) {
-    // None was offered (the field is removed from the request): compressed
-    // frames could carry an echoed secret past the frame scrubber.
-    metrics.count_upstream_error(UpstreamError::protocol);
-    std::string why = "upstream accepted the WebSocket with an extension although none was "
-                      "offered; frames that cannot be scanned for echoed secrets are not passed on";
-    st.refuse(http::status::bad_gateway, Decision::error, why, why + " (" + st.rec.host + ")");
-    auto next = co_await send_refusal(client, parser, st);
-    co_return ExchangeResult{next, false};
-  }
+  bool upgraded = plan->upgraded;
   http::response<http::buffer_body> out;
   out.version(st.version);
   out.result(res.result_int());
   out.reason(res.reason());
   ScrubTally tally;
   for (auto const& f : res) {
-    if (is_response_hop_field(f.name(), sv(f.name_string()), upgraded)) continue;
+    if (policy::is_response_hop_field(sv(f.name_string()), upgraded)) continue;
     if (rules.scrub->empty())
       out.insert(f.name_string(), f.value());
     else
@@ -500,7 +385,7 @@ awaitable<ExchangeResult> exchange(Client& client, beast::flat_buffer& cbuf, Req
       // a refusal can end with a close frame); elsewhere the bytes pass raw.
       std::optional<WsFrameScrubber> sandbox_frames;
       if (!res.count(http::field::sec_websocket_extensions))
-        if (auto watch = rules.secrets.watch(st.rec.host, /*swap_own=*/true))
+        if (auto watch = rules.secrets.watch(st.rec.host, /*swap_own=*/creq.swap_frames))
           sandbox_frames.emplace(*watch);
       std::optional<WsFrameScrubber> frames;
       if ((st.guarded && !rules.scrub->empty()) || sandbox_frames) frames.emplace(rules.scrub);
@@ -538,6 +423,30 @@ inline std::string deny_reason(const Rules& rules, const asio::ip::address& addr
   return {};
 }
 
+// The client's head as the gate sees it: views into parser.get().
+inline policy::RequestHead head_view(const http::request_header<>& req) {
+  policy::RequestHead h{sv(req.method_string()), sv(req.target()), req.version(), {}};
+  h.fields.reserve(16);
+  for (auto const& f : req) h.fields.push_back({sv(f.name_string()), sv(f.value())});
+  return h;
+}
+
+inline policy::ConnContext conn_context(const ConnInfo& info) {
+  policy::ConnContext c;
+  switch (info.mode) {
+    case Mode::forward: c.listener = policy::Listener::forward; break;
+    case Mode::tunnel_plain: c.listener = policy::Listener::tunnel_plain; break;
+    case Mode::tunnel_tls: c.listener = policy::Listener::tunnel_tls; break;
+    case Mode::transparent_tls: c.listener = policy::Listener::transparent_tls; break;
+  }
+  c.tunnel = policy::Authority{info.tunnel.host, info.tunnel.port, info.tunnel.scheme == Scheme::https};
+  // The upstream TLS context verifies the chain and the host name
+  // (SSL_set1_host, upstream.cpp) of every https leg.
+  bool tls = info.mode == Mode::tunnel_tls || info.mode == Mode::transparent_tls;
+  c.leg = tls ? policy::UpstreamLeg::tls_verified : policy::UpstreamLeg::plain;
+  return c;
+}
+
 template <class Stream>
 awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, RequestParser& parser,
                                LoopContext& ctx, ConnInfo& info) {
@@ -548,60 +457,22 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
   st.rec.original_dst = info.original_dst;
   st.rec.method = std::string(req.method_string());
   st.rec.target = std::string(req.target());
+  st.rec.host = info.mode == Mode::forward ? std::string() : info.tunnel.host;
   st.version = req.version();
   st.client_keep = req.keep_alive();
 
-  Target target = info.tunnel;
-  std::string origin(req.target());
-  if (info.mode == Mode::forward || starts_with_nocase(origin, "http://")) {
-    auto abs = parse_absolute(sv(req.target()));
-    if (!abs && info.mode == Mode::forward) abs = from_host_field(req, origin);
-    if (!abs) {
-      st.refuse(http::status::bad_request, Decision::reject, "not an absolute-form http:// request",
-                "this is a proxy: send absolute-form http:// URIs, "
-                "or CONNECT for https");
-      co_return co_await send_refusal(client, parser, st);
-    }
-    if (info.mode == Mode::forward) target = abs->first;
-    origin = abs->second;
-  }
-  st.rec.host = target.host;
-  if (!rules.allowlist.matches_normalized(target.host)) {
-    st.refuse(http::status::forbidden, Decision::reject, "host not on the allowlist",
-              "host " + target.host + " is not on the allowlist");
+  const auto cctx = conn_context(info);
+  auto verdict = policy::check_request(head_view(req), cctx, rules);
+  if (!verdict) {
+    st.take(std::move(verdict.error()));
     co_return co_await send_refusal(client, parser, st);
   }
-  // The Host field must name the host actually dialled: a shared front end
-  // (a CDN) routes by it, so a different name could carry the request, and
-  // its swapped secret, to another site behind the same address (domain
-  // fronting). Absolute-form: replaced by the URI's authority (RFC 9112
-  // §3.2.2); in a tunnel: refused when it names another host.
-  if (info.mode == Mode::forward || req[http::field::host].empty()) {
-    req.set(http::field::host, authority(target));
-  } else if (normalize_host(sv(req[http::field::host])) != target.host) {
-    st.refuse(http::status::forbidden, Decision::reject,
-              "Host header does not name the tunnel's host",
-              "the Host header does not name " + target.host + ", the host of this tunnel");
-    co_return co_await send_refusal(client, parser, st);
-  }
-  if (req.count(http::field::content_length) && req.count(http::field::transfer_encoding)) {
-    st.refuse(http::status::bad_request, Decision::reject,
-              "both Content-Length and Transfer-Encoding",
-              "both Content-Length and Transfer-Encoding");
-    co_return co_await send_refusal(client, parser, st);
-  }
-  bool expect = lists_token(sv(req[http::field::expect]), "100-continue");
-  req.erase(http::field::expect);
+  policy::CanonicalRequest& creq = *verdict;
+  st.rec.host = creq.target.host;
+  st.guarded = creq.guarded;
+  bool expect = creq.expect_continue;
   std::optional<std::string> body;
-  if (rules.secrets.wants_body(target.host) && !parser.is_done()) {
-    // A declared length over the limit is refused before any body byte is
-    // read (and before "100 Continue"), so the client sees the 413.
-    if (parser.content_length() && *parser.content_length() > rules.config.max_request_body_bytes) {
-      st.refuse(http::status::payload_too_large, Decision::reject,
-                "request body over max_request_body_bytes",
-                "request body larger than max_request_body_bytes");
-      co_return co_await send_refusal(client, parser, st);
-    }
+  if (creq.body == policy::BodyPlan::whole) {
     if (expect) co_await send_continue(client);
     expect = false;
     body.emplace();
@@ -622,24 +493,13 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
       co_await send_refusal(client, parser, st);
       co_return Next::close;
     }
+    if (auto refusal = policy::complete_body(creq, cctx, rules, *body)) {
+      st.take(std::move(*refusal));
+      co_return co_await send_refusal(client, parser, st);
+    }
   }
-  req.target(origin);
-  auto swap = rules.secrets.apply(req, target.host, body ? &*body : nullptr);
-  st.rec.secrets_swapped = swap.swapped;
-  if (swap.decision != Decision::allow) {
-    st.refuse(http::status::forbidden, Decision::reject, swap.reason, "refused: " + swap.reason);
-    co_return co_await send_refusal(client, parser, st);
-  }
-  bool upgrade = is_upgrade(req);
-  strip_hop_by_hop(req, upgrade);
-  req.version(11);
-  st.guarded = rules.secrets.maps_host(target.host);
-  if (st.guarded) {
-    req.set(http::field::accept_encoding, "identity");
-    // No permessage-deflate: compressed frames could not be scanned for
-    // echoed secrets (the WebSocket counterpart of identity encoding).
-    if (upgrade) req.erase(http::field::sec_websocket_extensions);
-  }
+  st.rec.secrets_swapped = creq.swapped;
+  Target target{creq.target.tls ? Scheme::https : Scheme::http, creq.target.host, creq.target.port};
 
   AddressFilter filter = [rules = st.rules](const asio::ip::address& a) {
     return deny_reason(*rules, a);
@@ -661,7 +521,7 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
     }
     if (attempt == 0 && expect && !parser.is_done()) co_await send_continue(client);
     auto result = co_await std::visit(
-        [&](auto& up) { return exchange(client, cbuf, parser, body, **conn, up, st, upgrade); },
+        [&](auto& up) { return exchange(client, cbuf, parser, body, **conn, up, st, creq); },
         (*conn)->stream);
     if (result.retry && attempt == 0) {
       // The stale connection is dropped (closed) here.
@@ -690,6 +550,31 @@ awaitable<void> send_text(Stream& stream, unsigned version, http::status status,
   co_await http::async_write(stream, res, ec_token(ec));
 }
 
+namespace exchange_detail {
+
+// Reads until the buffer holds a whole request head (its empty line) or
+// kHeaderLimit bytes, so that the gate can see the raw bytes the parser
+// would otherwise unfold (obs-fold). The parser then reads from the buffer.
+template <class Stream>
+awaitable<error_code> read_raw_head(Stream& client, beast::flat_buffer& buffer) {
+  std::size_t searched = 0;
+  for (;;) {
+    std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+    std::size_t from = searched > 3 ? searched - 3 : 0;
+    if (bytes.find("\r\n\r\n", from) != std::string_view::npos ||
+        bytes.find("\n\n", from) != std::string_view::npos || bytes.size() >= kHeaderLimit)
+      co_return error_code{};
+    searched = bytes.size();
+    error_code ec;
+    std::size_t n = co_await client.async_read_some(
+        buffer.prepare(std::min<std::size_t>(4096, kHeaderLimit - bytes.size())), ec_token(ec));
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+}
+
+}  // namespace exchange_detail
+
 template <class Stream>
 awaitable<LoopEnd> request_loop(Stream& client, beast::flat_buffer& buffer, LoopContext& ctx,
                                 ConnInfo& info) {
@@ -698,13 +583,26 @@ awaitable<LoopEnd> request_loop(Stream& client, beast::flat_buffer& buffer, Loop
     parser.header_limit(kHeaderLimit);
     parser.body_limit(kNoBodyLimit);
     lowest(client).expires_after(kClientIdle);
-    error_code ec;
+    error_code ec = co_await read_raw_head(client, buffer);
+    if (ec) co_return LoopEnd::closed;
+    std::string_view raw(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (auto refusal = policy::check_raw_head(raw.substr(0, raw.find("\r\n\r\n")))) {
+      co_await send_text(client, 11, static_cast<http::status>(refusal->status), refusal->body,
+                         KeepAlive::no);
+      co_return LoopEnd::closed;
+    }
     co_await http::async_read_header(client, buffer, parser, ec_token(ec));
     if (ec) {
       if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
           ec != http::error::end_of_stream && ec != http::error::partial_message) {
-        std::string text = "sandbox-egress: malformed request: " + ec.message() + "\n";
-        co_await send_text(client, 11, http::status::bad_request, text, KeepAlive::no);
+        // Beast refuses a repeated Transfer-Encoding itself: answered like
+        // the gate's other Transfer-Encoding refusals (framing.hpp).
+        bool te = ec == http::error::bad_transfer_encoding;
+        std::string text = te ? "sandbox-egress: malformed request: Transfer-Encoding is accepted only "
+                                "once, as exactly \"chunked\"\n"
+                              : "sandbox-egress: malformed request: " + ec.message() + "\n";
+        co_await send_text(client, 11, te ? http::status::not_implemented : http::status::bad_request, text,
+                           KeepAlive::no);
       }
       co_return LoopEnd::closed;
     }

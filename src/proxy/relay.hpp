@@ -83,23 +83,27 @@ awaitable<Outcome> read_body(Stream& from, beast::flat_buffer& buffer,
   co_return Outcome::done;
 }
 
-// Streams the request body from the client upstream; the header of
-// parser.get() (already rewritten) is sent first. On read_failed the head and
-// possibly part of the body have gone upstream (that connection holds a
-// partial request and must be closed), and `client_ec` holds the client-side
-// error, as for read_body. With a `watch`, the body goes upstream through it
-// (held back by less than a token's length) and a refused token ends the
-// relay before any of it is written.
+// Streams the request body from the client upstream behind the head of
+// `out` (the gate's canonical head, with the engine's own framing field:
+// Content-Length or chunked, which the serializer applies). The body is read
+// decoded from `parser` (chunk extensions and trailers stay there: trailer
+// fields merged into parser.get() never reach `out`). On read_failed the
+// head and possibly part of the body have gone upstream (that connection
+// holds a partial request and must be closed), and `client_ec` holds the
+// client-side error, as for read_body. With a `watch`, the body goes
+// upstream through it (held back by less than a token's length) and a
+// refused token ends the relay before any of it is written.
 template <class Client, class Up>
 awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
-                                  http::request_parser<http::buffer_body>& parser, Up& up,
+                                  http::request_parser<http::buffer_body>& parser,
+                                  http::request<http::buffer_body>& out, Up& up,
                                   std::uint64_t& bytes, error_code& client_ec,
                                   TokenWatch* watch = nullptr) {
-  auto& req = parser.get();
-  http::request_serializer<http::buffer_body> sr{req};
-  req.body().data = nullptr;
-  req.body().size = 0;
-  req.body().more = true;
+  auto& in = parser.get();
+  http::request_serializer<http::buffer_body> sr{out};
+  out.body().data = nullptr;
+  out.body().size = 0;
+  out.body().more = true;
   error_code ec;
   co_await http::async_write_header(up, sr, ec_token(ec));
   if (ec) co_return Outcome::not_sent;
@@ -107,8 +111,8 @@ awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
   std::string passed;  // what the watch lets through
   for (;;) {
     if (!parser.is_done()) {
-      req.body().data = chunk.data();
-      req.body().size = chunk.size();
+      in.body().data = chunk.data();
+      in.body().size = chunk.size();
       lowest(client).expires_after(kBodyIdle);
       co_await http::async_read_some(client, buffer, parser, ec_token(ec));
       if (ec == http::error::need_buffer) ec = {};
@@ -116,7 +120,7 @@ awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
         client_ec = ec;
         co_return Outcome::read_failed;
       }
-      std::size_t n = chunk.size() - req.body().size;
+      std::size_t n = chunk.size() - in.body().size;
       bytes += n;
       char* data = chunk.data();
       if (watch) {
@@ -126,14 +130,14 @@ awaitable<Outcome> stream_request(Client& client, beast::flat_buffer& buffer,
         data = passed.data();
         n = passed.size();
       }
-      req.body().data = n ? data : nullptr;
-      req.body().size = n;
-      req.body().more = !parser.is_done();
+      out.body().data = n ? data : nullptr;
+      out.body().size = n;
+      out.body().more = !parser.is_done();
       if (n == 0 && !parser.is_done()) continue;
     } else {
-      req.body().data = nullptr;
-      req.body().size = 0;
-      req.body().more = false;
+      out.body().data = nullptr;
+      out.body().size = 0;
+      out.body().more = false;
     }
     lowest(up).expires_after(kBodyIdle);
     co_await http::async_write(up, sr, ec_token(ec));

@@ -8,6 +8,7 @@
   "stale" one that drops every keep-alive connection when its second request
   arrives (no response byte), and a WebSocket-ish one that answers an
   `Upgrade: websocket` request with 101 and then echoes raw bytes.
+- RawHandler: records the raw bytes of every request (what the engine wrote).
 - Engine: writes proxy.yaml, starts `sandbox-egress serve`, reads the bound
   addresses from its stderr, stops it.
 Everything listens on and dials loopback only.
@@ -324,6 +325,57 @@ class _WsHandler(socketserver.BaseRequestHandler):
             return
 
 
+class RawHandler(socketserver.BaseRequestHandler):
+    """Records the raw bytes of each request it receives (head and body, as
+    framed on the wire: Content-Length bytes, or chunks up to the last one
+    and its trailer section) in server.recorder as {"raw": bytes}, and
+    answers 200 "ok" with keep-alive. For asserting exactly what the engine
+    wrote upstream."""
+
+    def _read_request(self, buf):
+        while b"\r\n\r\n" not in buf:
+            chunk = self.request.recv(65536)
+            if not chunk:
+                return None, buf
+            buf += chunk
+        end = buf.index(b"\r\n\r\n") + 4
+        head = buf[:end].decode("latin-1").lower()
+        fields = [line.split(":", 1) for line in head.split("\r\n")[1:] if ":" in line]
+        names = {n.strip(): v.strip() for n, v in fields}
+        if names.get("transfer-encoding") == "chunked":
+            pos = end
+            while True:
+                while b"\r\n" not in buf[pos:]:
+                    buf += self.request.recv(65536)
+                line_end = buf.index(b"\r\n", pos)
+                size = int(buf[pos:line_end].split(b";")[0], 16)
+                if size == 0:
+                    while b"\r\n\r\n" not in buf[line_end:]:
+                        buf += self.request.recv(65536)
+                    stop = buf.index(b"\r\n\r\n", line_end) + 4
+                    return buf[:stop], buf[stop:]
+                pos = line_end + 2 + size + 2
+                while len(buf) < pos:
+                    buf += self.request.recv(65536)
+        stop = end + int(names.get("content-length", "0") or 0)
+        while len(buf) < stop:
+            chunk = self.request.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        return buf[:stop], buf[stop:]
+
+    def handle(self):
+        buf = b""
+        while True:
+            raw, buf = self._read_request(buf)
+            if raw is None:
+                return
+            self.server.recorder.add({"raw": raw})
+            self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+                                 b"Content-Type: text/plain\r\n\r\nok")
+
+
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -454,6 +506,16 @@ class Engine:
                 self.proc.wait()
         self.log.close()
         return self.proc.returncode
+
+
+def wait_for(cond, timeout=5.0):
+    """Polls cond() every 50 ms until it holds or `timeout` s passed; its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
 
 
 def basic(user, password):
