@@ -1,5 +1,4 @@
-// proxy.yaml loading with yaml-cpp. Mirrors iron-proxy v0.39's decoder
-// (../shared/spec/egress-reference.md §1): typed sections are strict
+// proxy.yaml loading with yaml-cpp. Mirrors iron-proxy v0.39's decoder: typed sections are strict
 // (unknown key = error), transform configs are loose (unknown key = ignored,
 // reported), unknown transform names are fatal. Errors carry the 1-based
 // line:col of the offending node (yaml-cpp marks are 0-based).
@@ -22,13 +21,6 @@ namespace {
 
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 constexpr int kMaxFlowDepth = 64;
-
-// The default deny list (reference §2), applied when the key is absent or
-// null; an explicit [] means none.
-const std::vector<std::string> kDefaultDenyCidrs = {
-    "127.0.0.0/8",    "::1/128",        "169.254.0.0/16", "fe80::/10",
-    "10.0.0.0/8",     "172.16.0.0/12",  "192.168.0.0/16", "fc00::/7",
-    "::ffff:0:0/96",  "100.64.0.0/10",  "198.18.0.0/15"};
 
 struct Failure {
   util::Error error;
@@ -447,7 +439,7 @@ ProxyConfig load_root(const Walker& w, const YAML::Node& root) {
     else if (k == "transforms") load_transforms(w, v, c);
     else w.unknown(key, k);
   });
-  if (!deny_set) c.upstream_deny_cidrs = kDefaultDenyCidrs;
+  if (!deny_set) c.upstream_deny_cidrs = default_deny_cidrs();
   if (c.ca_cert.empty()) w.fail(root["tls"] ? root["tls"].Mark() : root.Mark(), "tls.ca_cert is required");
   if (c.ca_key.empty()) w.fail(root["tls"] ? root["tls"].Mark() : root.Mark(), "tls.ca_key is required");
   if (!c.management_listen.empty() && c.management_api_key_env.empty())
