@@ -684,7 +684,7 @@ awaitable<LoopEnd> request_loop(Stream& client, beast::flat_buffer& buffer, Loop
     RequestParser parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(kNoBodyLimit);
-    lowest(client).expires_after(kClientIdle);
+    if (!co_await await_request(client, buffer)) co_return LoopEnd::closed;
     error_code ec;
     co_await http::async_read_header(client, buffer, parser, ec_token(ec));
     if (ec) {

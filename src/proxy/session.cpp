@@ -21,7 +21,8 @@ class OpenConnection {
 
 }  // namespace
 
-awaitable<void> run_client(tcp::socket socket, LoopContext& ctx) {
+awaitable<void> run_client(tcp::socket socket, LoopContext& ctx,
+                           [[maybe_unused]] ConnLimits::Slot slot) {
   OpenConnection open(ctx.engine.metrics());
   ConnInfo info;
   error_code ec;

@@ -4,11 +4,14 @@
 // here rather than forwarded.
 #pragma once
 
-#include "proxy/engine.hpp"
 #include "proxy/net.hpp"
+
+#include "proxy/conn_limits.hpp"
+#include "proxy/engine.hpp"
 
 namespace sr::proxy {
 
-awaitable<void> run_client(tcp::socket socket, LoopContext& ctx);
+// `slot` is the connection's place under the caps, held until it ends.
+awaitable<void> run_client(tcp::socket socket, LoopContext& ctx, ConnLimits::Slot slot);
 
 }  // namespace sr::proxy
