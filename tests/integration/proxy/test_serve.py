@@ -57,13 +57,7 @@ def engine_env(pki):
     return env
 
 
-def fixtures_wait(cond, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
+fixtures_wait = fixtures.wait_for
 
 
 class ServeTest(unittest.TestCase):
