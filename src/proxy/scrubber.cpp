@@ -75,13 +75,13 @@ StreamScrubber::StreamScrubber(std::shared_ptr<const ScrubRules> rules) : rules_
 
 std::string StreamScrubber::feed(std::string_view chunk) {
   if (!rules_ || rules_->empty()) return std::string(chunk);
-  // Decisions are taken only at positions with a full longest() bytes of
-  // lookahead, so any chunking gives the same result as the one-shot form;
-  // the undecided tail (< longest() bytes) waits for the next chunk.
+  // Decisions are taken only at positions where no value can still start
+  // (undecided_from), so any chunking gives the same result as the one-shot
+  // form; the undecided tail (< longest() bytes, usually none: a server-sent
+  // event is not held back) waits for the next chunk.
   std::string buf = std::move(carry_);
   buf.append(chunk);
-  std::size_t keep = rules_->longest() - 1;
-  std::size_t limit = buf.size() > keep ? buf.size() - keep : 0;
+  std::size_t limit = rules_->undecided_from(buf);
   std::string out;
   out.reserve(limit);
   std::size_t done = rules_->scrub_prefix(buf, limit, out, count_, &tally_);

@@ -58,9 +58,9 @@ class ScrubRules {
   std::size_t longest_ = 0;
 };
 
-// Streaming form for bodies: feed chunks, then finish. Holds back at most
-// longest()-1 bytes between calls so a value split across chunks is still
-// caught; memory is bounded by that carry plus the current chunk. One
+// Streaming form for bodies: feed chunks, then finish. Holds back the tail
+// that could still begin a value (at most longest()-1 bytes) between calls
+// so a value split across chunks is still caught; memory is bounded by that carry plus the current chunk. One
 // instance per response; not thread-safe (a response is one strand).
 class StreamScrubber {
  public:
