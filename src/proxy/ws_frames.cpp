@@ -109,12 +109,24 @@ bool WsFrameScrubber::emit_pieces(const std::vector<MessageScrubber::Piece>& pie
                                   std::string& out) {
   auto& scrub = std::get<Scrub>(mode_);
   for (const auto& p : pieces) {
-    if (p.data.empty() && !p.ends_message) continue;
+    scrub.unframed += p.data;
+    if (!p.ends_message) continue;
     unsigned opcode = scrub.started ? kContinuation : scrub.open.front();
-    if (!frame(out, p.ends_message, opcode, p.data)) return false;
-    scrub.started = !p.ends_message;
-    if (p.ends_message) scrub.open.pop_front();
+    if (!frame(out, true, opcode, scrub.unframed)) return false;
+    scrub.unframed.clear();
+    scrub.started = false;
+    scrub.open.pop_front();
   }
+  return true;
+}
+
+bool WsFrameScrubber::flush_unframed(std::string& out) {
+  auto* scrub = std::get_if<Scrub>(&mode_);
+  if (scrub == nullptr || scrub->unframed.empty()) return true;
+  unsigned opcode = scrub->started ? kContinuation : scrub->open.front();
+  if (!frame(out, false, opcode, scrub->unframed)) return false;
+  scrub->unframed.clear();
+  scrub->started = true;
   return true;
 }
 
@@ -123,7 +135,7 @@ void WsFrameScrubber::finish(std::string& out) {
   if (scrub == nullptr || !reason_.empty()) return;
   std::vector<MessageScrubber::Piece> pieces;
   scrub->messages.finish(pieces);
-  emit_pieces(pieces, out);
+  if (emit_pieces(pieces, out)) flush_unframed(out);
 }
 
 ScrubTally WsFrameScrubber::tally() const {
@@ -155,6 +167,12 @@ std::vector<std::string> WsFrameScrubber::swapped() const {
 // --- framing, shared -----------------------------------------------------
 
 bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
+  bool ok = feed_frames(in, out);
+  // What is decided goes out now, even if no frame ends in this piece.
+  return flush_unframed(out) && ok;
+}
+
+bool WsFrameScrubber::feed_frames(std::string_view in, std::string& out) {
   if (!reason_.empty()) return false;
   while (!in.empty()) {
     if (!in_payload_) {
@@ -244,6 +262,7 @@ bool WsFrameScrubber::end_frame(std::string& out) {
     if (payload.size() > kMaxControl) payload.resize(kMaxControl);
     // No data may follow a close (§5.5.1): nothing is held back past it.
     if (opcode_ == 0x8) finish(out);
+    if (!flush_unframed(out)) return false;
     return frame(out, true, opcode_, payload);
   }
   if (!fin_) return true;

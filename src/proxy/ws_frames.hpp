@@ -84,6 +84,10 @@ class WsFrameScrubber {
     MessageScrubber messages;         // every data message, one stream
     std::deque<unsigned> open;        // opcodes of the messages not ended in the output
     bool started = false;             // a fragment of open.front() has been sent
+    // Data of open.front() not framed yet: framed with the message's end
+    // when that comes in the same feed() (one frame in, one frame out),
+    // else as a fragment when feed() returns or a control frame is sent.
+    std::string unframed;
   };
   struct Watch {  // from the sandbox: tokens not for this host stop it
     TokenWatch message;  // data messages, one stream
@@ -94,6 +98,8 @@ class WsFrameScrubber {
   bool message_piece(std::string_view payload, std::string& out);
   bool end_message(std::string& out);
   bool emit_pieces(const std::vector<MessageScrubber::Piece>& pieces, std::string& out);
+  bool flush_unframed(std::string& out);
+  bool feed_frames(std::string_view in, std::string& out);
   bool control_payload(std::string& payload);  // in place
   bool refuse(const TokenWatch& watch);
 

@@ -1,7 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include <optional>
-#include <vector>
+#include <deque>
 
 #include "proxy/conn_limits.hpp"
 
@@ -13,7 +12,7 @@ TEST_CASE("conn_limits: per client address and in total, places given back", "[p
   ConnLimits limits({.per_client = 2, .total = 3});
   auto a = make_address("127.0.0.2");
   auto b = make_address("127.0.0.3");
-  std::vector<ConnLimits::Slot> held;
+  std::deque<ConnLimits::Slot> held;
   held.push_back(*limits.admit(a));
   held.push_back(*limits.admit(a));
   auto third = limits.admit(a);
@@ -25,7 +24,7 @@ TEST_CASE("conn_limits: per client address and in total, places given back", "[p
   CHECK(limits.admit(make_address("127.0.0.4")).error() == ConnLimit::total);
   CHECK(limits.open(a) == 2);
   CHECK(limits.open_total() == 3);
-  held.erase(held.begin());
+  held.pop_front();
   CHECK(limits.open(a) == 1);
   CHECK(limits.open_total() == 2);
   CHECK(limits.admit(make_address("127.0.0.4")).has_value());  // destroyed at once

@@ -118,7 +118,9 @@ TEST_CASE("echo forms: a value that does not end the payload loses every byte it
 
 TEST_CASE("echo forms: three alignments, padded and not, short runs left out", "[proxy][secrets]") {
   auto forms = sr::proxy::basic_echo_forms(kValue, kToken);
-  CHECK(forms.size() == 6);
+  // At one of the three offsets the value fills its last group: its padded
+  // and unpadded runs are one string.
+  CHECK(forms.size() == 5);
   // Each form is found in the base64 of some payload holding the value.
   for (const auto& [from, to] : forms) {
     bool found = false;
