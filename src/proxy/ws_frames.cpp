@@ -60,7 +60,7 @@ std::string ws_close_frame(std::uint16_t code, std::string_view reason) {
 }
 
 WsFrameScrubber::WsFrameScrubber(std::shared_ptr<const ScrubRules> rules)
-    : mode_(Scrub{rules, MessageScrubber(rules), {}, false}) {}
+    : mode_(Scrub{rules, MessageScrubber(rules), {}, false, {}}) {}
 
 WsFrameScrubber::WsFrameScrubber(const TokenWatch& watch) : mode_(Watch{watch, watch}) {}
 
@@ -122,7 +122,15 @@ bool WsFrameScrubber::emit_pieces(const std::vector<MessageScrubber::Piece>& pie
 
 bool WsFrameScrubber::flush_unframed(std::string& out) {
   auto* scrub = std::get_if<Scrub>(&mode_);
-  if (scrub == nullptr || scrub->unframed.empty()) return true;
+  if (scrub == nullptr) {
+    if (watch_unframed_.empty()) return true;
+    if (!frame(out, false, message_started_ ? kContinuation : message_opcode_, watch_unframed_))
+      return false;
+    watch_unframed_.clear();
+    message_started_ = true;
+    return true;
+  }
+  if (scrub->unframed.empty()) return true;
   unsigned opcode = scrub->started ? kContinuation : scrub->open.front();
   if (!frame(out, false, opcode, scrub->unframed)) return false;
   scrub->unframed.clear();
@@ -272,11 +280,14 @@ bool WsFrameScrubber::end_frame(std::string& out) {
   return true;
 }
 
+// From the sandbox: gathered like the upstream's pieces (emit_pieces), so a
+// frame whose message ends in the same read leaves as one frame.
 bool WsFrameScrubber::emit_data(std::string_view piece, bool final, std::string& out) {
-  // Nothing to send yet (all held back as the scrubber's carry): no frame,
-  // except the one that ends the message.
-  if (piece.empty() && !final) return true;
-  if (!frame(out, final, message_started_ ? kContinuation : message_opcode_, piece)) return false;
+  watch_unframed_ += piece;
+  if (!final) return true;
+  if (!frame(out, true, message_started_ ? kContinuation : message_opcode_, watch_unframed_))
+    return false;
+  watch_unframed_.clear();
   message_started_ = true;
   return true;
 }

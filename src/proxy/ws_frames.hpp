@@ -122,6 +122,7 @@ class WsFrameScrubber {
   unsigned char mask_[4] = {};    // the current frame's key (from the sandbox)
   std::uint64_t mask_at_ = 0;     // payload offset within the frame
   std::string unmasked_;
+  std::string watch_unframed_;  // from the sandbox: data not framed yet
   std::string reason_;
   bool refused_ = false;
   bool passed_close_ = false;
