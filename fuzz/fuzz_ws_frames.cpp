@@ -3,7 +3,9 @@
 // output and verdict as one piece; the output is well-formed server frames
 // (unmasked, control frames whole and <= 125 bytes, continuations only
 // inside a message); the secret never appears in a data message that was
-// passed on whole. Sandbox to upstream (a TokenWatch): the same verdict and
+// passed on whole, nor in the concatenated payloads of all data messages (a
+// secret split across messages), also once finish() released what was
+// held. Sandbox to upstream (a TokenWatch): the same verdict and
 // messages for any chunking; the output is well-formed masked client frames;
 // a refused token never appears in anything passed on.
 #include <cstdint>
@@ -25,7 +27,8 @@ const std::string kSecret = "sk-fuzz";
 // the payloads of the data messages it ends (concatenated), and in `all`
 // every control payload and data message passed on, one per line (the last
 // one possibly unfinished).
-std::string check_frames(const std::string& s, bool masked = false, std::string* all = nullptr) {
+std::string check_frames(const std::string& s, bool masked = false, std::string* all = nullptr,
+                         std::string* data = nullptr) {
   std::size_t i = 0;
   bool open = false;
   std::string message, finished;
@@ -60,6 +63,7 @@ std::string check_frames(const std::string& s, bool masked = false, std::string*
       std::abort();
     } else {
       message += payload;
+      if (data) *data += payload;
       open = !fin;
       if (fin) {
         finished += message;
@@ -128,10 +132,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto rules = std::make_shared<const sr::proxy::ScrubRules>(
       std::vector<sr::proxy::Replacement>{{kSecret, "TOKEN", "K"}});
   auto [out_whole, out_pieces] = feed_both(rules, input, 5);
-  std::string messages = check_frames(out_whole);
-  if (messages.find(kSecret) != std::string::npos) std::abort();
+  // The data payloads are one stream: no secret in their concatenation,
+  // whatever message boundaries (and control frames) it was split across.
+  std::string payloads;
+  std::string messages = check_frames(out_whole, false, nullptr, &payloads);
+  if (payloads.find(kSecret) != std::string::npos) std::abort();
   // Same frames may be cut differently; the messages they carry are equal.
   if (check_frames(out_pieces) != messages) std::abort();
+  // The end of the stream releases what was held back: still no secret, and
+  // still well-formed frames.
+  sr::proxy::WsFrameScrubber ended(rules);
+  std::string out_ended;
+  if (ended.feed(input, out_ended)) {
+    ended.finish(out_ended);
+    std::string all_data;
+    check_frames(out_ended, false, nullptr, &all_data);
+    if (all_data.find(kSecret) != std::string::npos) std::abort();
+  }
   check_client(input);
   return 0;
 }

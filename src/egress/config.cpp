@@ -10,6 +10,7 @@
 #include <set>
 
 #include "egress/validate.hpp"
+#include "proxyconf/proxy_config.hpp"
 #include "util/atomic_file.hpp"
 #include "util/secure_dir.hpp"
 #include "util/utf8.hpp"
@@ -21,6 +22,21 @@ std::string_view to_string(CredentialSource c) {
   return c == CredentialSource::env ? "env" : "bitwarden";
 }
 std::string_view to_string(Isolation i) { return i == Isolation::internal ? "internal" : "bridge"; }
+
+std::vector<std::string> serve_flags(const ProxySettings& proxy) {
+  std::vector<std::string> out;
+  auto add = [&](const char* flag, const std::string& value) {
+    if (value.empty()) return;
+    out.emplace_back(flag);
+    out.push_back(value);
+  };
+  if (proxy.max_client_connections)
+    add("--max-client-connections", std::to_string(*proxy.max_client_connections));
+  if (proxy.max_connections) add("--max-connections", std::to_string(*proxy.max_connections));
+  add("--client-idle", proxy.client_idle_timeout);
+  add("--websocket-idle", proxy.websocket_idle_timeout);
+  return out;
+}
 
 std::optional<Engine> parse_engine(std::string_view s) {
   if (s == "builtin") return Engine::builtin;
@@ -154,6 +170,35 @@ util::Result<void> parse_env_file(const Locator& loc, const YAML::Node& n, Proxy
   return {};
 }
 
+KeyParser count_key(std::string key, std::optional<std::uint32_t> ProxySettings::*field) {
+  return [=](const Locator& loc, const YAML::Node& n, ProxySettings& p) -> util::Result<void> {
+    long v = 0;
+    if (n.IsNull()) {
+      (p.*field).reset();
+      return {};
+    }
+    if (!n.IsScalar() || !YAML::convert<long>::decode(n, v) || v < 1 || v > 1'000'000)
+      return loc.error(n, "proxy." + key + ": expected an integer in 1..1000000");
+    p.*field = static_cast<std::uint32_t>(v);
+    return {};
+  };
+}
+
+KeyParser duration_key(std::string key, std::string ProxySettings::*field) {
+  return [=](const Locator& loc, const YAML::Node& n, ProxySettings& p) -> util::Result<void> {
+    if (n.IsNull()) {
+      (p.*field).clear();
+      return {};
+    }
+    SR_ASSIGN(std::string v, scalar(loc, n, "proxy." + key));
+    auto d = proxyconf::parse_duration(v);
+    if (!d || d->count() <= 0)
+      return loc.error(n, "proxy." + key + ": expected a duration above zero like 120s or 10m");
+    p.*field = std::move(v);
+    return {};
+  };
+}
+
 const std::map<std::string, KeyParser>& proxy_keys() {
   static const std::map<std::string, KeyParser> keys = {
       {"enabled", bool_key("enabled", &ProxySettings::enabled)},
@@ -172,6 +217,13 @@ const std::map<std::string, KeyParser>& proxy_keys() {
       {"bitwarden_project", string_key("bitwarden_project", &ProxySettings::bitwarden_project)},
       {"bitwarden_token_env", string_key("bitwarden_token_env", &ProxySettings::bitwarden_token_env)},
       {"env_file", parse_env_file},
+      {"max_client_connections",
+       count_key("max_client_connections", &ProxySettings::max_client_connections)},
+      {"max_connections", count_key("max_connections", &ProxySettings::max_connections)},
+      {"client_idle_timeout",
+       duration_key("client_idle_timeout", &ProxySettings::client_idle_timeout)},
+      {"websocket_idle_timeout",
+       duration_key("websocket_idle_timeout", &ProxySettings::websocket_idle_timeout)},
   };
   return keys;
 }

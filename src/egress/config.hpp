@@ -37,6 +37,13 @@ struct ProxySettings {
   // A dotenv file recorded by `setup --env-file` (absolute path; "" = none):
   // `start` reads mapped credentials from it when they are not exported.
   std::string env_file;
+  // Built-in engine only, passed as `serve` flags (not proxy.yaml keys:
+  // iron-proxy v0.39 refuses unknown keys there). Unset: the engine's
+  // defaults. Durations are Go durations ("120s", "10m").
+  std::optional<std::uint32_t> max_client_connections;  // per client address
+  std::optional<std::uint32_t> max_connections;         // in total
+  std::string client_idle_timeout;
+  std::string websocket_idle_timeout;
 };
 
 // The sandbox: section: what an egress sandbox may be launched with.
@@ -52,6 +59,10 @@ struct SandboxSettings {
 
 // The names sandbox.allow_unsafe accepts, in the order refusals are checked.
 std::span<const std::string_view> unsafe_item_names();
+
+// The `serve` flags that carry the built-in engine's own settings above
+// ("--max-client-connections", "256", ...), only those that are set.
+std::vector<std::string> serve_flags(const ProxySettings& proxy);
 
 struct Config {
   ProxySettings proxy;

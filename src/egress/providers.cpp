@@ -38,11 +38,6 @@ constexpr std::array<std::string_view, 11> kDefaultHosts = {
     "api.x.ai",        "api.mistral.ai",  "api.groq.com",
     "api.together.xyz", "api.deepseek.com", "inference.nousresearch.com"};
 
-constexpr std::array<std::string_view, 11> kDefaultDeny = {
-    "127.0.0.0/8", "::1/128",        "169.254.0.0/16", "fe80::/10",
-    "10.0.0.0/8",  "172.16.0.0/12",  "192.168.0.0/16", "fc00::/7",
-    "::ffff:0:0/96", "100.64.0.0/10", "198.18.0.0/15"};
-
 }  // namespace
 
 std::span<const Provider> providers() { return table(); }
@@ -58,7 +53,6 @@ const Provider* find_provider(std::string_view env_name) {
 
 std::span<const std::string_view> uncovered_env_names() { return kUncovered; }
 std::span<const std::string_view> default_allowed_hosts() { return kDefaultHosts; }
-std::span<const std::string_view> default_deny_cidrs() { return kDefaultDeny; }
 
 std::vector<std::string_view> recognised_env_names() {
   std::vector<std::string_view> out;

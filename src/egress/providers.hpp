@@ -29,9 +29,6 @@ std::span<const std::string_view> uncovered_env_names();
 // The default allowlist, in order.
 std::span<const std::string_view> default_allowed_hosts();
 
-// The default upstream deny CIDRs, in order.
-std::span<const std::string_view> default_deny_cidrs();
-
 // Every name discovery looks at (canonical names and aliases), for messages.
 std::vector<std::string_view> recognised_env_names();
 

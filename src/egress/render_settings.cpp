@@ -26,8 +26,7 @@ util::Result<std::vector<std::string>> allowlist(const ProxySettings& p, const M
 }
 
 util::Result<std::vector<std::string>> deny_cidrs(const ProxySettings& p) {
-  if (!p.upstream_deny_cidrs)
-    return std::vector<std::string>(default_deny_cidrs().begin(), default_deny_cidrs().end());
+  if (!p.upstream_deny_cidrs) return proxyconf::default_deny_cidrs();
   for (const auto& c : *p.upstream_deny_cidrs) {
     auto ok = validate_cidr(c);
     if (!ok) return std::unexpected(std::move(ok.error()).context("proxy.upstream_deny_cidrs"));

@@ -1,5 +1,6 @@
 #include "proxy/cidr.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -50,7 +51,51 @@ bool contains_one(const Cidr& c, const ip::address& addr) {
   return prefix_equal(bits_of(addr), bits_of(c.network), c.prefix);
 }
 
+ip::address_v4 v4_at(const ip::address_v6::bytes_type& b, std::initializer_list<std::size_t> at) {
+  ip::address_v4::bytes_type out{};
+  std::size_t i = 0;
+  for (std::size_t index : at) out[i++] = b[index];
+  return ip::address_v4(out);
+}
+
+bool starts_with(const ip::address_v6::bytes_type& b, std::initializer_list<unsigned char> prefix) {
+  return std::equal(prefix.begin(), prefix.end(), b.begin());
+}
+
 }  // namespace
+
+std::vector<ip::address_v4> embedded_ipv4(const ip::address_v6& addr) {
+  auto b = addr.to_bytes();
+  // ::ffff:0:0/96 and ::/96: ten zero bytes, then ffff or 0000.
+  bool ten_zero = std::all_of(b.begin(), b.begin() + 10, [](unsigned char c) { return c == 0; });
+  if (ten_zero && ((b[10] == 0xff && b[11] == 0xff) || (b[10] == 0 && b[11] == 0)))
+    return {v4_at(b, {12, 13, 14, 15})};
+  // 64:ff9b::/96.
+  if (starts_with(b, {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0}))
+    return {v4_at(b, {12, 13, 14, 15})};
+  // 64:ff9b:1::/48 (RFC 8215) with each RFC 6052 §2.2 layout that fits:
+  // bits 64-71 (the "u" octet) are zero and never part of the address, and
+  // the suffix after the address is zero for the /48, /56 and /64 layouts.
+  if (!starts_with(b, {0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}) || b[8] != 0) return {};
+  auto zero_from = [&](std::size_t i) {
+    return std::all_of(b.begin() + static_cast<std::ptrdiff_t>(i), b.end(),
+                       [](unsigned char c) { return c == 0; });
+  };
+  std::vector<ip::address_v4> out;
+  if (zero_from(11)) out.push_back(v4_at(b, {6, 7, 9, 10}));
+  if (zero_from(12)) out.push_back(v4_at(b, {7, 9, 10, 11}));
+  if (zero_from(13)) out.push_back(v4_at(b, {9, 10, 11, 12}));
+  out.push_back(v4_at(b, {12, 13, 14, 15}));
+  return out;
+}
+
+bool is_unspecified(const ip::address& addr) {
+  if (addr.is_unspecified()) return true;
+  if (addr.is_v4()) return false;
+  auto embedded = embedded_ipv4(addr.to_v6());
+  return std::any_of(embedded.begin(), embedded.end(),
+                     [](const ip::address_v4& v4) { return v4.is_unspecified(); });
+}
 
 std::string Cidr::to_string() const { return network.to_string() + "/" + std::to_string(prefix); }
 
@@ -90,13 +135,13 @@ util::Result<CidrSet> CidrSet::create(const std::vector<std::string>& cidrs) {
 }
 
 std::optional<Cidr> CidrSet::find(const ip::address& addr) const {
-  // Check the address as given, then its unmapped IPv4 form, so that both
-  // "::ffff:0:0/96" and "127.0.0.0/8" catch ::ffff:127.0.0.1.
-  std::optional<ip::address> unmapped;
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
-    unmapped = ip::make_address_v4(ip::v4_mapped, addr.to_v6());
+  // The embedded IPv4 forms first, so the reason names the IPv4 range
+  // ("127.0.0.0/8" rather than "::ffff:0:0/96") when both match.
+  std::vector<ip::address_v4> embedded;
+  if (addr.is_v6()) embedded = embedded_ipv4(addr.to_v6());
   for (const auto& c : entries_) {
-    if (unmapped && contains_one(c, *unmapped)) return c;
+    for (const auto& v4 : embedded)
+      if (contains_one(c, v4)) return c;
     if (contains_one(c, addr)) return c;
   }
   return std::nullopt;

@@ -582,7 +582,7 @@ awaitable<LoopEnd> request_loop(Stream& client, beast::flat_buffer& buffer, Loop
     RequestParser parser;
     parser.header_limit(kHeaderLimit);
     parser.body_limit(kNoBodyLimit);
-    lowest(client).expires_after(kClientIdle);
+    if (!co_await await_request(client, buffer)) co_return LoopEnd::closed;
     error_code ec = co_await read_raw_head(client, buffer);
     if (ec) co_return LoopEnd::closed;
     std::string_view raw(static_cast<const char*>(buffer.data().data()), buffer.size());

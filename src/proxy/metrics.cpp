@@ -62,6 +62,14 @@ void Metrics::count_upstream_error(UpstreamError kind) { ++upstream_errors_[stat
 void Metrics::connection_opened() { ++open_connections_; }
 void Metrics::connection_closed() { --open_connections_; }
 void Metrics::count_leaf_minted() { ++leaves_minted_; }
+void Metrics::count_connection_refused(ConnLimit limit) {
+  ++connections_refused_[limit == ConnLimit::per_client ? 0 : 1];
+}
+void Metrics::count_accept_error() { ++accept_errors_; }
+void Metrics::set_connection_limits(const ConnLimitSettings& limits) {
+  connection_limits_[0] = limits.per_client;
+  connection_limits_[1] = limits.total;
+}
 
 std::uint64_t Metrics::requests(Decision decision) const {
   return requests_[static_cast<std::size_t>(decision)].load();
@@ -115,6 +123,21 @@ std::string Metrics::render() const {
       "# HELP sandbox_egress_open_connections Client connections currently open.\n"
       "# TYPE sandbox_egress_open_connections gauge\nsandbox_egress_open_connections {}\n",
       open_connections_.load());
+  out += fmt::format(
+      "# HELP sandbox_egress_connections_refused_total New client connections refused (503) by a "
+      "connection cap.\n"
+      "# TYPE sandbox_egress_connections_refused_total counter\n"
+      "sandbox_egress_connections_refused_total{{limit=\"per_client\"}} {}\n"
+      "sandbox_egress_connections_refused_total{{limit=\"total\"}} {}\n"
+      "# HELP sandbox_egress_connection_limit The connection caps in force.\n"
+      "# TYPE sandbox_egress_connection_limit gauge\n"
+      "sandbox_egress_connection_limit{{limit=\"per_client\"}} {}\n"
+      "sandbox_egress_connection_limit{{limit=\"total\"}} {}\n"
+      "# HELP sandbox_egress_accept_errors_total Failed accept() calls (e.g. out of file "
+      "descriptors); the listener backs off and keeps accepting.\n"
+      "# TYPE sandbox_egress_accept_errors_total counter\nsandbox_egress_accept_errors_total {}\n",
+      connections_refused_[0].load(), connections_refused_[1].load(), connection_limits_[0].load(),
+      connection_limits_[1].load(), accept_errors_.load());
   out += fmt::format(
       "# HELP sandbox_egress_leaf_certs_minted_total Leaf certificates minted.\n"
       "# TYPE sandbox_egress_leaf_certs_minted_total counter\nsandbox_egress_leaf_certs_minted_total {}\n",

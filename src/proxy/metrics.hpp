@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/conn_limits.hpp"
 #include "proxy/decision.hpp"
 
 namespace sr::proxy {
@@ -39,6 +40,12 @@ class Metrics {
   void count_upstream_error(UpstreamError kind);
   void connection_opened();
   void connection_closed();
+  // A new client connection refused by a cap (answered 503 and closed).
+  void count_connection_refused(ConnLimit limit);
+  // accept() failed (out of file descriptors, ...); the listener backs off.
+  void count_accept_error();
+  // The caps in force, exposed as gauges.
+  void set_connection_limits(const ConnLimitSettings& limits);
   void observe_duration(std::chrono::nanoseconds elapsed);
   void count_leaf_minted();
 
@@ -48,6 +55,8 @@ class Metrics {
   // sandbox_egress_requests_total{decision=...}, sandbox_egress_secret_swaps_total{secret=...},
   // sandbox_egress_secret_scrubs_total{secret=...}, sandbox_egress_upstream_errors_total{kind=...},
   // sandbox_egress_upstream_retries_total,
+  // sandbox_egress_connections_refused_total{limit="per_client"|"total"},
+  // sandbox_egress_connection_limit{limit=...} (gauge), sandbox_egress_accept_errors_total,
   // sandbox_egress_upstream_tls_handshakes_total{resumed=...}, sandbox_egress_open_connections, sandbox_egress_leaf_certs_minted_total,
   // sandbox_egress_request_duration_seconds (histogram).
   [[nodiscard]] std::string render() const;
@@ -56,6 +65,9 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, 3> requests_{};
   std::array<std::atomic<std::uint64_t>, 6> upstream_errors_{};
   std::atomic<std::int64_t> open_connections_{0};
+  std::array<std::atomic<std::uint64_t>, 2> connections_refused_{};  // [per_client, total]
+  std::array<std::atomic<std::uint64_t>, 2> connection_limits_{};
+  std::atomic<std::uint64_t> accept_errors_{0};
   std::atomic<std::uint64_t> leaves_minted_{0};
   std::atomic<std::uint64_t> upstream_retries_{0};
   std::array<std::atomic<std::uint64_t>, 2> upstream_tls_{};  // [full, resumed]

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "proxy/client_timeouts.hpp"
 #include "proxy/net.hpp"
 #include "proxy/scrubber.hpp"
 #include "proxy/secrets.hpp"
@@ -200,13 +201,20 @@ awaitable<Outcome> stream_response(Up& up, beast::flat_buffer& up_buffer,
   }
 }
 
+// When a byte last moved either way through a splice.
+struct Activity {
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  void touch() { last = std::chrono::steady_clock::now(); }
+};
+
 template <class From, class To>
-awaitable<void> pump(From& from, To& to, std::uint64_t& bytes) {
+awaitable<void> pump(From& from, To& to, std::uint64_t& bytes, Activity& activity) {
   RelayBuffer chunk(kChunk);
   for (;;) {
     error_code ec;
     std::size_t n = co_await from.async_read_some(asio::buffer(chunk.data(), chunk.size()), ec_token(ec));
     if (ec) co_return;
+    activity.touch();
     co_await asio::async_write(to, asio::buffer(chunk.data(), n), ec_token(ec));
     if (ec) co_return;
     bytes += n;
@@ -219,30 +227,61 @@ awaitable<void> pump(From& from, To& to, std::uint64_t& bytes) {
 // filter refuses (a protocol violation, a refused token).
 template <class From, class To>
 awaitable<void> pump_ws_frames(From& from, beast::flat_buffer& pending, To& to,
-                               WsFrameScrubber& frames, std::uint64_t& bytes) {
+                               WsFrameScrubber& frames, std::uint64_t& bytes, Activity& activity) {
   RelayBuffer chunk(kChunk);
   std::string out;
   std::string_view in(static_cast<const char*>(pending.data().data()), pending.size());
-  for (;;) {
+  for (bool ended = false;;) {
     out.clear();
     bool ok = frames.feed(in, out);
     pending.consume(pending.size());
+    // The sender is gone: what the filter held back (the tail of a message
+    // that could have continued a secret) cannot be completed any more.
+    if (ended && ok) frames.finish(out);
     error_code ec;
     if (!out.empty()) {
       co_await asio::async_write(to, asio::buffer(out), ec_token(ec));
       if (ec) co_return;
       bytes += out.size();
     }
-    if (!ok) co_return;
+    if (!ok || ended) co_return;
     std::size_t n = co_await from.async_read_some(asio::buffer(chunk.data(), chunk.size()),
                                                   ec_token(ec));
+    if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
+      ended = true;
+      in = {};
+      continue;
+    }
     if (ec) co_return;
+    activity.touch();
     in = std::string_view(chunk.data(), n);
   }
 }
 
+// Ends a splice that has carried no byte either way for `limit`: shuts both
+// sockets down, which ends both pumps. Returns when the splice sets `over`
+// and cancels `tick` (or when it has fired).
+template <class Client, class Up>
+awaitable<void> watch_idle(Client& client, Up& up, const Activity& activity,
+                           std::chrono::milliseconds limit, asio::steady_timer& tick,
+                           const bool& over) {
+  for (;;) {
+    tick.expires_at(activity.last + limit);
+    error_code ec;
+    co_await tick.async_wait(ec_token(ec));
+    if (over) co_return;
+    if (std::chrono::steady_clock::now() - activity.last < limit) continue;
+    lowest(client).socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest(up).socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest(client).socket().cancel(ec);
+    lowest(up).socket().cancel(ec);
+    co_return;
+  }
+}
+
 // Two-way relay after a 101 Switching Protocols; returns when either side
-// closes (or a filter refuses what it sees). Bytes already buffered on either
+// closes, a filter refuses what it sees, or no byte has moved either way
+// for client_timeouts().websocket_idle. Bytes already buffered on either
 // side are delivered first. Raw, unless filters are given (ws_frames.hpp):
 // the upstream's WebSocket frames pass through `frames` (echoed secrets
 // replaced), the sandbox's through `client_frames` (refused tokens stop it).
@@ -266,25 +305,45 @@ awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up
   }
   if (ec) co_return;
   auto executor = co_await asio::this_coro::executor;
+  Activity activity;
+  // Each helper coroutine below refers to this frame: the splice waits for
+  // both to end (`joined`, cancelled by the last one) before returning.
   asio::steady_timer joined(executor, asio::steady_timer::time_point::max());
-  bool upward_done = false;
+  int running = 0;
+  auto done = [&] {
+    if (--running == 0) joined.cancel();
+  };
+  ++running;
   asio::co_spawn(
       executor,
       [&]() -> awaitable<void> {
         if (client_frames)
-          co_await pump_ws_frames(client, client_buffer, up, *client_frames, bytes_in);
+          co_await pump_ws_frames(client, client_buffer, up, *client_frames, bytes_in, activity);
         else
-          co_await pump(client, up, bytes_in);
-        upward_done = true;
+          co_await pump(client, up, bytes_in, activity);
         error_code ignored;
         lowest(up).socket().shutdown(tcp::socket::shutdown_both, ignored);
-        joined.cancel();
+        done();
       },
       asio::detached);
+  asio::steady_timer tick(executor);
+  bool over = false;
+  if (auto limit = client_timeouts().websocket_idle; limit.count() > 0) {
+    ++running;
+    asio::co_spawn(
+        executor,
+        [&, limit]() -> awaitable<void> {
+          co_await watch_idle(client, up, activity, limit, tick, over);
+          done();
+        },
+        asio::detached);
+  }
   if (frames)
-    co_await pump_ws_frames(up, up_buffer, client, *frames, bytes_out);
+    co_await pump_ws_frames(up, up_buffer, client, *frames, bytes_out, activity);
   else
-    co_await pump(up, client, bytes_out);
+    co_await pump(up, client, bytes_out, activity);
+  over = true;
+  tick.cancel();
   // When a filter ended the relay, the sandbox is told why in a close frame,
   // as a refused request is in a 403 body: 1008 for a refused token, 1002
   // for a protocol violation. Only with `frames`: then every byte written to
@@ -304,7 +363,7 @@ awaitable<void> splice(Client& client, beast::flat_buffer& client_buffer, Up& up
   lowest(client).socket().shutdown(tcp::socket::shutdown_both, ec);
   lowest(client).socket().cancel(ec);
   lowest(up).socket().cancel(ec);
-  if (!upward_done) co_await joined.async_wait(ec_token(ec));
+  if (running > 0) co_await joined.async_wait(ec_token(ec));
 }
 
 }  // namespace sr::proxy::relay

@@ -52,11 +52,7 @@ util::Result<std::shared_ptr<const Rules>> build_rules(proxyconf::ProxyConfig co
   SR_ASSIGN(rules->header_timeout,
             util::with_context(parse_go_duration(config.upstream_response_header_timeout),
                                "proxy.upstream_response_header_timeout"));
-  std::vector<Replacement> replacements;
-  for (auto& vt : rules->secrets.value_tokens())
-    replacements.push_back(
-        Replacement{std::move(vt.value), std::move(vt.token), std::move(vt.env_name)});
-  rules->scrub = std::make_shared<const ScrubRules>(std::move(replacements));
+  rules->scrub = std::make_shared<const ScrubRules>(rules->secrets.echo_replacements());
   rules->config = std::move(config);
   return std::shared_ptr<const Rules>(std::move(rules));
 }

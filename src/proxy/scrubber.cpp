@@ -51,6 +51,16 @@ std::size_t ScrubRules::scrub_prefix(std::string_view buf, std::size_t limit, st
   return pos;
 }
 
+std::size_t ScrubRules::undecided_from(std::string_view buf) const {
+  std::size_t from = buf.size() >= longest_ ? buf.size() - longest_ + 1 : 0;
+  for (std::size_t p = from; p < buf.size(); ++p) {
+    std::string_view tail = buf.substr(p);
+    for (const auto& r : rules_)
+      if (r.from.size() > tail.size() && std::string_view(r.from).starts_with(tail)) return p;
+  }
+  return buf.size();
+}
+
 std::string ScrubRules::scrub(std::string_view text, std::size_t* count, ScrubTally* tally) const {
   if (rules_.empty()) return std::string(text);
   std::string out;
@@ -65,13 +75,13 @@ StreamScrubber::StreamScrubber(std::shared_ptr<const ScrubRules> rules) : rules_
 
 std::string StreamScrubber::feed(std::string_view chunk) {
   if (!rules_ || rules_->empty()) return std::string(chunk);
-  // Decisions are taken only at positions with a full longest() bytes of
-  // lookahead, so any chunking gives the same result as the one-shot form;
-  // the undecided tail (< longest() bytes) waits for the next chunk.
+  // Decisions are taken only at positions where no value can still start
+  // (undecided_from), so any chunking gives the same result as the one-shot
+  // form; the undecided tail (< longest() bytes, usually none: a server-sent
+  // event is not held back) waits for the next chunk.
   std::string buf = std::move(carry_);
   buf.append(chunk);
-  std::size_t keep = rules_->longest() - 1;
-  std::size_t limit = buf.size() > keep ? buf.size() - keep : 0;
+  std::size_t limit = rules_->undecided_from(buf);
   std::string out;
   out.reserve(limit);
   std::size_t done = rules_->scrub_prefix(buf, limit, out, count_, &tally_);
@@ -85,6 +95,61 @@ std::string StreamScrubber::finish() {
   rules_->scrub_prefix(carry_, carry_.size(), out, count_, &tally_);
   carry_.clear();
   return out;
+}
+
+MessageScrubber::MessageScrubber(std::shared_ptr<const ScrubRules> rules)
+    : rules_(std::move(rules)) {}
+
+void MessageScrubber::feed(std::string_view payload, std::vector<Piece>& out) {
+  if (!rules_ || rules_->empty()) {
+    if (!payload.empty()) out.push_back(Piece{std::string(payload), false});
+    return;
+  }
+  carry_.append(payload);
+  release(out, false);
+}
+
+bool MessageScrubber::end_message(std::vector<Piece>& out) {
+  if (!rules_ || rules_->empty()) {
+    out.push_back(Piece{{}, true});
+    return true;
+  }
+  if (ends_.size() >= kMaxHeld) return false;
+  ends_.push_back(carry_.size());
+  release(out, false);
+  return true;
+}
+
+void MessageScrubber::finish(std::vector<Piece>& out) {
+  if (rules_ && !rules_->empty()) release(out, true);
+}
+
+void MessageScrubber::release(std::vector<Piece>& out, bool all) {
+  // Positions before `decided` have their outcome fixed (no value can start
+  // there and run past the end of carry_), so scrubbing them now gives what
+  // scrubbing the whole stream at once would. Held message ends up to
+  // there are released in order; then the rest up to there goes out as a
+  // piece of the oldest message still open.
+  std::size_t decided = all ? carry_.size() : rules_->undecided_from(carry_);
+  std::size_t pos = 0, released = 0;
+  auto scrub_to = [&](std::size_t limit, bool ends) {
+    Piece piece{{}, ends};
+    if (pos < limit) pos = rules_->scrub_prefix(std::string_view(carry_).substr(pos), limit - pos,
+                                                piece.data, count_, &tally_) + pos;
+    if (ends || !piece.data.empty()) out.push_back(std::move(piece));
+  };
+  for (;;) {
+    // A value replaced across an end (pos past it) leaves that message empty.
+    if (released < ends_.size() && ends_[released] <= std::max(decided, pos)) {
+      scrub_to(ends_[released++], true);
+      continue;
+    }
+    if (pos >= decided) break;
+    scrub_to(decided, false);
+  }
+  ends_.erase(ends_.begin(), ends_.begin() + static_cast<std::ptrdiff_t>(released));
+  for (auto& e : ends_) e = e > pos ? e - pos : 0;
+  carry_.erase(0, pos);
 }
 
 }  // namespace sr::proxy

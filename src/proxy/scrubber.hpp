@@ -1,7 +1,7 @@
 // Response scrubbing: if an upstream echoes a real secret value, it is
 // replaced with its proxy token before the response reaches the sandbox.
 //
-// Semantics (identical for the one-shot and the streaming form, whatever
+// Semantics (identical for the one-shot and the streaming forms, whatever
 // the chunking): scanning left to right, at each position the LONGEST value
 // that matches there is replaced and scanning resumes after it; otherwise
 // the byte is copied. Matching is exact (byte-for-byte): compressed or
@@ -48,14 +48,19 @@ class ScrubRules {
   std::size_t scrub_prefix(std::string_view buf, std::size_t limit, std::string& out,
                            std::size_t& count, ScrubTally* tally = nullptr) const;
 
+  // The first position of `buf` at which a value could still start, given
+  // more bytes: buf[p..] is a proper prefix of some value. buf.size() when
+  // there is none. Every position before it can be decided now.
+  [[nodiscard]] std::size_t undecided_from(std::string_view buf) const;
+
  private:
   std::vector<Replacement> rules_;  // longest `from` first
   std::size_t longest_ = 0;
 };
 
-// Streaming form for bodies: feed chunks, then finish. Holds back at most
-// longest()-1 bytes between calls so a value split across chunks is still
-// caught; memory is bounded by that carry plus the current chunk. One
+// Streaming form for bodies: feed chunks, then finish. Holds back the tail
+// that could still begin a value (at most longest()-1 bytes) between calls
+// so a value split across chunks is still caught; memory is bounded by that carry plus the current chunk. One
 // instance per response; not thread-safe (a response is one strand).
 class StreamScrubber {
  public:
@@ -75,6 +80,52 @@ class StreamScrubber {
  private:
   std::shared_ptr<const ScrubRules> rules_;
   std::string carry_;
+  std::size_t count_ = 0;
+  ScrubTally tally_;
+};
+
+// The scrubber over the data messages of one WebSocket direction. Their
+// payloads are scrubbed as ONE stream, so a value split across messages (or
+// across a message boundary with control frames between) is still caught,
+// with the scrubber's semantics over the concatenated payloads. A value that
+// spans a boundary is replaced where it starts: its token ends the earlier
+// message and the later one starts after the value.
+//
+// Output is a sequence of pieces, each belonging to the oldest message not
+// yet ended in the output; `ends_message` closes it. A message whose end
+// falls inside a possible start of a value (its tail is a proper prefix of
+// one) is held back, its last piece and the later messages with it, until
+// the bytes that follow decide; otherwise nothing is held and a message
+// ends in the output as soon as it ends in the input. Memory: less than
+// longest() bytes and at most kMaxHeld message ends.
+class MessageScrubber {
+ public:
+  struct Piece {
+    std::string data;
+    bool ends_message = false;
+  };
+  static constexpr std::size_t kMaxHeld = 64;
+
+  explicit MessageScrubber(std::shared_ptr<const ScrubRules> rules);
+
+  // Payload bytes of the current message; appends what may be sent now.
+  void feed(std::string_view payload, std::vector<Piece>& out);
+  // The current message ends. False (nothing appended) when that would hold
+  // back more than kMaxHeld messages.
+  [[nodiscard]] bool end_message(std::vector<Piece>& out);
+  // No more data follows (a close frame, the end of the connection):
+  // appends everything held back.
+  void finish(std::vector<Piece>& out);
+
+  [[nodiscard]] std::size_t held_messages() const { return ends_.size(); }
+  [[nodiscard]] const ScrubTally& tally() const { return tally_; }
+
+ private:
+  void release(std::vector<Piece>& out, bool all);
+
+  std::shared_ptr<const ScrubRules> rules_;
+  std::string carry_;               // undecided payload bytes
+  std::vector<std::size_t> ends_;   // where held messages end, offsets into carry_
   std::size_t count_ = 0;
   ScrubTally tally_;
 };

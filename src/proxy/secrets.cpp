@@ -88,7 +88,58 @@ std::string base64(std::string_view raw) {
   return out;
 }
 
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// The base64 of `raw` placed at offset `align` (0..2) of a longer payload:
+// the characters that depend on `raw` alone, and with `padded` the payload
+// ending with `raw` (the last group completed with '=').
+std::string base64_at(std::string_view raw, std::size_t align, bool padded) {
+  auto ch = [](unsigned v) { return kBase64[v & 0x3f]; };
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(raw[i]); };
+  std::size_t k = (3 - align) % 3;  // bytes sharing a group with what precedes
+  if (raw.size() < k) return {};
+  std::string out;
+  // Characters of the first group made of raw's bytes only.
+  if (k == 1) out += ch(byte(0));
+  if (k == 2) {
+    out += ch(((byte(0) & 0x0f) << 2) | (byte(1) >> 6));
+    out += ch(byte(1));
+  }
+  std::size_t whole = (raw.size() - k) / 3 * 3;
+  out += base64(raw.substr(k, whole));
+  std::size_t r = raw.size() - k - whole;  // bytes sharing a group with what follows
+  if (r == 0) return out;
+  unsigned a = byte(k + whole), b = r == 2 ? byte(k + whole + 1) : 0;
+  out += ch(a >> 2);
+  if (r == 2) out += ch(((a & 0x03) << 4) | (b >> 4));
+  if (padded) {
+    if (r == 1) out += std::string{ch((a & 0x03) << 4), '=', '='};
+    if (r == 2) out += std::string{ch((b & 0x0f) << 2), '='};
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> basic_echo_forms(std::string_view value,
+                                                                  std::string_view token) {
+  std::vector<std::pair<std::string, std::string>> forms;
+  // Padded first: where the value's run needs no padding (it fills its last
+  // group) both runs are one string, and the token's padded run is the one
+  // that reads back exactly when the value ends the payload.
+  for (std::size_t align = 0; align < 3; ++align) {
+    for (bool padded : {true, false}) {
+      std::string from = base64_at(value, align, padded);
+      // Short forms would match unrelated base64; a run this short holds
+      // little of the value anyway.
+      if (from.size() < 8) continue;
+      if (std::any_of(forms.begin(), forms.end(), [&](const auto& f) { return f.first == from; }))
+        continue;
+      forms.emplace_back(std::move(from), base64_at(token, align, padded));
+    }
+  }
+  return forms;
+}
 
 // Implementation helpers with access to SecretSet's entries.
 struct SecretSetAccess {
@@ -408,6 +459,20 @@ bool SecretSet::maps_host(std::string_view host) const {
   for (const auto& e : entries_)
     if (e.rules.matches_normalized(*normalized)) return true;
   return false;
+}
+
+std::vector<Replacement> SecretSet::echo_replacements() const {
+  std::vector<Replacement> out;
+  for (const auto& vt : value_tokens()) {
+    out.push_back(Replacement{vt.value, vt.token, vt.env_name});
+    bool in_headers = std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) {
+      return e.value == vt.value && !e.headers.empty();
+    });
+    if (!in_headers) continue;
+    for (auto& [from, to] : basic_echo_forms(vt.value, vt.token))
+      out.push_back(Replacement{std::move(from), std::move(to), vt.env_name});
+  }
+  return out;
 }
 
 std::vector<ValueToken> SecretSet::value_tokens() const {

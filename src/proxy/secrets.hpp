@@ -82,6 +82,24 @@ struct ValueToken {
 
 class SecretSet;
 
+// The base64 runs that carry `value` when it sits in a Basic payload the
+// engine re-encoded after a swap, each paired with the same run of `token`
+// (for the scrubber). The user part before the value is unknown and of any
+// length, so the value starts at any of the three offsets within a base64
+// group: for each, the run of characters that depend on the value alone,
+// and that run completed with the '=' padding (the value ends the payload,
+// as a password does). The scrubbed echo then carries no character made of
+// the value's bits only; the one character before the run and the one
+// after it mix up to 4 bits of the value's first or last byte with the
+// neighbouring bytes. Where the value ends the payload, the echo reads back
+// as exactly base64(user:token) at one offset, and at the other two when
+// the value's and the token's first bytes agree in their top 2 or top 4 bits
+// (the top 2 bits of any two letters agree); otherwise that one byte is
+// mixed. Runs shorter than 8 characters are left out (they would match
+// unrelated base64). base64url is not covered.
+std::vector<std::pair<std::string, std::string>> basic_echo_forms(std::string_view value,
+                                                                  std::string_view token);
+
 // Scans a byte stream sent towards one host (a streamed request body) for
 // proxy tokens that must not go there, whatever the chunking: feed() hands
 // back what may be sent now and holds back a tail shorter than the longest
@@ -151,8 +169,14 @@ class SecretSet {
   // with match_body whose rules match the host are replaced by their values.
   [[nodiscard]] std::optional<TokenWatch> watch(std::string_view host, bool swap_own = false) const;
 
-  // Real value -> token pairs, longest value first (scrubber input).
+  // Real value -> token pairs, longest value first.
   [[nodiscard]] std::vector<ValueToken> value_tokens() const;
+
+  // What the response scrubber replaces, named by env var: each real value
+  // by its token, and, for a secret swapped in headers, the base64 forms of
+  // the value a Basic payload swap can emit (basic_echo_forms) by the same
+  // forms of its token.
+  [[nodiscard]] std::vector<Replacement> echo_replacements() const;
 
   // Replaces every token with "[proxy-token:ENV]" and every real value with
   // "[secret:ENV]": for anything written to logs (audit host/path/reason).

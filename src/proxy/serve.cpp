@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "proxy/rules.hpp"
 #include "proxy/server.hpp"
 
 namespace sr::proxy {
@@ -27,6 +28,15 @@ constexpr const char* kUsage =
     "  --threads N               event loop threads (default 2)\n"
     "  --upstream-idle N         idle upstream keep-alive connections kept per host and\n"
     "                            event loop (default 256; 0 = a new connection per request)\n"
+    "  --max-client-connections N\n"
+    "                            concurrent client connections per client address\n"
+    "                            (default 256); more are answered 503 and closed\n"
+    "  --max-connections N       concurrent client connections in total (default: half\n"
+    "                            the open-file limit less 128, at most 4096)\n"
+    "  --client-idle DURATION    close a client connection idle between requests this long\n"
+    "                            (default 120s; a Go duration: 90s, 2m, 500ms)\n"
+    "  --websocket-idle DURATION close a WebSocket that carried no byte either way this\n"
+    "                            long (default 10m)\n"
     "\n"
     "Signals: SIGHUP reloads proxy.yaml; SIGTERM/SIGINT drain (up to 10 s) and exit 0.\n";
 
@@ -59,6 +69,26 @@ std::optional<std::size_t> parse_count(const std::string& v, std::size_t low, st
   }
 }
 
+std::function<bool(ServeOptions&, const std::string&)> count_flag(std::size_t ServeOptions::*field,
+                                                                  std::size_t low) {
+  return [=](ServeOptions& o, const std::string& v) {
+    auto n = parse_count(v, low, 1'000'000);
+    if (n) o.*field = *n;
+    return n.has_value();
+  };
+}
+
+// A Go duration ("90s", "2m"), more than zero.
+std::function<bool(ServeOptions&, const std::string&)> duration_flag(
+    std::chrono::milliseconds ClientTimeouts::*field) {
+  return [=](ServeOptions& o, const std::string& v) {
+    auto d = parse_go_duration(v);
+    if (!d || d->count() <= 0) return false;
+    o.timeouts.*field = *d;
+    return true;
+  };
+}
+
 const std::vector<Flag>& flags() {
   static const std::vector<Flag> table = {
       {"--config", [](ServeOptions& o, const std::string& v) { o.config_path = v; return true; }},
@@ -78,6 +108,10 @@ const std::vector<Flag>& flags() {
          if (n) o.upstream_idle_per_host = *n;
          return n.has_value();
        }},
+      {"--max-client-connections", count_flag(&ServeOptions::max_client_connections, 1)},
+      {"--max-connections", count_flag(&ServeOptions::max_connections, 1)},
+      {"--client-idle", duration_flag(&ClientTimeouts::idle)},
+      {"--websocket-idle", duration_flag(&ClientTimeouts::websocket_idle)},
   };
   return table;
 }

@@ -3,6 +3,8 @@
 //   sandbox-egress serve --config PATH [--audit-log PATH]
 //                        [--resolve HOST:PORT:ADDR]... [--listen-extra ADDR]...
 //                        [--threads N] [--upstream-idle N]
+//                        [--max-client-connections N] [--max-connections N]
+//                        [--client-idle DURATION] [--websocket-idle DURATION]
 //
 // Engine-only settings are flags so that proxy.yaml stays acceptable to
 // iron-proxy v0.39. Real secret values and the management key are read from

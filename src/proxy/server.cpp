@@ -2,9 +2,14 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "proxy/admin_http.hpp"
 #include "proxy/canary.hpp"
@@ -73,6 +78,44 @@ util::Result<std::shared_ptr<const Rules>> load_rules(const std::filesystem::pat
                             path.string());
 }
 
+// The open-file soft limit raised to the hard limit (every client
+// connection costs a descriptor, and its upstream another): returns the
+// limit now in force, and logs what was done.
+rlim_t raise_open_file_limit() {
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    log_line(std::string("open-file limit: getrlimit failed: ") + std::strerror(errno));
+    return 1024;
+  }
+  if (lim.rlim_cur == lim.rlim_max) {
+    log_line("open-file limit " + std::to_string(lim.rlim_cur) + " (the hard limit)");
+    return lim.rlim_cur;
+  }
+  rlim_t before = lim.rlim_cur;
+  lim.rlim_cur = lim.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    log_line("open-file limit " + std::to_string(before) + ": raising it to the hard limit " +
+             std::to_string(lim.rlim_max) + " failed: " + std::strerror(errno));
+    return before;
+  }
+  log_line("open-file limit raised from " + std::to_string(before) + " to the hard limit " +
+           std::to_string(lim.rlim_max));
+  return lim.rlim_max;
+}
+
+// Without --max-connections: half the descriptors left after a reserve for
+// listeners, logs and pooled upstream connections (a client connection and
+// its upstream take two), at most 4096 and at least 16.
+std::size_t default_max_connections(rlim_t open_files) {
+  constexpr rlim_t kReserve = 128;
+  rlim_t usable = open_files > kReserve ? (open_files - kReserve) / 2 : 0;
+  return static_cast<std::size_t>(std::clamp<rlim_t>(usable, 16, 4096));
+}
+
+std::string limit_name(ConnLimit limit) {
+  return limit == ConnLimit::per_client ? "per client address" : "in total";
+}
+
 }  // namespace
 
 struct Server::Loop {
@@ -93,8 +136,16 @@ Server::~Server() {
 }
 
 util::Result<std::unique_ptr<Server>> Server::create(ServeOptions options) {
+  rlim_t open_files = raise_open_file_limit();
   std::unique_ptr<Server> server(new Server(std::move(options)));
   const auto& opts = server->options_;
+  ConnLimitSettings caps{opts.max_client_connections,
+                         opts.max_connections ? opts.max_connections
+                                              : default_max_connections(open_files)};
+  log_line("client connections capped at " + std::to_string(caps.per_client) +
+           " per client address and " + std::to_string(caps.total) + " in total");
+  server->limits_ = std::make_unique<ConnLimits>(caps);
+  set_client_timeouts(opts.timeouts);
   SR_ASSIGN(auto rules, load_rules(opts.config_path));
   const auto& cfg = rules->config;
   SR_ASSIGN(auto ca, util::with_context(CertAuthority::load(cfg.ca_cert, cfg.ca_key),
@@ -121,6 +172,7 @@ util::Result<std::unique_ptr<Server>> Server::create(ServeOptions options) {
   }
   server->engine_ = std::make_unique<Engine>(rules, std::move(certs), std::move(audit),
                                              std::move(base), opts.resolve);
+  server->engine_->metrics().set_connection_limits(caps);
   unsigned threads = std::max(1u, opts.threads);
   for (unsigned i = 0; i < threads; ++i)
     server->loops_.push_back(std::make_unique<Loop>(
@@ -179,20 +231,61 @@ std::optional<std::string> Server::reload() {
 }
 
 awaitable<void> Server::accept_loop(tcp::acceptor& acceptor, Handler handler) {
+  bool failing = false;  // logged once per run of failures
   for (;;) {
     Loop& loop = *loops_[next_loop_++ % loops_.size()];
     error_code ec;
     auto socket = co_await acceptor.async_accept(loop.ioc.get_executor(), ec_token(ec));
     if (ec) {
       if (!acceptor.is_open() || ec == asio::error::operation_aborted) co_return;
-      // Out of fds or a transient accept error: back off briefly.
+      // Out of fds (EMFILE, ENFILE) or a transient error: the pending
+      // connection stays in the backlog, so retrying at once would spin.
+      // Back off briefly and keep the listener.
+      engine_->metrics().count_accept_error();
+      if (!failing)
+        log_line("accepting a connection failed: " + ec.message() + "; retrying every 50 ms");
+      failing = true;
       asio::steady_timer wait(acceptor.get_executor(), std::chrono::milliseconds(50));
       co_await wait.async_wait(ec_token(ec));
       continue;
     }
+    failing = false;
     tcp::socket client(std::move(socket));
-    asio::co_spawn(loop.ioc, handler(std::move(client), loop.ctx), asio::detached);
+    auto peer = client.remote_endpoint(ec);
+    if (ec) continue;  // already gone; closes it
+    auto slot = limits_->admit(peer.address());
+    if (!slot) {
+      refuse_connection(client, peer.address(), slot.error());
+      continue;
+    }
+    asio::co_spawn(loop.ioc, handler(std::move(client), loop.ctx, std::move(*slot)),
+                   asio::detached);
   }
+}
+
+// Over a cap: a 503 written without reading the request, then closed. The
+// write is one non-blocking send into the new socket's empty buffer, so a
+// flood of connections costs no coroutine and no time. A client that has
+// already sent its request may see a reset instead of the 503 (its unread
+// bytes make the close a reset); either way it fails fast.
+void Server::refuse_connection(tcp::socket& socket, const asio::ip::address& client,
+                               ConnLimit limit) {
+  engine_->metrics().count_connection_refused(limit);
+  const auto& caps = limits_->settings();
+  std::size_t cap = limit == ConnLimit::per_client ? caps.per_client : caps.total;
+  std::string body = "sandbox-egress: too many connections (" + std::to_string(cap) + " " +
+                     limit_name(limit) + (limit == ConnLimit::per_client
+                                              ? ", from " + client.to_string()
+                                              : std::string()) +
+                     "); close idle connections and retry\n";
+  std::string response =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  error_code ec;
+  socket.non_blocking(true, ec);
+  socket.send(asio::buffer(response), 0, ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
 }
 
 void Server::start_listeners() {

@@ -15,6 +15,8 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "proxy/dns_responder.hpp"
+#include "proxy/client_timeouts.hpp"
+#include "proxy/conn_limits.hpp"
 #include "proxy/engine.hpp"
 #include "proxy/upstream.hpp"
 #include "util/error.hpp"
@@ -28,12 +30,16 @@ struct ServeOptions {
   std::vector<std::string> listen_extra;  // more CONNECT/forward listeners
   unsigned threads = 2;
   std::size_t upstream_idle_per_host = UpstreamSettings{}.max_idle_per_host;  // 0: no pool
+  std::size_t max_client_connections = ConnLimitSettings{}.per_client;  // per client address
+  std::size_t max_connections = 0;  // in total; 0: from the open-file limit (Server::create)
+  ClientTimeouts timeouts;
 };
 
 class Server {
  public:
-  // Loads the config, the CA and the secrets, and binds every listener. A
-  // listener that cannot bind is an error naming the address and errno.
+  // Raises the open-file soft limit to the hard limit, loads the config, the
+  // CA and the secrets, and binds every listener. A listener that cannot
+  // bind is an error naming the address and errno.
   static util::Result<std::unique_ptr<Server>> create(ServeOptions options);
   ~Server();
   Server(const Server&) = delete;
@@ -58,14 +64,16 @@ class Server {
   util::Result<void> bind(const std::string& role, const std::string& address);
   util::Result<void> bind_dns(const std::string& address, const std::string& proxy_ip);
   void start_listeners();
-  using Handler = awaitable<void> (*)(tcp::socket, LoopContext&);
+  using Handler = awaitable<void> (*)(tcp::socket, LoopContext&, ConnLimits::Slot);
   awaitable<void> accept_loop(tcp::acceptor& acceptor, Handler handler);
+  void refuse_connection(tcp::socket& socket, const asio::ip::address& client, ConnLimit limit);
   awaitable<void> signal_loop(asio::signal_set& signals);
   awaitable<void> drain();
   void begin_shutdown();
 
   ServeOptions options_;
   std::unique_ptr<Engine> engine_;
+  std::unique_ptr<ConnLimits> limits_;
   std::string management_key_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::vector<Listener> listeners_;

@@ -6,23 +6,8 @@
 
 namespace sr::proxy {
 
-namespace {
-
-// Counts the connection in the open-connections gauge for its lifetime.
-class OpenConnection {
- public:
-  explicit OpenConnection(Metrics& m) : m_(m) { m_.connection_opened(); }
-  ~OpenConnection() { m_.connection_closed(); }
-  OpenConnection(const OpenConnection&) = delete;
-  OpenConnection& operator=(const OpenConnection&) = delete;
-
- private:
-  Metrics& m_;
-};
-
-}  // namespace
-
-awaitable<void> run_client(tcp::socket socket, LoopContext& ctx) {
+awaitable<void> run_client(tcp::socket socket, LoopContext& ctx,
+                           [[maybe_unused]] ConnLimits::Slot slot) {
   OpenConnection open(ctx.engine.metrics());
   ConnInfo info;
   error_code ec;

@@ -4,11 +4,26 @@
 // here rather than forwarded.
 #pragma once
 
-#include "proxy/engine.hpp"
 #include "proxy/net.hpp"
+
+#include "proxy/conn_limits.hpp"
+#include "proxy/engine.hpp"
 
 namespace sr::proxy {
 
-awaitable<void> run_client(tcp::socket socket, LoopContext& ctx);
+// Counts a client connection in the open-connections gauge for its lifetime.
+class OpenConnection {
+ public:
+  explicit OpenConnection(Metrics& m) : m_(m) { m_.connection_opened(); }
+  ~OpenConnection() { m_.connection_closed(); }
+  OpenConnection(const OpenConnection&) = delete;
+  OpenConnection& operator=(const OpenConnection&) = delete;
+
+ private:
+  Metrics& m_;
+};
+
+// `slot` is the connection's place under the caps, held until it ends.
+awaitable<void> run_client(tcp::socket socket, LoopContext& ctx, ConnLimits::Slot slot);
 
 }  // namespace sr::proxy

@@ -5,6 +5,7 @@
 #include "proxy/exchange.hpp"
 #include "proxy/host_match.hpp"
 #include "proxy/original_dst.hpp"
+#include "proxy/session.hpp"
 
 namespace sr::proxy {
 
@@ -94,14 +95,9 @@ void record_refusal(LoopContext& ctx, const ConnInfo& info, const std::string& h
 
 }  // namespace
 
-awaitable<void> run_transparent_tls(tcp::socket socket, LoopContext& ctx) {
-  struct Counted {
-    explicit Counted(Metrics& m) : metrics(m) { metrics.connection_opened(); }
-    ~Counted() { metrics.connection_closed(); }
-    Counted(const Counted&) = delete;
-    Counted& operator=(const Counted&) = delete;
-    Metrics& metrics;
-  } counted(ctx.engine.metrics());
+awaitable<void> run_transparent_tls(tcp::socket socket, LoopContext& ctx,
+                                    [[maybe_unused]] ConnLimits::Slot slot) {
+  OpenConnection open(ctx.engine.metrics());
   ConnInfo info;
   error_code ec;
   auto peer = socket.remote_endpoint(ec);

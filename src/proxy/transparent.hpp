@@ -13,11 +13,13 @@
 // original destination (original_dst.hpp).
 #pragma once
 
+#include "proxy/conn_limits.hpp"
 #include "proxy/engine.hpp"
 #include "proxy/net.hpp"
 
 namespace sr::proxy {
 
-awaitable<void> run_transparent_tls(tcp::socket socket, LoopContext& ctx);
+// `slot` is the connection's place under the caps, held until it ends.
+awaitable<void> run_transparent_tls(tcp::socket socket, LoopContext& ctx, ConnLimits::Slot slot);
 
 }  // namespace sr::proxy

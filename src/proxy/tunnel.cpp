@@ -1,5 +1,7 @@
 #include "proxy/tunnel.hpp"
 
+#include "proxy/client_timeouts.hpp"
+
 namespace sr::proxy {
 
 namespace {
@@ -76,7 +78,7 @@ awaitable<void> run_tunnel(PlainStream stream, beast::flat_buffer buffer, LoopCo
   co_await answer_connect(stream);
   error_code ec;
   if (buffer.size() == 0) {
-    stream.expires_after(std::chrono::seconds(120));
+    stream.expires_after(client_timeouts().idle);
     // A ClientHello fits (the handshake reads any rest from the socket).
     std::size_t n = co_await stream.async_read_some(buffer.prepare(kFirstRead), ec_token(ec));
     if (ec) co_return;

@@ -1,5 +1,7 @@
 #include "proxy/upstream.hpp"
 
+#include "proxy/cidr.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -153,7 +155,12 @@ awaitable<std::expected<std::vector<tcp::endpoint>, DialError>> UpstreamPool::re
   std::vector<tcp::endpoint> allowed;
   std::string reason;
   for (const auto& addr : addresses) {
-    std::string why = filter ? filter(addr) : std::string();
+    // Whatever the deny list says: on Linux a connect to 0.0.0.0 or :: (in
+    // any embedded form) reaches this host's own services.
+    std::string why = is_unspecified(addr) ? addr.to_string() + " is the unspecified address, "
+                                             "which reaches this host; never dialled"
+                      : filter               ? filter(addr)
+                                             : std::string();
     if (why.empty())
       allowed.emplace_back(addr, target.port);
     else if (reason.empty())

@@ -60,7 +60,7 @@ std::string ws_close_frame(std::uint16_t code, std::string_view reason) {
 }
 
 WsFrameScrubber::WsFrameScrubber(std::shared_ptr<const ScrubRules> rules)
-    : mode_(Scrub{std::move(rules), std::nullopt}) {}
+    : mode_(Scrub{rules, MessageScrubber(rules), {}, false, {}}) {}
 
 WsFrameScrubber::WsFrameScrubber(const TokenWatch& watch) : mode_(Watch{watch, watch}) {}
 
@@ -77,24 +77,79 @@ bool WsFrameScrubber::refuse(const TokenWatch& watch) {
 // --- payloads, per direction -------------------------------------------
 
 void WsFrameScrubber::begin_message() {
-  if (auto* scrub = std::get_if<Scrub>(&mode_)) scrub->message.emplace(scrub->rules);
+  if (auto* scrub = std::get_if<Scrub>(&mode_)) scrub->open.push_back(opcode_);
 }
 
-bool WsFrameScrubber::message_piece(std::string_view payload, std::string& piece) {
-  if (auto* watch = std::get_if<Watch>(&mode_))
-    return watch->message.feed(payload, piece) || refuse(watch->message);
-  piece = std::get<Scrub>(mode_).message->feed(payload);
-  return true;
+bool WsFrameScrubber::message_piece(std::string_view payload, std::string& out) {
+  if (auto* watch = std::get_if<Watch>(&mode_)) {
+    std::string piece;
+    if (!watch->message.feed(payload, piece)) return refuse(watch->message);
+    return emit_data(piece, false, out);
+  }
+  std::vector<MessageScrubber::Piece> pieces;
+  std::get<Scrub>(mode_).messages.feed(payload, pieces);
+  return emit_pieces(pieces, out);
 }
 
-bool WsFrameScrubber::end_message(std::string& piece) {
-  if (auto* watch = std::get_if<Watch>(&mode_))
-    return watch->message.finish(piece) || refuse(watch->message);
+bool WsFrameScrubber::end_message(std::string& out) {
+  if (auto* watch = std::get_if<Watch>(&mode_)) {
+    std::string piece;
+    if (!watch->message.finish(piece)) return refuse(watch->message);
+    return emit_data(piece, true, out);
+  }
+  std::vector<MessageScrubber::Piece> pieces;
+  if (!std::get<Scrub>(mode_).messages.end_message(pieces))
+    return fail("more than " + std::to_string(MessageScrubber::kMaxHeld) +
+                " WebSocket messages held back on what could be a secret");
+  return emit_pieces(pieces, out);
+}
+
+// Pieces belong to the oldest message not yet ended in the output.
+bool WsFrameScrubber::emit_pieces(const std::vector<MessageScrubber::Piece>& pieces,
+                                  std::string& out) {
   auto& scrub = std::get<Scrub>(mode_);
-  piece = scrub.message->finish();
-  add_tally(tally_, scrub.message->tally());
-  scrub.message.reset();
+  for (const auto& p : pieces) {
+    scrub.unframed += p.data;
+    if (!p.ends_message) continue;
+    unsigned opcode = scrub.started ? kContinuation : scrub.open.front();
+    if (!frame(out, true, opcode, scrub.unframed)) return false;
+    scrub.unframed.clear();
+    scrub.started = false;
+    scrub.open.pop_front();
+  }
   return true;
+}
+
+bool WsFrameScrubber::flush_unframed(std::string& out) {
+  auto* scrub = std::get_if<Scrub>(&mode_);
+  if (scrub == nullptr) {
+    if (watch_unframed_.empty()) return true;
+    if (!frame(out, false, message_started_ ? kContinuation : message_opcode_, watch_unframed_))
+      return false;
+    watch_unframed_.clear();
+    message_started_ = true;
+    return true;
+  }
+  if (scrub->unframed.empty()) return true;
+  unsigned opcode = scrub->started ? kContinuation : scrub->open.front();
+  if (!frame(out, false, opcode, scrub->unframed)) return false;
+  scrub->unframed.clear();
+  scrub->started = true;
+  return true;
+}
+
+void WsFrameScrubber::finish(std::string& out) {
+  auto* scrub = std::get_if<Scrub>(&mode_);
+  if (scrub == nullptr || !reason_.empty()) return;
+  std::vector<MessageScrubber::Piece> pieces;
+  scrub->messages.finish(pieces);
+  if (emit_pieces(pieces, out)) flush_unframed(out);
+}
+
+ScrubTally WsFrameScrubber::tally() const {
+  ScrubTally all = tally_;
+  if (const auto* scrub = std::get_if<Scrub>(&mode_)) add_tally(all, scrub->messages.tally());
+  return all;
 }
 
 bool WsFrameScrubber::control_payload(std::string& payload) {
@@ -120,6 +175,12 @@ std::vector<std::string> WsFrameScrubber::swapped() const {
 // --- framing, shared -----------------------------------------------------
 
 bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
+  bool ok = feed_frames(in, out);
+  // What is decided goes out now, even if no frame ends in this piece.
+  return flush_unframed(out) && ok;
+}
+
+bool WsFrameScrubber::feed_frames(std::string_view in, std::string& out) {
   if (!reason_.empty()) return false;
   while (!in.empty()) {
     if (!in_payload_) {
@@ -147,9 +208,8 @@ bool WsFrameScrubber::feed(std::string_view in, std::string& out) {
     remaining_ -= take;
     if (opcode_ & 0x8) {
       control_.append(payload);
-    } else {
-      std::string piece;
-      if (!message_piece(payload, piece) || !emit_data(piece, false, out)) return false;
+    } else if (!message_piece(payload, out)) {
+      return false;
     }
     if (remaining_ == 0 && !end_frame(out)) return false;
   }
@@ -208,21 +268,26 @@ bool WsFrameScrubber::end_frame(std::string& out) {
     if (!control_payload(payload)) return false;
     // A swap or scrub can grow it past what a control frame may carry.
     if (payload.size() > kMaxControl) payload.resize(kMaxControl);
+    // No data may follow a close (§5.5.1): nothing is held back past it.
+    if (opcode_ == 0x8) finish(out);
+    if (!flush_unframed(out)) return false;
     return frame(out, true, opcode_, payload);
   }
   if (!fin_) return true;
-  std::string piece;
-  if (!end_message(piece) || !emit_data(piece, true, out)) return false;
+  if (!end_message(out)) return false;
   message_opcode_ = 0;
   message_started_ = false;
   return true;
 }
 
+// From the sandbox: gathered like the upstream's pieces (emit_pieces), so a
+// frame whose message ends in the same read leaves as one frame.
 bool WsFrameScrubber::emit_data(std::string_view piece, bool final, std::string& out) {
-  // Nothing to send yet (all held back as the scrubber's carry): no frame,
-  // except the one that ends the message.
-  if (piece.empty() && !final) return true;
-  if (!frame(out, final, message_started_ ? kContinuation : message_opcode_, piece)) return false;
+  watch_unframed_ += piece;
+  if (!final) return true;
+  if (!frame(out, true, message_started_ ? kContinuation : message_opcode_, watch_unframed_))
+    return false;
+  watch_unframed_.clear();
   message_started_ = true;
   return true;
 }

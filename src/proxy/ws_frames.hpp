@@ -3,13 +3,18 @@
 //
 // After a WebSocket upgrade towards a host that has secrets mapped, the
 // engine relays the upstream-to-sandbox direction through this instead of
-// raw. Data messages (text, binary, and their continuations) go through one
-// StreamScrubber per message, so a value split across frames or reads is
-// still caught; the payload is passed on as it arrives, as fragments of the
-// same message (RFC 6455 §5.4 lets an intermediary re-fragment when no
-// extension is in use; the engine removes Sec-WebSocket-Extensions from the
-// upgrade request and refuses a 101 that names one). Control frames (close,
-// ping, pong: at most 125 bytes) are scrubbed whole and cut to 125 bytes.
+// raw. The payloads of all data messages (text, binary, and their
+// continuations) go through one MessageScrubber (scrubber.hpp), so a value
+// split across frames, reads or messages is still caught; the payload is
+// passed on as it arrives, as fragments of the same message (RFC 6455 §5.4
+// lets an intermediary re-fragment when no extension is in use; the engine
+// removes Sec-WebSocket-Extensions from the upgrade request and refuses a
+// 101 that names one). A message whose tail could be the start of a secret
+// is held back until the next data decides, and control frames that arrive
+// meanwhile go first (§5.4 allows them between fragments); a close frame,
+// or the end of the connection (finish()), first releases what is held.
+// Control frames (close, ping, pong: at most 125 bytes) are scrubbed whole
+// and cut to 125 bytes.
 //
 // Server frames are unmasked (§5.1); a masked frame, a reserved bit or
 // opcode, a fragmented or oversized control frame, or a continuation without
@@ -28,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,10 +57,13 @@ class WsFrameScrubber {
   // send to `out`. False on a protocol violation (what came before it has
   // been appended; nothing after it is).
   bool feed(std::string_view in, std::string& out);
+  // The stream ended without a close frame: appends what is still held back
+  // (from the upstream; nothing from the sandbox).
+  void finish(std::string& out);
 
   // Replacements per rule so far (indexed like ScrubRules::rule_name());
   // always empty from the sandbox.
-  [[nodiscard]] const ScrubTally& tally() const { return tally_; }
+  [[nodiscard]] ScrubTally tally() const;
   // Why feed() returned false: a protocol violation, or the watch's reason.
   [[nodiscard]] const std::string& reason() const { return reason_; }
   // feed() returned false because the watch refused a token (not for a
@@ -72,7 +81,13 @@ class WsFrameScrubber {
   // payload may not pass (reason() then says why).
   struct Scrub {  // from the upstream: echoed real values become tokens
     std::shared_ptr<const ScrubRules> rules;
-    std::optional<StreamScrubber> message;  // the data message in progress
+    MessageScrubber messages;         // every data message, one stream
+    std::deque<unsigned> open;        // opcodes of the messages not ended in the output
+    bool started = false;             // a fragment of open.front() has been sent
+    // Data of open.front() not framed yet: framed with the message's end
+    // when that comes in the same feed() (one frame in, one frame out),
+    // else as a fragment when feed() returns or a control frame is sent.
+    std::string unframed;
   };
   struct Watch {  // from the sandbox: tokens not for this host stop it
     TokenWatch message;  // data messages, one stream
@@ -80,8 +95,11 @@ class WsFrameScrubber {
   };
   [[nodiscard]] bool from_sandbox() const { return std::holds_alternative<Watch>(mode_); }
   void begin_message();
-  bool message_piece(std::string_view payload, std::string& piece);
-  bool end_message(std::string& piece);
+  bool message_piece(std::string_view payload, std::string& out);
+  bool end_message(std::string& out);
+  bool emit_pieces(const std::vector<MessageScrubber::Piece>& pieces, std::string& out);
+  bool flush_unframed(std::string& out);
+  bool feed_frames(std::string_view in, std::string& out);
   bool control_payload(std::string& payload);  // in place
   bool refuse(const TokenWatch& watch);
 
@@ -92,7 +110,7 @@ class WsFrameScrubber {
   bool frame(std::string& out, bool fin, unsigned opcode, std::string_view payload);
 
   std::variant<Scrub, Watch> mode_;
-  ScrubTally tally_;
+  ScrubTally tally_;  // control payloads
   std::string head_;  // header bytes gathered so far
   bool in_payload_ = false;
   std::uint64_t remaining_ = 0;
@@ -104,6 +122,7 @@ class WsFrameScrubber {
   unsigned char mask_[4] = {};    // the current frame's key (from the sandbox)
   std::uint64_t mask_at_ = 0;     // payload offset within the frame
   std::string unmasked_;
+  std::string watch_unframed_;  // from the sandbox: data not framed yet
   std::string reason_;
   bool refused_ = false;
   bool passed_close_ = false;

@@ -23,13 +23,6 @@ namespace {
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 constexpr int kMaxFlowDepth = 64;
 
-// The default deny list, applied when the key is absent or
-// null; an explicit [] means none.
-const std::vector<std::string> kDefaultDenyCidrs = {
-    "127.0.0.0/8",    "::1/128",        "169.254.0.0/16", "fe80::/10",
-    "10.0.0.0/8",     "172.16.0.0/12",  "192.168.0.0/16", "fc00::/7",
-    "::ffff:0:0/96",  "100.64.0.0/10",  "198.18.0.0/15"};
-
 struct Failure {
   util::Error error;
 };
@@ -447,7 +440,7 @@ ProxyConfig load_root(const Walker& w, const YAML::Node& root) {
     else if (k == "transforms") load_transforms(w, v, c);
     else w.unknown(key, k);
   });
-  if (!deny_set) c.upstream_deny_cidrs = kDefaultDenyCidrs;
+  if (!deny_set) c.upstream_deny_cidrs = default_deny_cidrs();
   if (c.ca_cert.empty()) w.fail(root["tls"] ? root["tls"].Mark() : root.Mark(), "tls.ca_cert is required");
   if (c.ca_key.empty()) w.fail(root["tls"] ? root["tls"].Mark() : root.Mark(), "tls.ca_key is required");
   if (!c.management_listen.empty() && c.management_api_key_env.empty())

@@ -1,8 +1,8 @@
 // The proxy.yaml model: what setup renders and what both engines read.
 //
-// The file must stay acceptable to the pinned iron-proxy v0.39.0 (strict
-// decoder in typed sections), so every
-// engine-only setting of the built-in engine is a `serve` flag, not a key here.
+// The file must stay acceptable to the pinned iron-proxy v0.39.0 (its decoder
+// refuses unknown keys in typed sections), so every engine-only setting of the
+// built-in engine is a `serve` flag, not a key here.
 #pragma once
 
 #include <chrono>
@@ -64,6 +64,12 @@ struct ProxyConfig {
   std::vector<std::string> allowlist;
   std::vector<Secret> secrets;
 };
+
+// The default proxy.upstream_deny_cidrs, in order: what setup renders when
+// the user gives no list, and what the built-in engine uses when the key is
+// absent or null (an explicit [] means none). Both engines read the rendered
+// list, so they refuse the same ranges.
+const std::vector<std::string>& default_deny_cidrs();
 
 // Parses proxy.yaml text. `source_name` (usually the path) prefixes errors,
 // which read "path:line:col: message". Unknown keys in typed sections are

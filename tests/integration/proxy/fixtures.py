@@ -26,6 +26,7 @@ import ssl
 import subprocess
 import threading
 import time
+import urllib.request
 
 PROVIDER_HOSTS = ["api.openai.com", "api.anthropic.com",
                   "generativelanguage.googleapis.com", "echo.test", "body.test",
@@ -459,7 +460,7 @@ class Engine:
     """A running `sandbox-egress serve`; addresses parsed from its stderr."""
 
     def __init__(self, binary, config, env, resolve=(), audit_log=None, threads=2, extra=(),
-                 flags=()):
+                 flags=(), preexec_fn=None):
         self.log_path = config + ".stderr"
         self.log = open(self.log_path, "w")
         args = [binary, "serve", "--config", config, "--threads", str(threads)]
@@ -470,7 +471,8 @@ class Engine:
         for e in extra:
             args += ["--listen-extra", e]
         args += list(flags)
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=self.log, env=env,
+                                     preexec_fn=preexec_fn)
         self.addr = {}
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -516,6 +518,15 @@ def wait_for(cond, timeout=5.0):
             return True
         time.sleep(0.05)
     return cond()
+
+
+def metric(engine, series):
+    """The value of one series of the engine's /metrics (0 when absent)."""
+    with urllib.request.urlopen(engine.url("metrics") + "/metrics", timeout=10) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(series + " "):
+                return float(line.split()[-1])
+    return 0.0
 
 
 def basic(user, password):

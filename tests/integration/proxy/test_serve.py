@@ -164,8 +164,11 @@ class ServeTest(unittest.TestCase):
         code, body, err = self.curl(self.url("api.openai.com", "/basic"),
                                     "-H", "Authorization: " + fixtures.basic("user", OPENAI_TOKEN))
         self.assertEqual(code, 200, err + body)
-        got = json.loads(body)["headers"]["authorization"]
+        got = self.upstream.recorder.last()["headers"]["authorization"]
         self.assertEqual(base64.b64decode(got.split()[1]).decode(), "user:" + OPENAI_REAL)
+        # The JSON echo of that header is scrubbed back to what was sent.
+        echoed = json.loads(body)["headers"]["authorization"]
+        self.assertEqual(echoed, fixtures.basic("user", OPENAI_TOKEN))
 
     def test_query_swap(self):
         code, body, err = self.curl(

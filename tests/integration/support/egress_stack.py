@@ -25,7 +25,9 @@ PROVIDER_PREFIXES = harness.PROVIDER_PREFIXES + (
     "SSL_CERT_FILE", "SANDBOX_EGRESS")
 DEFAULT_DENY_NO_LOOPBACK = ["::1/128", "169.254.0.0/16", "fe80::/10", "10.0.0.0/8",
                             "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "100.64.0.0/10",
-                            "198.18.0.0/15"]
+                            "198.18.0.0/15", "0.0.0.0/8", "::/128", "64:ff9b::/96",
+                            "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fec0::/10",
+                            "224.0.0.0/4", "ff00::/8", "240.0.0.0/4"]
 KEYS = {"OPENAI_API_KEY": "sk-test-real-openai-0123456789abcdef",
         "ANTHROPIC_API_KEY": "sk-ant-test-real-anthropic-0123456789",
         "GEMINI_API_KEY": "AIza-test-real-gemini-0123456789"}

@@ -142,3 +142,22 @@ TEST_CASE("config: the sandbox section (allow_unsafe items, runtime, sandbox-to-
   CHECK(typo.error().message == "c.yaml:2:30: sandbox.allow_unsafe: unknown item 'dockr_socket' (see docs/user-guide.md)");
   CHECK(parse_config("sandbox:\n  colour: red\n", "c.yaml")->warnings.size() == 1);
 }
+
+TEST_CASE("config: the built-in engine's connection caps and idle timeouts become serve flags") {
+  auto none = parse_config("proxy:\n  enabled: true\n", "c.yaml");
+  REQUIRE(none);
+  CHECK(serve_flags(none->proxy).empty());
+  auto c = parse_config("proxy:\n  max_client_connections: 64\n  max_connections: 1000\n"
+                        "  client_idle_timeout: 90s\n  websocket_idle_timeout: 15m\n",
+                        "c.yaml");
+  REQUIRE(c);
+  CHECK(c->warnings.empty());
+  CHECK(serve_flags(c->proxy) ==
+        std::vector<std::string>{"--max-client-connections", "64", "--max-connections", "1000",
+                                 "--client-idle", "90s", "--websocket-idle", "15m"});
+  CHECK(parse_config("proxy:\n  max_client_connections: 0\n", "c.yaml").error().message ==
+        "c.yaml:2:27: proxy.max_client_connections: expected an integer in 1..1000000");
+  CHECK(parse_config("proxy:\n  client_idle_timeout: 0s\n", "c.yaml").error().message ==
+        "c.yaml:2:24: proxy.client_idle_timeout: expected a duration above zero like 120s or 10m");
+  CHECK_FALSE(parse_config("proxy:\n  websocket_idle_timeout: soon\n", "c.yaml"));
+}

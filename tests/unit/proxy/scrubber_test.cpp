@@ -133,3 +133,133 @@ TEST_CASE("scrubber: replacements are tallied per rule, one-shot and streamed", 
     CHECK(s.replacements() == 3);
   }
 }
+
+namespace {
+
+using sr::proxy::MessageScrubber;
+
+// Feeds whole messages (each one payload, then its end) and returns the
+// messages as the pieces rebuild them, plus the ones still open at the end.
+struct Messages {
+  std::vector<std::string> ended;
+  std::string open;
+};
+
+void collect(const std::vector<MessageScrubber::Piece>& pieces, Messages& m) {
+  for (const auto& p : pieces) {
+    m.open += p.data;
+    if (p.ends_message) {
+      m.ended.push_back(std::move(m.open));
+      m.open.clear();
+    }
+  }
+}
+
+Messages run_messages(const std::shared_ptr<const ScrubRules>& r, const std::vector<std::string>& in,
+                      bool finish = true) {
+  MessageScrubber s(r);
+  Messages m;
+  for (const auto& payload : in) {
+    std::vector<MessageScrubber::Piece> pieces;
+    // Byte by byte: any chunking gives the same messages.
+    for (char c : payload) s.feed(std::string_view(&c, 1), pieces);
+    REQUIRE(s.end_message(pieces));
+    collect(pieces, m);
+  }
+  std::vector<MessageScrubber::Piece> pieces;
+  if (finish) s.finish(pieces);
+  collect(pieces, m);
+  return m;
+}
+
+const std::string kV = "sk-REAL-value-0123456789";
+const std::string kT = "openai-token-abcdef";
+
+}  // namespace
+
+TEST_CASE("scrubber: undecided_from is the first position a value could still start",
+          "[proxy][scrub]") {
+  auto r = rules({{"abcd", "X"}, {"cz", "Y"}});
+  CHECK(r->undecided_from("") == 0);
+  CHECK(r->undecided_from("xyz") == 3);
+  CHECK(r->undecided_from("xxab") == 2);
+  CHECK(r->undecided_from("xxabc") == 2);
+  CHECK(r->undecided_from("xxabcd") == 6);  // a whole value is decidable
+  CHECK(r->undecided_from("xc") == 1);
+}
+
+TEST_CASE("scrubber: messages are one stream; a value split across them is replaced where it starts",
+          "[proxy][scrub]") {
+  auto r = rules({{kV, kT, "K"}});
+  for (std::size_t cut = 1; cut < kV.size(); ++cut) {
+    INFO("cut at " << cut);
+    auto m = run_messages(r, {"head " + kV.substr(0, cut), kV.substr(cut) + " tail"});
+    REQUIRE(m.ended.size() == 2);
+    CHECK(m.ended[0] == "head " + kT);
+    CHECK(m.ended[1] == " tail");
+  }
+  // Across three messages: the middle one is all value and ends up empty.
+  auto three = run_messages(r, {kV.substr(0, 4), kV.substr(4, 10), kV.substr(14) + "!"});
+  CHECK(three.ended == std::vector<std::string>{kT, "", "!"});
+}
+
+TEST_CASE("scrubber: a held message goes out unchanged when the next data does not continue a value",
+          "[proxy][scrub]") {
+  auto r = rules({{kV, kT, "K"}});
+  auto m = run_messages(r, {"ends with sk-RE", "sk-REAL-nope", "plain"});
+  CHECK(m.ended == std::vector<std::string>{"ends with sk-RE", "sk-REAL-nope", "plain"});
+}
+
+TEST_CASE("scrubber: only a message whose tail could start a value is held back", "[proxy][scrub]") {
+  auto r = rules({{kV, kT, "K"}});
+  MessageScrubber s(r);
+  std::vector<MessageScrubber::Piece> pieces;
+  s.feed("nothing to hold", pieces);
+  REQUIRE(s.end_message(pieces));
+  Messages m;
+  collect(pieces, m);
+  CHECK(m.ended == std::vector<std::string>{"nothing to hold"});
+  CHECK(s.held_messages() == 0);
+  pieces.clear();
+  s.feed("maybe sk-", pieces);
+  REQUIRE(s.end_message(pieces));
+  CHECK(s.held_messages() == 1);
+  collect(pieces, m);
+  CHECK(m.open == "maybe ");  // the undecided "sk-" waits, and the message end with it
+  pieces.clear();
+  s.finish(pieces);  // no more data: released as it was
+  collect(pieces, m);
+  CHECK(m.ended.back() == "maybe sk-");
+  CHECK(s.held_messages() == 0);
+}
+
+TEST_CASE("scrubber: at most kMaxHeld messages are held back", "[proxy][scrub]") {
+  auto r = rules({{kV, kT, "K"}});
+  MessageScrubber s(r);
+  std::vector<MessageScrubber::Piece> pieces;
+  s.feed("sk-", pieces);
+  for (std::size_t i = 0; i < MessageScrubber::kMaxHeld; ++i) REQUIRE(s.end_message(pieces));
+  CHECK(s.held_messages() == MessageScrubber::kMaxHeld);
+  CHECK_FALSE(s.end_message(pieces));
+}
+
+TEST_CASE("scrubber: split messages give what one-shot scrubbing of their concatenation gives",
+          "[proxy][scrub]") {
+  auto r = rules({{"abcab", "1"}, {"bca", "22"}, {"ca", "333"}});
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    for (int i = 0; i < 40; ++i) text += "abcx"[rng() % 4];
+    std::vector<std::string> parts;
+    for (std::size_t at = 0; at < text.size();) {
+      std::size_t n = rng() % 6;
+      parts.push_back(text.substr(at, n));
+      at += n;
+    }
+    auto m = run_messages(r, parts);
+    std::string joined;
+    for (const auto& e : m.ended) joined += e;
+    CHECK(joined + m.open == r->scrub(text));
+    CHECK(m.ended.size() == parts.size());
+  }
+}

@@ -328,3 +328,61 @@ TEST_CASE("ws_frames: towards its own host with match_body, the sandbox's token 
   CHECK(reassemble(decode(out, true)).messages[0].second == "auth " + kOwnToken + " ok");
   CHECK(frames.swapped().empty());
 }
+
+TEST_CASE("ws_frames: a secret split across two messages, with a ping between, is still scrubbed",
+          "[proxy][ws]") {
+  for (std::size_t cut : {std::size_t{1}, std::size_t{8}, kReal.size() - 1}) {
+    // The second message in two fragments when the rest of the value allows.
+    std::string rest = kReal.substr(cut);
+    std::string second = rest.size() > 3 ? frame(false, 1, rest.substr(0, 3)) +
+                                               frame(true, 0, rest.substr(3) + " Z")
+                                         : frame(true, 1, rest + " Z");
+    std::string wire = frame(true, 1, "A " + kReal.substr(0, cut)) + frame(true, 9, "p") + second;
+    for (std::size_t step : {std::size_t{1}, std::size_t{5}, wire.size()}) {
+      INFO("cut " << cut << " step " << step);
+      WsFrameScrubber scrubber(rules());
+      std::string out = run(scrubber, wire, step);
+      // No byte run of the value leaves (its first byte alone is no secret).
+      CHECK(out.find(kReal.substr(0, 2)) == std::string::npos);
+      auto s = reassemble(decode(out));
+      REQUIRE(s.messages.size() == 2);
+      CHECK(s.messages[0] == std::make_pair(1u, "A " + kToken));
+      CHECK(s.messages[1].second == " Z");
+      REQUIRE(s.controls.size() == 1);  // the ping, passed on while the message waited
+      CHECK(s.controls[0].payload == "p");
+      CHECK(scrubber.tally().at(0) == 1);
+    }
+  }
+}
+
+TEST_CASE("ws_frames: a held message is released by a close frame or by finish()", "[proxy][ws]") {
+  std::string held = frame(true, 2, "data " + kReal.substr(0, 5));
+  {
+    WsFrameScrubber scrubber(rules());
+    std::string out = run(scrubber, held + frame(true, 8, std::string("\x03\xe8", 2)), 3);
+    auto frames = decode(out);
+    REQUIRE_FALSE(frames.empty());
+    CHECK(frames.back().opcode == 8);  // the close comes after the released message
+    auto s = reassemble(frames);
+    REQUIRE(s.messages.size() == 1);
+    CHECK(s.messages[0] == std::make_pair(2u, "data " + kReal.substr(0, 5)));
+  }
+  {
+    WsFrameScrubber scrubber(rules());
+    std::string out = run(scrubber, held, 1);
+    CHECK(out.find(kReal.substr(0, 5)) == std::string::npos);  // still held
+    scrubber.finish(out);
+    auto s = reassemble(decode(out));
+    REQUIRE(s.messages.size() == 1);
+    CHECK(s.messages[0].second == "data " + kReal.substr(0, 5));
+  }
+}
+
+TEST_CASE("ws_frames: more held messages than the cap end the relay", "[proxy][ws]") {
+  std::string wire = frame(true, 1, kReal.substr(0, 3));
+  for (int i = 0; i < 70; ++i) wire += frame(true, 1, "");
+  WsFrameScrubber scrubber(rules());
+  run(scrubber, wire, wire.size(), /*expect_ok=*/false);
+  CHECK(scrubber.reason().find("held back") != std::string::npos);
+  CHECK_FALSE(scrubber.refused());
+}

@@ -73,15 +73,16 @@ TEST_CASE("load: defaults and iron-proxy's zero-means-default", "[proxyconf][loa
   CHECK(r->http_listen.empty());  // off unless configured (never v0.39's ":80")
   CHECK(r->log_level == "info");
   SECTION("absent deny list is the default, [] is none") {
-    CHECK(r->upstream_deny_cidrs.size() == 11);
+    CHECK(r->upstream_deny_cidrs == sr::proxyconf::default_deny_cidrs());
+    CHECK(r->upstream_deny_cidrs.size() == 21);
     CHECK(r->upstream_deny_cidrs.front() == "127.0.0.0/8");
-    CHECK(r->upstream_deny_cidrs.back() == "198.18.0.0/15");
+    CHECK(r->upstream_deny_cidrs.back() == "240.0.0.0/4");
     auto none = parse(kTls + "proxy:\n  upstream_deny_cidrs: []\n", "p");
     REQUIRE(none);
     CHECK(none->upstream_deny_cidrs.empty());
     auto null = parse(kTls + "proxy:\n  upstream_deny_cidrs:\n", "p");
     REQUIRE(null);
-    CHECK(null->upstream_deny_cidrs.size() == 11);
+    CHECK(null->upstream_deny_cidrs == sr::proxyconf::default_deny_cidrs());
   }
   SECTION("empty listen strings (as rendered) mean off") {
     auto off = parse(kTls + "proxy:\n  http_listen: \"\"\n  tunnel_listen: ''\n", "p");
