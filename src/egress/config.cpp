@@ -9,6 +9,7 @@
 #include <set>
 
 #include "egress/config_edit.hpp"
+#include "egress/declared_secrets.hpp"
 #include "egress/validate.hpp"
 #include "util/atomic_file.hpp"
 #include "util/secure_dir.hpp"
@@ -277,6 +278,9 @@ util::Result<Config> parse_config(const std::string& text, const std::string& so
     std::string key = kv.first.Scalar();
     if (key == "proxy") SR_TRY(parse_proxy(loc, kv.second, c));
     else if (key == "docker_env") SR_TRY(parse_docker_env(loc, kv.second, c));
+    else if (key == "secrets") {
+      SR_ASSIGN(c.secrets, parse_declared_secrets(kv.second, source_name));
+    }
     else c.warnings.push_back(loc.at(kv.first) + ": unknown key '" + key + "' (ignored)");
   }
   return c;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "egress/providers.hpp"
 #include "util/error.hpp"
 
 namespace sr::egress {
@@ -41,6 +42,7 @@ struct ProxySettings {
 
 struct Config {
   ProxySettings proxy;
+  std::vector<Provider> secrets;  // declared credentials (egress/declared_secrets.hpp)
   std::map<std::string, std::string> docker_env;  // added to every sandbox
   std::vector<std::string> warnings;  // unknown keys etc., reported by callers
 };
