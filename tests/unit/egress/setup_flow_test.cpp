@@ -298,8 +298,8 @@ TEST_CASE("declared secrets: refusals name the config.yaml line") {
                                                               "is a wildcard on a bare top-level domain") == 0);
   CHECK(refused("secrets:\n  A_KEY:\n    hosts: [x.example]\n    carrier: header\n")
             .find("secrets.A_KEY: carrier header needs 'header: NAME'") != std::string::npos);
-  CHECK(refused("secrets:\n  A_KEY:\n    hosts: [x.example]\n  B_KEY:\n    hosts: ['*.example']\n") ==
-        "config.yaml:4:3: secrets.B_KEY: A_KEY already claims header Authorization on x.example; one credential "
+  CHECK(refused("secrets:\n  A_KEY:\n    hosts: [a.x.example]\n  B_KEY:\n    hosts: ['*.x.example']\n") ==
+        "config.yaml:4:3: secrets.B_KEY: A_KEY already claims header Authorization on *.x.example; one credential "
         "per header and host");
   CHECK(refused("secrets:\n  MY_OPENAI:\n    hosts: [api.openai.com]\n").find(
             "config.yaml:2:3: secrets.MY_OPENAI: OPENAI_API_KEY already claims header Authorization") == 0);
