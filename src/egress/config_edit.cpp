@@ -160,9 +160,11 @@ util::Result<std::vector<Entry>> entries_of(const YAML::Node& map, const Lines& 
   std::vector<Entry> out;
   for (const auto& kv : map) {
     const auto m = kv.first.Mark();
-    const auto& text = lines.at.at(static_cast<std::size_t>(m.line));
-    if (!kv.first.IsScalar() || indent_of(text) != m.column)
-      return refuse(source, m.line, "an explicit key ('?') or a property before a key in " + name);
+    // An explicit `?` with an empty key has its mark past the last line.
+    if (!kv.first.IsScalar() || m.line < 0 || m.line >= lines.size() ||
+        indent_of(lines.at[static_cast<std::size_t>(m.line)]) != m.column)
+      return refuse(source, std::min(m.line, lines.size() - 1),
+                    "an explicit key ('?') or a property before a key in " + name);
     out.push_back({kv.first.Scalar(), m.line, m.column, kv.second});
   }
   return out;
