@@ -3,8 +3,10 @@
 //  - errors and warnings name the source;
 //  - what loads is in range: tunnel_port 1..65533, extra_allowed_hosts
 //    normalised (a second normalisation is a no-op), deny entries CIDRs;
-//  - save_proxy_keys over a file that loads keeps it loadable, sets the keys
-//    it was asked to and keeps docker_env (when the file is UTF-8).
+//  - save_proxy_keys over a file that loads either refuses with an error
+//    naming the file and a line (a YAML feature the edit cannot keep), leaving
+//    the file byte for byte as it was, or writes a file that loads, reads the
+//    keys back as set and keeps docker_env and every other key.
 #include <unistd.h>
 
 #include <array>
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -72,9 +75,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   want.isolation = size % 5 == 0 ? eg::Isolation::bridge : eg::Isolation::internal;
   constexpr std::array keys = {eg::ProxyKey::enabled, eg::ProxyKey::engine,
                                eg::ProxyKey::tunnel_port, eg::ProxyKey::isolation};
-  // The file loaded: it must save, and load again.
-  if (auto saved = eg::save_proxy_keys(path, want, keys); !saved)
-    die("save_proxy_keys failed: " + saved.error().message);
+  // The file loaded: it saves and loads again, or the edit is refused, naming
+  // the file, and the file is left as it was.
+  if (auto saved = eg::save_proxy_keys(path, want, keys); !saved) {
+    if (saved.error().kind != sr::util::ErrorKind::invalid_argument ||
+        saved.error().message.find(path.string()) == std::string::npos)
+      die("save_proxy_keys failed: " + saved.error().message);
+    std::ifstream f(path, std::ios::binary);
+    const std::string kept((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (kept != text) die("a refused edit changed the file");
+    return 0;
+  }
   auto after = eg::load_config(path);
   if (!after) die("the saved file does not load: " + after.error().message);
   if (after->proxy.enabled != want.enabled || after->proxy.engine != want.engine ||
@@ -83,5 +94,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The loader refuses what yaml-cpp cannot write back the same (invalid
   // UTF-8, control characters, lone CRs), so docker_env survives a rewrite.
   if (after->docker_env != c->docker_env) die("docker_env changed");
+  if (after->proxy.extra_allowed_hosts != c->proxy.extra_allowed_hosts ||
+      after->proxy.upstream_deny_cidrs != c->proxy.upstream_deny_cidrs ||
+      after->proxy.enforce != c->proxy.enforce || after->warnings.size() != c->warnings.size())
+    die("a key that was not edited changed");
   return 0;
 }

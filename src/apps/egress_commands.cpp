@@ -18,6 +18,7 @@ const std::vector<EgressCommand>& egress_commands() {
       {"status", "Show configuration, CA, daemon and mappings (--json)", &sr::egress::cmd_status},
       {"config", "Print the path of the rendered proxy.yaml", &sr::egress::cmd_config},
       {"disable", "Turn egress off for new sandboxes", &sr::egress::cmd_disable},
+      {"providers", "List the credentials the proxy can protect (--json)", &sr::egress::cmd_providers},
       {"rotate-ca", "Replace the egress CA, keeping a backup", &sr::runtime::cmd_egress_rotate_ca},
       {"start", "Start the egress daemon", &sr::egress::cmd_start},
       {"stop", "Stop the egress daemon", &sr::egress::cmd_stop},

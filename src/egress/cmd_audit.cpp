@@ -130,8 +130,9 @@ int cmd_audit(std::span<const std::string> args) {
     }
     since = *s;
   }
-  const std::filesystem::path path =
-      file.empty() ? default_log(Paths::from_environment()) : std::filesystem::path(file);
+  const Paths paths = Paths::from_environment();
+  if (file.empty() && !paths.set_up()) return cli::error(paths.not_set_up() + "; there is no audit log yet");
+  const std::filesystem::path path = file.empty() ? default_log(paths) : std::filesystem::path(file);
   off_t offset = 0;
   auto text = read_all(path, offset);
   if (!text) return cli::error(text.error().context("reading the audit log"));

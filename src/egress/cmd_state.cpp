@@ -30,6 +30,7 @@ int cmd_status(std::span<const std::string> args) {
     std::printf("%s\n", format_status_json(*report, display).dump(2).c_str());
   } else {
     for (const auto& w : report->config.warnings) cli::warn(w);
+    if (const Paths paths = Paths::from_environment(); !paths.set_up()) cli::info(paths.not_set_up());
     std::fputs(format_status_text(*report, display).c_str(), stdout);
   }
   if (check && !(report->daemon.ours && report->daemon.listening)) return 1;

@@ -18,6 +18,7 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network);
 int cmd_status(std::span<const std::string> args);
 int cmd_config(std::span<const std::string> args);
 int cmd_disable(std::span<const std::string> args);
+int cmd_providers(std::span<const std::string> args);
 // Lists the running sandboxes that carry the egress fingerprint label
 // ("name (id)"); supplied by runtime, which knows Docker.
 using SandboxLister = std::function<util::Result<std::vector<std::string>>()>;

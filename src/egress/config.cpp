@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+#include "egress/config_edit.hpp"
+#include "egress/declared_secrets.hpp"
 #include "egress/validate.hpp"
 #include "proxyconf/proxy_config.hpp"
 #include "util/atomic_file.hpp"
@@ -366,6 +368,9 @@ util::Result<Config> parse_config(const std::string& text, const std::string& so
     if (key == "proxy") SR_TRY(parse_proxy(loc, kv.second, c));
     else if (key == "docker_env") SR_TRY(parse_docker_env(loc, kv.second, c));
     else if (key == "sandbox") SR_TRY(parse_sandbox(loc, kv.second, c));
+    else if (key == "secrets") {
+      SR_ASSIGN(c.secrets, parse_declared_secrets(kv.second, source_name));
+    }
     else c.warnings.push_back(loc.at(kv.first) + ": unknown key '" + key + "' (ignored)");
   }
   return c;
@@ -373,39 +378,25 @@ util::Result<Config> parse_config(const std::string& text, const std::string& so
 
 util::Result<void> save_proxy_keys(const std::filesystem::path& path, const ProxySettings& proxy,
                                    std::span<const ProxyKey> keys) {
-  SR_ASSIGN(std::string text, read_config_text(path));
-  SR_ASSIGN(YAML::Node root, parse_yaml(text, path.string()));
-  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  if (!root.IsMap())
-    return Locator{path.string()}.error(root, "expected a mapping at the top level");
-  YAML::Node section = root["proxy"];
-  if (!section.IsMap()) {
-    section = YAML::Node(YAML::NodeType::Map);
-    root["proxy"] = section;
-  }
+  std::vector<ConfigEdit> edits;
+  auto set = [&](const char* key, YAML::Node value) { edits.push_back({{"proxy", key}, std::move(value)}); };
   for (auto key : keys) {
     switch (key) {
-      case ProxyKey::enabled: section["enabled"] = proxy.enabled; break;
-      case ProxyKey::engine: section["engine"] = std::string(to_string(proxy.engine)); break;
-      case ProxyKey::tunnel_port: section["tunnel_port"] = static_cast<int>(proxy.tunnel_port); break;
-      case ProxyKey::isolation: section["isolation"] = std::string(to_string(proxy.isolation)); break;
+      case ProxyKey::enabled: set("enabled", YAML::Node(proxy.enabled)); break;
+      case ProxyKey::engine: set("engine", YAML::Node(std::string(to_string(proxy.engine)))); break;
+      case ProxyKey::tunnel_port: set("tunnel_port", YAML::Node(static_cast<int>(proxy.tunnel_port))); break;
+      case ProxyKey::isolation: set("isolation", YAML::Node(std::string(to_string(proxy.isolation)))); break;
       case ProxyKey::credential_source:
-        section["credential_source"] = std::string(to_string(proxy.credential_source));
+        set("credential_source", YAML::Node(std::string(to_string(proxy.credential_source))));
         break;
-      case ProxyKey::bitwarden_project: section["bitwarden_project"] = proxy.bitwarden_project; break;
+      case ProxyKey::bitwarden_project: set("bitwarden_project", YAML::Node(proxy.bitwarden_project)); break;
       case ProxyKey::env_file:
-        if (proxy.env_file.empty()) section.remove("env_file");
-        else section["env_file"] = proxy.env_file;
+        if (proxy.env_file.empty()) edits.push_back({{"proxy", "env_file"}, std::nullopt});
+        else set("env_file", YAML::Node(proxy.env_file));
         break;
     }
   }
-  YAML::Emitter out;
-  out << root;
-  if (!out.good())
-    return util::fail(util::ErrorKind::generic, "rendering " + path.string() + ": " + out.GetLastError());
-  SR_TRY(util::ensure_dir(path.parent_path()));
-  return util::with_context(util::write_file_atomic(path, std::string(out.c_str()) + "\n", 0600),
-                            "saving config");
+  return edit_config_file(path, edits);
 }
 
 }  // namespace sr::egress

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "egress/providers.hpp"
 #include "util/error.hpp"
 
 namespace sr::egress {
@@ -67,6 +68,7 @@ std::vector<std::string> serve_flags(const ProxySettings& proxy);
 struct Config {
   ProxySettings proxy;
   SandboxSettings sandbox;
+  std::vector<Provider> secrets;  // declared credentials (egress/declared_secrets.hpp)
   std::map<std::string, std::string> docker_env;  // added to every sandbox
   std::vector<std::string> warnings;  // unknown keys etc., reported by callers
 };
@@ -86,9 +88,11 @@ enum class ProxyKey {
   env_file  // an empty env_file removes the key
 };
 
-// Rewrites only `keys` under proxy: in the file at `path`, keeping every other
-// key and value (comments may be lost). A malformed existing file is an error
-// and is left untouched. Written atomically, 0600, no symlink following.
+// Rewrites only `keys` under proxy: in the file at `path` with
+// edit_config_file (egress/config_edit.hpp): every other line, comments
+// included, is kept; a malformed file, or one using a YAML feature the edit
+// cannot keep, is an error naming the line and is left untouched. Written
+// atomically, 0600, no symlink following.
 util::Result<void> save_proxy_keys(const std::filesystem::path& path, const ProxySettings& proxy,
                                    std::span<const ProxyKey> keys);
 

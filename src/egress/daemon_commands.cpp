@@ -120,6 +120,10 @@ int cmd_stop(std::span<const std::string> args) {
   CLI::App app{"Stop the egress daemon (SIGTERM, then SIGKILL after 5 s).", "stop"};
   if (auto code = cli::parse(app, args)) return *code;
   Paths paths = Paths::from_environment();
+  if (!paths.set_up()) {
+    cli::info(paths.not_set_up() + "; nothing to stop");
+    return 0;
+  }
   auto config = load_checked_config(paths);
   if (!config) return cli::error(config.error().context("stop"));
   return do_stop(paths, *config);

@@ -13,9 +13,9 @@
 
 namespace sr::egress {
 
-Discovery discover(const PresenceLookup& present) {
+Discovery discover(const PresenceLookup& present, std::span<const Provider> table) {
   Discovery d;
-  for (const auto& p : providers()) {
+  for (const auto& p : table) {
     std::vector<std::string_view> names{p.env_name};
     names.insert(names.end(), p.aliases.begin(), p.aliases.end());
     for (auto name : names) {

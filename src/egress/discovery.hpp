@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +33,9 @@ struct Discovery {
 // Whether a variable is set non-empty, and where. A seam: tests pass a map.
 using PresenceLookup = std::function<std::optional<CredentialOrigin>(std::string_view name)>;
 
-Discovery discover(const PresenceLookup& present);
+// Over `table` (the built-in providers, or known_providers(config) with the
+// declared ones); FoundProvider::provider points into it.
+Discovery discover(const PresenceLookup& present, std::span<const Provider> table = providers());
 
 // Lookup over the process environment, then `env_file` values (may be empty).
 PresenceLookup environment_lookup(std::map<std::string, std::string> env_file);

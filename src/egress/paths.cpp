@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "util/atomic_file.hpp"
+
 namespace sr::egress {
 
 Paths Paths::from_environment() {
@@ -14,6 +16,13 @@ Paths Paths::from_environment() {
     if (const passwd* pw = getpwuid(getuid())) home = pw->pw_dir;
   }
   return Paths{std::filesystem::path(home ? home : "/") / ".sandbox-run"};
+}
+
+bool Paths::set_up() const { return util::path_exists_nofollow(state_dir()); }
+
+std::string Paths::not_set_up() const {
+  return "egress is not set up in " + home.string() + " (no " + state_dir().string() +
+         "); run 'sandbox-egress setup'";
 }
 
 }  // namespace sr::egress

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 
 namespace sr::egress {
 
@@ -27,6 +28,11 @@ struct Paths {
   std::filesystem::path nonce() const { return state_dir() / "daemon.nonce"; }
   std::filesystem::path daemon_log() const { return state_dir() / "daemon.log"; }
   std::filesystem::path audit_log() const { return state_dir() / "audit.log"; }
+
+  // Whether `setup` ever ran here (the state directory exists, not as a symlink).
+  bool set_up() const;
+  // "egress is not set up in HOME (no HOME/egress); run 'sandbox-egress setup'".
+  std::string not_set_up() const;
 
   // $SANDBOX_RUN_HOME, else $HOME/.sandbox-run.
   static Paths from_environment();

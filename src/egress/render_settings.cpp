@@ -2,6 +2,7 @@
 
 #include "egress/bind_address.hpp"
 #include "egress/interception.hpp"
+#include "egress/declared_secrets.hpp"
 #include "egress/providers.hpp"
 #include "egress/validate.hpp"
 #include "util/add_unique.hpp"
@@ -12,11 +13,16 @@ namespace {
 
 using util::add_unique;
 
-util::Result<std::vector<std::string>> allowlist(const ProxySettings& p, const Mappings& m) {
+util::Result<std::vector<std::string>> allowlist(const Config& c, const Mappings& m) {
+  const ProxySettings& p = c.proxy;
   std::vector<std::string> out;
   for (auto h : default_allowed_hosts()) add_unique(out, std::string(h));
   for (const auto& t : m.tokens)
     for (const auto& h : t.upstream_hosts) add_unique(out, h);
+  // A declared credential's hosts are allowed whether or not its value is
+  // present, as the built-in providers' are.
+  for (const auto& s : c.secrets)
+    for (const auto& h : s.hosts) add_unique(out, h);
   for (const auto& h : p.extra_allowed_hosts) {
     auto n = normalize_allowed_host(h);
     if (!n) return std::unexpected(std::move(n.error()).context("proxy.extra_allowed_hosts"));
@@ -34,13 +40,14 @@ util::Result<std::vector<std::string>> deny_cidrs(const ProxySettings& p) {
   return *p.upstream_deny_cidrs;
 }
 
-proxyconf::Secret secret_for(const Mapping& m, Engine engine) {
+proxyconf::Secret secret_for(const Mapping& m, Engine engine, std::span<const Provider> table) {
   proxyconf::Secret s;
   s.source_var = m.env_name;
   s.proxy_value = m.proxy_token;
   s.match_headers = m.match_headers;
-  const Provider* p = find_provider(m.env_name);
-  s.match_query = p && p->match_query;
+  const Provider* p = find_provider(m.env_name, table);
+  s.match_query = p && match_query(*p);
+  s.match_body = p && p->match_body;
   s.require = engine == Engine::builtin;
   s.rule_hosts = m.upstream_hosts;
   return s;
@@ -71,8 +78,9 @@ util::Result<proxyconf::ProxyConfig> render_settings(const Config& config, const
   pc.ca_cert = paths.ca_cert().string();
   pc.ca_key = paths.ca_key().string();
   SR_ASSIGN(pc.upstream_deny_cidrs, deny_cidrs(p));
-  SR_ASSIGN(pc.allowlist, allowlist(p, mappings));
-  for (const auto& m : mappings.tokens) pc.secrets.push_back(secret_for(m, p.engine));
+  SR_ASSIGN(pc.allowlist, allowlist(config, mappings));
+  const auto table = known_providers(config.secrets);
+  for (const auto& m : mappings.tokens) pc.secrets.push_back(secret_for(m, p.engine, table));
   return pc;
 }
 

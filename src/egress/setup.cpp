@@ -5,6 +5,7 @@
 
 #include "egress/ca.hpp"
 #include "egress/interception.hpp"
+#include "egress/declared_secrets.hpp"
 #include "egress/mappings.hpp"
 #include "egress/render_settings.hpp"
 #include "proxyconf/proxy_config.hpp"
@@ -37,9 +38,10 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-std::string names_looked_for() {
+std::string names_looked_for(const Config& config) {
   std::string out;
   for (auto n : recognised_env_names()) out += (out.empty() ? "" : ", ") + std::string(n);
+  for (const auto& s : config.secrets) out += ", " + s.env_name + " (config.yaml secrets:)";
   return out;
 }
 
@@ -234,13 +236,14 @@ util::Result<void> run_setup(const Paths& paths, const SetupOptions& options, Se
   SR_ASSIGN(auto file_values, env_file_values(config, options, env));
   std::string where;
   SR_ASSIGN(PresenceLookup presence, credential_presence(config, file_values, env, where));
-  Discovery found = discover(presence);
+  const auto table = known_providers(config.secrets);
+  Discovery found = discover(presence, table);
   for (const auto& u : found.uncovered)
     env.warn(u + " is set but uses signature-based auth the proxy cannot swap; a sandbox given "
                  "it would see the real credential");
   if (found.found.empty())
     return util::fail(util::ErrorKind::not_found,
-                      "no provider credential found in " + where + "; looked for: " + names_looked_for());
+                      "no provider credential found in " + where + "; looked for: " + names_looked_for(config));
   env.info("credentials: " + std::to_string(found.found.size()) + " provider(s) found in " + where);
 
   SR_TRY(util::with_context(util::ensure_private_dir(paths.state_dir()), "preparing state directory"));

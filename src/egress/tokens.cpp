@@ -18,9 +18,9 @@ util::Result<Mappings> reconcile(const Mappings& existing, const Discovery& foun
   for (const auto& f : found.found) {
     const Provider& p = *f.provider;
     Mapping m;
-    m.env_name = std::string(p.env_name);
-    m.upstream_hosts.assign(p.hosts.begin(), p.hosts.end());
-    m.match_headers.assign(p.headers.begin(), p.headers.end());
+    m.env_name = p.env_name;
+    m.upstream_hosts = p.hosts;
+    m.match_headers = match_headers(p);
     m.alias_env_names.assign(p.aliases.begin(), p.aliases.end());
     auto old = std::find_if(existing.tokens.begin(), existing.tokens.end(),
                             [&](const Mapping& e) { return e.env_name == m.env_name; });

@@ -346,5 +346,74 @@ class EgressSetup(unittest.TestCase):
             self.h.run("stop", env=KEYS)
 
 
+class DeclaredSecrets(unittest.TestCase):
+    """config.yaml secrets: on the real binary: token, allowlist, proxy.yaml, providers."""
+
+    def setUp(self):
+        self.h = Home()
+        os.makedirs(self.h.home, exist_ok=True)
+
+    def tearDown(self):
+        self.h.cleanup()
+
+    def test_declared_secret_gets_a_token_and_is_listed(self):
+        with open(self.h.path("config.yaml"), "w") as f:
+            f.write("# kept\nsecrets:\n  GITHUB_TOKEN:\n    hosts: [github.com]\n"
+                    "    carrier: [basic, bearer]\n    user: x-access-token\n")
+        env = {"GITHUB_TOKEN": "ghp-REALVALUE"}
+        r = self.h.run("setup", "--isolation", "bridge", env=env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn(SECRET_MARK, r.stdout + r.stderr)
+        with open(self.h.state_path("mappings.json")) as f:
+            tokens = {t["env_name"]: t for t in json.load(f)["tokens"]}
+        self.assertRegex(tokens["GITHUB_TOKEN"]["proxy_token"], r"^github-token-[0-9a-f]{32}$")
+        with open(self.h.state_path("proxy.yaml")) as f:
+            yaml_text = f.read()
+        self.assertIn("- github.com", yaml_text)
+        self.assertIn("var: GITHUB_TOKEN", yaml_text)
+        with open(self.h.path("config.yaml")) as f:
+            self.assertTrue(f.read().startswith("# kept\n"), "setup kept the comment")
+        r = self.h.run("providers", "--json", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn(SECRET_MARK, r.stdout + r.stderr)
+        listed = {p["env"]: p for p in json.loads(r.stdout)["providers"]}
+        self.assertTrue(listed["GITHUB_TOKEN"]["present"])
+        self.assertEqual(listed["GITHUB_TOKEN"]["source"], "config.yaml:3")
+        self.assertEqual(listed["GITHUB_TOKEN"]["carriers"],
+                         [{"kind": "basic", "name": "x-access-token"}, {"kind": "bearer"}])
+        self.assertFalse(listed["OPENAI_API_KEY"]["present"])
+
+    def test_invalid_declaration_is_refused_naming_the_line(self):
+        with open(self.h.path("config.yaml"), "w") as f:
+            f.write("secrets:\n  A_KEY:\n    hosts: ['*.com']\n")
+        r = self.h.run("setup", "--isolation", "bridge", env={"A_KEY": "x"})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("config.yaml:3:13: secrets.A_KEY.hosts: '*.com' is a wildcard on a bare top-level domain",
+                      r.stderr)
+
+
+class NotSetUp(unittest.TestCase):
+    """stop/status/audit on a home where setup never ran."""
+
+    def setUp(self):
+        self.h = Home()
+
+    def tearDown(self):
+        self.h.cleanup()
+
+    def test_answers(self):
+        stop = self.h.run("stop")
+        self.assertEqual(stop.returncode, 0, stop.stderr)
+        self.assertIn("egress is not set up", stop.stdout)
+        status = self.h.run("status")
+        self.assertEqual(status.returncode, 0, status.stderr)
+        self.assertIn("egress is not set up", status.stdout)
+        audit = self.h.run("audit", "tail")
+        self.assertEqual(audit.returncode, 1)
+        self.assertIn("egress is not set up", audit.stderr)
+        for r in (stop, status, audit):
+            self.assertNotIn("No such file", r.stdout + r.stderr)
+
+
 if __name__ == "__main__":
     harness.main()

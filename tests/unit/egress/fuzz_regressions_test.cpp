@@ -36,22 +36,19 @@ TEST_CASE("fuzz: a key given twice in config.yaml is an error naming it") {
   CHECK(ok->docker_env.at("enabled") == "x");
 }
 
-TEST_CASE("fuzz: after a rewrite of a file with a repeated key, loading names the repetition") {
-  // save_proxy_keys changes the first `enabled:`; the load that follows must
-  // not silently read the second one.
+TEST_CASE("fuzz: a file with a repeated key is not rewritten; the error names the repetition") {
+  // The rewrite changed the first `enabled:` while the loader read the
+  // second; the file does not load, so it is refused and left as it was.
   sr_test::TempDir dir;
   const auto path = dir.path / "config.yaml";
-  {
-    std::ofstream f(path);
-    f << "proxy:\n  enabled: false\n  enabled: false\n";
-  }
+  sr_test::spit(path, "proxy:\n  enabled: false\n  enabled: false\n");
   ProxySettings p;
   p.enabled = true;
   constexpr std::array keys = {ProxyKey::enabled};
-  REQUIRE(save_proxy_keys(path, p, keys));
-  auto loaded = load_config(path);
-  REQUIRE_FALSE(loaded);
-  CHECK(loaded.error().message.find("duplicate key 'proxy.enabled'") != std::string::npos);
+  auto r = save_proxy_keys(path, p, keys);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("duplicate key 'proxy.enabled'") != std::string::npos);
+  CHECK(sr_test::slurp(path) == "proxy:\n  enabled: false\n  enabled: false\n");
 }
 
 TEST_CASE("fuzz: config.yaml that is not UTF-8 is refused naming the line") {
@@ -81,4 +78,23 @@ TEST_CASE("fuzz: a lone carriage return in config.yaml is refused; CRLF line bre
   auto crlf = parse_config("docker_env:\r\n  A: x\r\n", "c.yaml");
   REQUIRE(crlf);
   CHECK(crlf->docker_env.at("A") == "x");
+}
+
+TEST_CASE("fuzz: an explicit '?' key with a tag is refused by the rewrite, the file kept as it was") {
+  // The file loads; the rewrite through yaml-cpp's emitter wrote one that
+  // failed with "end of map not found" (scripts/fuzz.sh 90 egress_config).
+  const std::string text = "pyp:\n? !xrozy:tun \n :osxy:\n!nel_port: 65534\n";
+  REQUIRE(parse_config(text, "config.yaml"));
+  sr_test::TempDir dir;
+  const auto path = dir.path / "config.yaml";
+  sr_test::spit(path, text);
+  ProxySettings p;
+  p.enabled = true;
+  constexpr std::array keys = {ProxyKey::enabled};
+  auto r = save_proxy_keys(path, p, keys);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().kind == sr::util::ErrorKind::invalid_argument);
+  CHECK(r.error().message == path.string() + ":2: a tag ('!xrozy:tun'): this edit cannot keep it; "
+                                             "change the file by hand");
+  CHECK(sr_test::slurp(path) == text);
 }

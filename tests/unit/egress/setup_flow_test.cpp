@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "egress/config.hpp"
 #include "egress/mappings.hpp"
 #include "egress/setup.hpp"
 #include "state_test_support.hpp"
@@ -238,4 +239,76 @@ TEST_CASE("setup: a symlink at any state path refuses, naming it, target untouch
   REQUIRE_FALSE(r);
   CHECK(r.error().message.find(h.paths.state_dir().string()) != std::string::npos);
   CHECK(fs::is_empty(h.dir.path / "elsewhere"));
+}
+
+namespace {
+
+const char* const kDeclared =
+    "secrets:\n"
+    "  GITHUB_TOKEN:\n"
+    "    hosts: [github.com, api.github.com]\n"
+    "    carrier: [basic, bearer]\n"
+    "    user: x-access-token\n"
+    "  INTERNAL_KEY:\n"
+    "    hosts: ['*.corp.example']\n"
+    "    carrier: header\n"
+    "    header: X-Internal-Key\n"
+    "    match_body: true\n"
+    "  MAPS_KEY:\n"
+    "    hosts: [maps.example]\n"
+    "    carrier: query\n"
+    "    param: key\n";
+
+}  // namespace
+
+TEST_CASE("setup golden: declared secrets get tokens, join the allowlist, render for both engines") {
+  for (auto engine : {Engine::builtin, Engine::iron_proxy}) {
+    Harness h;
+    h.vars["GITHUB_TOKEN"] = "ghp";
+    h.vars["INTERNAL_KEY"] = "k";  // MAPS_KEY has no value: hosts allowed, no token
+    h.config(kDeclared);
+    SetupOptions o;
+    o.engine = engine;
+    REQUIRE(h.run(o));
+    auto m = load_mappings(h.paths.mappings());
+    REQUIRE(m);
+    REQUIRE(m->tokens.size() == 4);
+    CHECK(m->tokens[2].env_name == "GITHUB_TOKEN");
+    CHECK(m->tokens[2].proxy_token.rfind("github-token-", 0) == 0);
+    CHECK(m->tokens[2].match_headers == std::vector<std::string>{"Authorization"});
+    check_golden(h.normalized_yaml(), engine == Engine::builtin ? "setup_declared_secrets.yaml"
+                                                                : "setup_declared_secrets_iron.yaml");
+  }
+}
+
+TEST_CASE("declared secrets: refusals name the config.yaml line") {
+  auto refused = [](const std::string& text) {
+    auto r = parse_config(text, "config.yaml");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().kind == sr::util::ErrorKind::invalid_argument);
+    return r.error().message;
+  };
+  CHECK(refused("secrets:\n  A_KEY:\n    hosts: [a.example]\n    carrier: cookie\n") ==
+        "config.yaml:4:14: secrets.A_KEY.carrier: unknown carrier 'cookie' (expected bearer, header, query or basic)");
+  CHECK(refused("secrets:\n  A_KEY:\n    hosts: []\n").find("config.yaml:3:12: secrets.A_KEY.hosts: expected a "
+                                                         "non-empty list") == 0);
+  CHECK(refused("secrets:\n  A_KEY:\n    carrier: bearer\n").find("secrets.A_KEY.hosts: expected a non-empty") !=
+        std::string::npos);
+  CHECK(refused("secrets:\n  A_KEY:\n    hosts: ['*.com']\n").find("config.yaml:3:13: secrets.A_KEY.hosts: '*.com' "
+                                                              "is a wildcard on a bare top-level domain") == 0);
+  CHECK(refused("secrets:\n  A_KEY:\n    hosts: [x.example]\n    carrier: header\n")
+            .find("secrets.A_KEY: carrier header needs 'header: NAME'") != std::string::npos);
+  CHECK(refused("secrets:\n  A_KEY:\n    hosts: [a.x.example]\n  B_KEY:\n    hosts: ['*.x.example']\n") ==
+        "config.yaml:4:3: secrets.B_KEY: A_KEY already claims header Authorization on *.x.example; one credential "
+        "per header and host");
+  CHECK(refused("secrets:\n  MY_OPENAI:\n    hosts: [api.openai.com]\n").find(
+            "config.yaml:2:3: secrets.MY_OPENAI: OPENAI_API_KEY already claims header Authorization") == 0);
+  CHECK(refused("secrets:\n  OPENAI_API_KEY:\n    hosts: [x.example]\n").find("is a built-in provider") !=
+        std::string::npos);
+  CHECK(refused("secrets:\n  A_KEY:\n    hosts: [x.example]\n    match_bdy: true\n").find("unknown key 'match_bdy'") !=
+        std::string::npos);
+  // Different headers on one host, or one header on different hosts, are fine.
+  CHECK(parse_config("secrets:\n  A_KEY:\n    hosts: [x.example]\n  B_KEY:\n    hosts: [x.example]\n"
+                     "    carrier: header\n    header: X-B\n  C_KEY:\n    hosts: [y.example]\n",
+                     "config.yaml"));
 }
