@@ -75,10 +75,11 @@ if [[ "${SANDBOX_RUN_SKIP_ASAN:-0}" != 1 ]]; then
   step "configure + build $ASAN_BUILD (ASan + UBSan: unit tests, sandbox-egress)"
   # Debug (-O0): compiles much faster than -O2 on 2 cores; the tests are quick either way.
   if configure "$ASAN_BUILD" Debug -DSANDBOX_RUN_SANITIZE=ON; then
-    # The unit test executables and the engine binary (for the proxy
+    # The unit test executables (and gate_corpus_tool, which the unit-labelled
+    # corpus replay and h11 check run) and the engine binary (for the proxy
     # integration tests); sandbox-run is not run from this tree.
     mapfile -t unit_targets < <(ninja -C "$ASAN_BUILD" -t targets all |
-      awk -F: '$1 ~ /^unit_[A-Za-z0-9_]+$/ {print $1}' | sort -u)
+      awk -F: '$1 ~ /^(unit_[A-Za-z0-9_]+|gate_corpus_tool)$/ {print $1}' | sort -u)
     if ((${#unit_targets[@]})) && nice cmake --build "$ASAN_BUILD" -j "$JOBS" --target "${unit_targets[@]}"; then
       ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1} \
       UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
