@@ -13,9 +13,7 @@ awaitable<void> run_client(tcp::socket socket, LoopContext& ctx,
   error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec) co_return;
-  info.client = (peer.address().is_v6() ? "[" + peer.address().to_string() + "]"
-                                         : peer.address().to_string()) +
-                ":" + std::to_string(peer.port());
+  info.client = address_text(peer);
   info.original_dst = redirected_from(socket);
   socket.set_option(tcp::no_delay(true), ec);
   PlainStream stream(std::move(socket));
