@@ -8,6 +8,7 @@
 #
 # usage: scripts/fuzz.sh [seconds] [target...]
 #        scripts/fuzz.sh --minimize [target...]
+#        scripts/fuzz.sh --replay [target...]
 #   targets: request_head host_match config scrubber (the engine: request heads
 #            and the secrets module, host patterns and CIDRs, proxy.yaml, the
 #            response scrubber), dns_message (the DNS responder's parser),
@@ -17,13 +18,20 @@
 #            egress_config (config.yaml and its rewrite); default: all
 #   --minimize: replaces each corpus by its minimal subset with the same
 #            coverage (libFuzzer -merge=1); run it before committing a corpus.
+#   --replay: runs every kept input of each target once (libFuzzer -runs=0),
+#            nothing is added to the corpus; a crash that was fixed cannot come
+#            back unnoticed (scripts/test.sh runs this).
 # needs: clang-16 and libclang-rt-16-dev (Debian), see scripts/install-deps.sh
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 minimize=0
+replay=0
 if [ "${1:-}" = "--minimize" ]; then
   minimize=1
+  shift
+elif [ "${1:-}" = "--replay" ]; then
+  replay=1
   shift
 else
   seconds=${1:-60}
@@ -47,6 +55,16 @@ status=0
 for t in $targets; do
   corpus=$root/fuzz/corpus/$t
   mkdir -p "$corpus"
+  if [ $replay = 1 ]; then
+    echo "fuzz.sh: replaying $(ls "$corpus" | wc -l) inputs of $corpus"
+    if ! "$build/bin/fuzz_$t" -runs=0 -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+        -artifact_prefix="$build/artifacts/$t-" "$corpus" >"$build/replay-$t.log" 2>&1; then
+      tail -n 40 "$build/replay-$t.log" >&2
+      echo "fuzz.sh: replay of fuzz_$t FAILED (log: $build/replay-$t.log)" >&2
+      status=1
+    fi
+    continue
+  fi
   if [ $minimize = 1 ]; then
     fresh=$build/merge-$t
     rm -rf "$fresh"

@@ -10,6 +10,9 @@
 #   5. build-asan/ (ASan + UBSan, Debug): unit tests again, then the engine's
 #      integration tests (tests/integration/proxy) against the ASan+UBSan
 #      sandbox-egress, leak detection on; any sanitizer report fails the step
+#   6. every kept fuzz corpus replayed once through its libFuzzer target
+#      (scripts/fuzz.sh --replay, clang-16 + ASan/UBSan, build-fuzz/), so a
+#      crash that was fixed cannot come back
 # Exits non-zero if any step or test failed. Test phases all run even when an
 # earlier one failed, so one run reports every failure.
 #
@@ -18,6 +21,7 @@
 #      SANDBOX_RUN_TEST_JOBS        parallelism of the non-unit tests (default 1)
 #      SANDBOX_RUN_BUILD_DIR / SANDBOX_RUN_ASAN_BUILD_DIR  (default build / build-asan)
 #      SANDBOX_RUN_SKIP_ASAN=1      skip step 5 (local iteration only; CI runs it)
+#      SANDBOX_RUN_SKIP_FUZZ_REPLAY=1  skip step 6 (local iteration only; CI runs it)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -98,6 +102,11 @@ if [[ "${SANDBOX_RUN_SKIP_ASAN:-0}" != 1 ]]; then
   else
     failures+=("configure $ASAN_BUILD")
   fi
+fi
+
+if [[ "${SANDBOX_RUN_SKIP_FUZZ_REPLAY:-0}" != 1 ]]; then
+  step "fuzz corpus replay (libFuzzer -runs=0, every target)"
+  bash scripts/fuzz.sh --replay || failures+=("fuzz corpus replay")
 fi
 
 # One closing line over all phases, from ctest's JUnit reports.
