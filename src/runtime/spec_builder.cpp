@@ -115,7 +115,12 @@ util::Result<RunSpec> SpecBuilder::finish(const std::vector<std::string>& positi
   if (!hc.contains("PortBindings")) hc["PortBindings"] = json::object();  // the CLI sends {}
   if (!cap_add.empty()) hc["CapAdd"] = sorted_unique(cap_add);
   if (!cap_drop.empty()) hc["CapDrop"] = sorted_unique(cap_drop);
-  hc["Ulimits"] = json::array();  // the CLI sends [] and the daemon keeps it
+  // The CLI sends these lists as [] when empty, and the daemon keeps [] (not
+  // null) in the container's configuration.
+  for (const char* list : {"Dns", "DnsSearch", "DnsOptions", "Devices", "BlkioWeightDevice", "BlkioDeviceReadBps",
+                           "BlkioDeviceWriteBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps"})
+    if (!hc.contains(list)) hc[list] = json::array();
+  hc["Ulimits"] = json::array();
   for (const auto& [name, u] : ulimits)
     hc["Ulimits"].push_back({{"Name", name}, {"Soft", u.soft}, {"Hard", u.hard}});
   SR_TRY(apply_security_opts(security_opts, hc));
