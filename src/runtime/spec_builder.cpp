@@ -121,6 +121,9 @@ util::Result<RunSpec> SpecBuilder::finish(const std::vector<std::string>& positi
                            "BlkioDeviceWriteBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps"})
     if (!hc.contains(list)) hc[list] = json::array();
   hc["Ulimits"] = json::array();
+  // Sent as 0 like the CLI: dockerd reads 0 and absent alike, Podman's compat
+  // API applies its own default (2048) only when the field is absent.
+  if (!hc.contains("PidsLimit")) hc["PidsLimit"] = 0;
   for (const auto& [name, u] : ulimits)
     hc["Ulimits"].push_back({{"Name", name}, {"Soft", u.soft}, {"Hard", u.hard}});
   SR_TRY(apply_security_opts(security_opts, hc));

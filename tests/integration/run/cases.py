@@ -258,3 +258,27 @@ OPTION_CASES = {}
 for _n, _c in CASES.items():
     for _o in options_of(_c["args"]):
         OPTION_CASES.setdefault(_o, []).append(_n)
+
+# Cases left out when the daemon is Podman's compat API (podman 4.3,
+# tests/integration/run/test_podman.py), each with the difference it shows;
+# docs/docker-run-compat.md lists them.
+_START_409 = ("Podman reports a failed start at the attach (409 \"preparing container\"): the Docker CLI "
+              "exits 1 with \"unable to upgrade to tcp, received 409\", sandbox-run 125 with Podman's message")
+PODMAN_DIFFERENCES = {
+    "rm_after_failure": "Podman's compat wait reports exit 0 for --rm containers (docker gives 7)",
+    "attach_stdout_only": "the Docker CLI panics in stdcopy on Podman's attach stream with -a stdout",
+    "device": "the Docker CLI fails with \"unknown server OS\" (Podman's /info has no OSType) on --device",
+    "bad_runtime": "Podman accepts an unknown --runtime at create",
+    "gpus_no_driver": "Podman ignores DeviceRequests",
+    "isolation_windows_only": "Podman ignores Isolation, so the Docker CLI succeeds",
+    "kernel_memory_too_small": "Podman ignores KernelMemory",
+    "volume_driver_unknown": "Podman ignores VolumeDriver",
+    "link": "Podman refuses --link (\"link is not supported\")",
+    "publish": "Podman lists the assigned host ports in HostConfig.PortBindings",
+    "expose_publish_all": "Podman lists the assigned host ports in HostConfig.PortBindings",
+    "volume_named_anon": "Podman lists anonymous volumes in HostConfig.Binds under generated names",
+    "command_not_found": _START_409, "not_executable": _START_409, "daemon_rejects_workdir": _START_409,
+    "blkio_weight": _START_409, "blkio_throttle_char_device": _START_409, "cpu_realtime": _START_409,
+    "group_add_unknown": _START_409, "ip6_bad": _START_409, "ip_on_default_network": _START_409,
+    "oom_score_out_of_range": _START_409,
+}
