@@ -64,6 +64,13 @@ class Launch {
     auto ref = docker::parse_image_ref(spec_.image);
     if (!ref) return fail(ref.error());
     ref_ = *ref;
+    // The Docker CLI watches a TTY's input for the detach keys itself
+    // (default ctrl-p,ctrl-q); without a TTY only the daemon does.
+    if (spec_.tty && streams_.in && !spec_.detach) {
+      auto keys = detach_key_bytes(spec_.detach_keys.empty() ? "ctrl-p,ctrl-q" : spec_.detach_keys);
+      if (!keys) return fail(keys.error().context("--detach-keys"));
+      detach_sequence_ = std::move(*keys);
+    }
     if (spec_.pull == PullPolicy::always) {
       if (auto r = pull(); !r) return fail(r.error());
     }
@@ -200,12 +207,7 @@ class Launch {
     if (spec_.tty) resize();
     if (hooks_.after_start) hooks_.after_start();
 
-    auto cfg = make_pump_config(stream.get(), (*wait)->ready_fd());
-    if (!cfg) {
-      if (raw) raw->restore();
-      return fail_after_create(cfg.error());
-    }
-    auto end = pump(*cfg);
+    auto end = pump(make_pump_config(stream.get(), (*wait)->ready_fd()));
     if (raw) raw->restore();
     if (!end) return fail_after_create(end.error());
     if (end->detached) return 0;  // the container runs on, as after the CLI's ctrl-p ctrl-q
@@ -222,15 +224,9 @@ class Launch {
     return outcome->status_code;
   }
 
-  util::Result<PumpConfig> make_pump_config(docker::RawStream* stream, int done_fd) {
+  PumpConfig make_pump_config(docker::RawStream* stream, int done_fd) {
     PumpConfig cfg;
-    // The Docker CLI watches a TTY's input for the detach keys itself
-    // (default ctrl-p,ctrl-q); without a TTY only the daemon does.
-    if (spec_.tty && streams_.in) {
-      SR_ASSIGN(cfg.detach_sequence,
-                util::with_context(detach_key_bytes(spec_.detach_keys.empty() ? "ctrl-p,ctrl-q" : spec_.detach_keys),
-                                   "--detach-keys"));
-    }
+    cfg.detach_sequence = detach_sequence_;
     cfg.stream = stream;
     cfg.framing = spec_.tty ? Framing::raw : Framing::multiplexed;
     cfg.stdin_fd = streams_.in ? STDIN_FILENO : -1;
@@ -286,6 +282,7 @@ class Launch {
   docker::AttachStreams streams_;
   std::optional<SignalWatcher> signals_;
   std::string id_;
+  std::string detach_sequence_;  // with a TTY: the stdin bytes that detach
   int termination_signals_ = 0;
 };
 
