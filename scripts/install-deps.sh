@@ -38,6 +38,9 @@ TEST=(
   docker-registry
   # htpasswd (bcrypt) for the registry-auth test's password file
   apache2-utils
+  # Podman's Docker-compatible API for the differential suite (scripts/podman-up.sh);
+  # catatonit is its --init
+  podman catatonit
   # the .deb (cpack, dpkg-shlibdeps), `man` for the installed pages, zsh -n on the completion
   dpkg-dev man-db zsh
   # examples/node tests, docs/traffic-path diagram (scripts/diagram.sh)

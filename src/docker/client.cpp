@@ -121,12 +121,14 @@ util::Result<void> Client::start_container(std::string_view id) {
   return expect_status(r, "POST", path, {204, 304, 200});
 }
 
-util::Result<std::unique_ptr<RawStream>> Client::attach_container(std::string_view id, AttachStreams streams) {
+util::Result<std::unique_ptr<RawStream>> Client::attach_container(std::string_view id, AttachStreams streams,
+                                                                  std::string_view detach_keys) {
   auto path = container_path(id, "/attach");
   std::string query = "stream=1";
   if (streams.in) query += "&stdin=1";
   if (streams.out) query += "&stdout=1";
   if (streams.err) query += "&stderr=1";
+  if (!detach_keys.empty()) query += "&detachKeys=" + url_encode(detach_keys);
   auto target = versioned(path, query);
   if (!target) return std::unexpected(std::move(target.error()).context("POST " + path));
   auto h = transport_->hijack(Request{"POST", std::move(*target), {}});

@@ -105,8 +105,10 @@ class Client {
   util::Result<Created> create_container(const nlohmann::json& body, const CreateOptions& opts);
   // A 304 (already started) is success.
   util::Result<void> start_container(std::string_view id);
-  util::Result<std::unique_ptr<RawStream>> attach_container(std::string_view id,
-                                                            AttachStreams streams);
+  // detach_keys: the attach's detachKeys ("ctrl-p,ctrl-q" form), empty for
+  // the daemon's default.
+  util::Result<std::unique_ptr<RawStream>> attach_container(std::string_view id, AttachStreams streams,
+                                                            std::string_view detach_keys = {});
   // Returns once the daemon has registered the wait, so a start issued after
   // it cannot lose the exit.
   util::Result<std::unique_ptr<PendingWait>> wait_container(std::string_view id,

@@ -257,13 +257,13 @@ util::Result<void> parse_proxy(const Locator& loc, const YAML::Node& n, Config& 
   return {};
 }
 
-constexpr std::array<std::string_view, 22> kUnsafeItems = {
+constexpr std::array<std::string_view, 24> kUnsafeItems = {
     "privileged",     "pid_host",          "ipc_host",         "uts_host",
     "userns_host",    "cap_all",           "cap_net_admin",    "cap_net_raw",
     "cap_sys_admin",  "cap_sys_ptrace",    "cap_sys_module",   "cap_dac_read_search",
     "seccomp_unconfined", "apparmor_unconfined", "label_disable", "systempaths_unconfined",
     "new_privileges", "device",            "host_system",      "docker_socket",
-    "sandbox_home",   "env_file"};
+    "sandbox_home",   "env_file",          "device_cgroup_rule", "log_driver"};
 
 util::Result<void> parse_sandbox(const Locator& loc, const YAML::Node& n, Config& c) {
   if (n.IsNull()) return {};

@@ -8,6 +8,7 @@
 
 #include "egress/bind_address.hpp"
 #include "docker/client.hpp"
+#include "egress/cli_util.hpp"
 #include "egress/commands.hpp"
 
 namespace sr::runtime {
@@ -112,11 +113,31 @@ util::Result<egress::InternalNetwork> DockerSandboxNetwork::ensure_internal_netw
   return create(icc);
 }
 
+std::optional<std::string> unsupported_engine(const json& version) {
+  const json components = version.value("Components", json::array());
+  for (const auto& c : components.is_array() ? components : json::array()) {
+    if (!c.is_object() || c.value("Name", "") != "Podman Engine") continue;
+    return "the Docker endpoint is Podman " + c.value("Version", std::string("?")) +
+           " (GET /version); egress needs what sandbox-egress only does with Docker Engine: an "
+           "internal bridge network whose interface it can firewall (Podman's is cni-podmanN or "
+           "podmanN, not br-<id>), and the engine reached as host-gateway (Podman's "
+           "host.containers.internal); run sandbox-run without egress on Podman, or point "
+           "DOCKER_HOST at a Docker Engine";
+  }
+  return std::nullopt;
+}
+
 int cmd_egress_setup(std::span<const std::string> args) {
   std::unique_ptr<DockerSandboxNetwork> network;
   if (auto endpoint = docker::endpoint_from_env()) {
-    if (auto transport = docker::make_curl_transport(*endpoint))
+    if (auto transport = docker::make_curl_transport(*endpoint)) {
+      // An unreachable daemon is setup's own business (it names it); only an
+      // answer that says Podman stops here.
+      if (auto r = (*transport)->perform({"GET", std::string(kApi) + "/version", ""}); r && r->status == 200)
+        if (auto refusal = unsupported_engine(json::parse(r->body, nullptr, false)))
+          return egress::cli::error("setup: " + *refusal);
       network = std::make_unique<DockerSandboxNetwork>(std::move(*transport));
+    }
   }
   return egress::cmd_setup(args, network.get());
 }

@@ -3,6 +3,8 @@
 // (egress must not know Docker; runtime composes the two).
 #pragma once
 
+#include <optional>
+
 #include <memory>
 #include <span>
 #include <string>
@@ -34,6 +36,10 @@ class DockerSandboxNetwork final : public egress::SandboxNetwork {
 // gateway, the bridge interface, ICC and IPv6. Errors when it has no IPv4
 // gateway.
 util::Result<egress::InternalNetwork> internal_network_from_inspect(const nlohmann::json& n);
+
+// Why egress cannot be set up on the engine whose GET /version answer this
+// is (Podman), or nullopt for Docker Engine.
+std::optional<std::string> unsupported_engine(const nlohmann::json& version);
 
 // `sandbox-egress setup`: a DockerSandboxNetwork over the environment's
 // DOCKER_HOST when one can be built, then egress::cmd_setup.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <string>
 
 #include "docker/frames.hpp"
@@ -68,6 +69,7 @@ class Pump {
         if (open) SR_TRY(flush_stdin());
       }
       if (i_stdin >= 0 && fds[i_stdin].revents != 0) SR_TRY(read_stdin());
+      if (detached_) return PumpEnd{0, true};
       if (cfg_.done_fd < 0 && !stream_open) break;
     }
     return PumpEnd{};
@@ -107,9 +109,33 @@ class Pump {
       stdin_open_ = false;
       stdin_eof_ = true;
     } else {
-      outbox_.append(buf.data(), static_cast<std::size_t>(n));
+      forward(std::string_view(buf.data(), static_cast<std::size_t>(n)));
     }
     return flush_stdin();
+  }
+
+  // The escape proxy: a partial match is held in `held_` and released when
+  // the next byte breaks it; a full match ends the session.
+  void forward(std::string_view data) {
+    const std::string& seq = cfg_.detach_sequence;
+    if (seq.empty()) {
+      outbox_.append(data);
+      return;
+    }
+    for (char c : data) {
+      if (c == seq[held_.size()]) {
+        held_ += c;
+        if (held_.size() == seq.size()) {
+          detached_ = true;
+          return;
+        }
+        continue;
+      }
+      outbox_ += held_;
+      held_.clear();
+      if (c == seq[0]) held_ += c;
+      else outbox_ += c;
+    }
   }
 
   // Input errors only end forwarding, as in the Docker CLI: the container
@@ -141,6 +167,8 @@ class Pump {
   const PumpConfig& cfg_;
   docker::FrameDemuxer demux_;
   std::string outbox_;
+  std::string held_;  // a prefix of the detach sequence not yet forwarded
+  bool detached_ = false;
   bool stdin_open_;
   bool stdin_eof_ = false;
   bool write_closed_ = false;
@@ -149,5 +177,31 @@ class Pump {
 }  // namespace
 
 util::Result<PumpEnd> pump(const PumpConfig& cfg) { return Pump(cfg).run(); }
+
+util::Result<std::string> detach_key_bytes(std::string_view keys) {
+  static constexpr std::string_view kSpecial = "@[\\]^_";  // ctrl-@ = 0, ctrl-[ = 27 ... ctrl-_ = 31
+  std::string out;
+  std::size_t pos = 0;
+  while (pos <= keys.size()) {
+    const auto comma = keys.find(',', pos);
+    const std::string_view key = keys.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+    pos = comma == std::string_view::npos ? keys.size() + 1 : comma + 1;
+    if (key.size() == 1) {
+      out += key[0];
+      continue;
+    }
+    const bool ctrl = key.size() == 6 && (key.substr(0, 5) == "ctrl-" || key.substr(0, 5) == "CTRL-" ||
+                                          key.substr(0, 5) == "Ctrl-");
+    const char c = ctrl ? key[5] : '\0';
+    if (ctrl && std::isalpha(static_cast<unsigned char>(c))) {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)) - 'a' + 1);
+    } else if (ctrl && kSpecial.find(c) != std::string_view::npos) {
+      out += static_cast<char>(c == '@' ? 0 : c - '[' + 27);
+    } else {
+      return util::fail(util::ErrorKind::invalid_argument, "Unknown character: '" + std::string(key) + "'");
+    }
+  }
+  return out;
+}
 
 }  // namespace sr::runtime

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "docker/transport.hpp"
 #include "util/error.hpp"
@@ -25,11 +28,19 @@ struct PumpConfig {
   int done_fd = -1;    // the wait's ready fd: the loop ends when it is readable and the stream has closed
   std::function<SignalAction(int signo)> on_signal;
   std::function<std::optional<int>()> next_signal;  // reads signal_fd
+  // The detach key sequence looked for in stdin (with a TTY, as the Docker
+  // CLI's escape proxy does); empty for none. Bytes that start it are held
+  // back until they turn out not to be it.
+  std::string detach_sequence;
 };
 
 struct PumpEnd {
   int stopped_by_signal = 0;  // the signal that stopped the loop, 0 when it ran to the end
+  bool detached = false;      // stdin carried the detach sequence: the container runs on
 };
+
+// --detach-keys "ctrl-p,ctrl-q" / "a,ctrl-@" to the bytes (moby term.ToBytes).
+util::Result<std::string> detach_key_bytes(std::string_view keys);
 
 util::Result<PumpEnd> pump(const PumpConfig& cfg);
 

@@ -172,6 +172,24 @@ class Checker {
     }
   }
 
+  // A block or "all" rule lets the sandbox mknod a host disk and read it raw
+  // (CAP_MKNOD is in the default set); a char rule can reach /dev/mem.
+  void device_rules(const json& hc) {
+    if (!hc.contains("DeviceCgroupRules") || !hc["DeviceCgroupRules"].is_array()) return;
+    for (const auto& r : hc["DeviceCgroupRules"])
+      add("device_cgroup_rule", "--device-cgroup-rule '" + (r.is_string() ? r.get<std::string>() : "") + "'",
+          "lets the sandbox create and open host devices (a disk read raw, /dev/mem)");
+  }
+
+  // The daemon, on the host, ships the container's output to wherever a
+  // log driver's options say: a channel out of the sandbox past the proxy.
+  void log_driver(const json& hc) {
+    const std::string type = hc.value("LogConfig", json::object()).value("Type", "");
+    if (!type.empty() && type != "json-file" && type != "local" && type != "none" && type != "journald")
+      add("log_driver", "--log-driver " + type,
+          "the daemon sends the sandbox's output to the driver's destination, past the proxy");
+  }
+
   std::vector<Refusal> take() { return std::move(out_); }
 
  private:
@@ -221,6 +239,8 @@ std::vector<Refusal> find_unsafe(const nlohmann::json& body, const GuardInputs& 
   c.capabilities(hc);
   c.security_opts(hc);
   c.devices(hc);
+  c.device_rules(hc);
+  c.log_driver(hc);
   c.mounts(hc);
   return c.take();
 }

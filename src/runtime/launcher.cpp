@@ -13,6 +13,7 @@
 
 #include "docker/client.hpp"
 #include "docker/registry_auth.hpp"
+#include "runtime/cidfile.hpp"
 #include "runtime/io_pump.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/pull_display.hpp"
@@ -63,6 +64,13 @@ class Launch {
     auto ref = docker::parse_image_ref(spec_.image);
     if (!ref) return fail(ref.error());
     ref_ = *ref;
+    // The Docker CLI watches a TTY's input for the detach keys itself
+    // (default ctrl-p,ctrl-q); without a TTY only the daemon does.
+    if (spec_.tty && streams_.in && !spec_.detach) {
+      auto keys = detach_key_bytes(spec_.detach_keys.empty() ? "ctrl-p,ctrl-q" : spec_.detach_keys);
+      if (!keys) return fail(keys.error().context("--detach-keys"));
+      detach_sequence_ = std::move(*keys);
+    }
     if (spec_.pull == PullPolicy::always) {
       if (auto r = pull(); !r) return fail(r.error());
     }
@@ -78,9 +86,15 @@ class Launch {
     auto watcher = SignalWatcher::block(proxied_signals());
     if (!watcher) return fail(watcher.error());
     signals_.emplace(std::move(*watcher));
+    auto cidfile = CidFile::create(spec_.cidfile);
+    if (!cidfile) return fail(cidfile.error());
     auto created = create();
-    if (!created) return fail(created.error());
+    if (!created) {
+      cidfile->discard();
+      return fail(created.error());
+    }
     id_ = created->id;
+    if (auto r = cidfile->write(id_); !r) return fail_after_create(r.error());
     for (const auto& w : created->warnings) std::fprintf(stderr, "WARNING: %s\n", w.c_str());
     return spec_.detach ? run_detached() : run_attached();
   }
@@ -172,7 +186,7 @@ class Launch {
   int run_attached() {
     std::unique_ptr<docker::RawStream> stream;
     if (streams_.in || streams_.out || streams_.err) {
-      auto s = client_.attach_container(id_, streams_);
+      auto s = client_.attach_container(id_, streams_, spec_.detach_keys);
       if (!s) return fail_after_create(s.error());
       stream = std::move(*s);
     }
@@ -196,6 +210,7 @@ class Launch {
     auto end = pump(make_pump_config(stream.get(), (*wait)->ready_fd()));
     if (raw) raw->restore();
     if (!end) return fail_after_create(end.error());
+    if (end->detached) return 0;  // the container runs on, as after the CLI's ctrl-p ctrl-q
     if (end->stopped_by_signal != 0) {
       remove_if_auto();
       return die_of(end->stopped_by_signal);
@@ -211,6 +226,7 @@ class Launch {
 
   PumpConfig make_pump_config(docker::RawStream* stream, int done_fd) {
     PumpConfig cfg;
+    cfg.detach_sequence = detach_sequence_;
     cfg.stream = stream;
     cfg.framing = spec_.tty ? Framing::raw : Framing::multiplexed;
     cfg.stdin_fd = streams_.in ? STDIN_FILENO : -1;
@@ -266,6 +282,7 @@ class Launch {
   docker::AttachStreams streams_;
   std::optional<SignalWatcher> signals_;
   std::string id_;
+  std::string detach_sequence_;  // with a TTY: the stdin bytes that detach
   int termination_signals_ = 0;
 };
 

@@ -31,10 +31,10 @@ const OptionDef* find_short(const OptionTable& t, char c) {
 }
 
 util::Result<void> unknown_long(const OptionTable& t, std::string_view name) {
-  if (std::ranges::find(t.unsupported, name, &UnsupportedOption::long_name) != t.unsupported.end())
+  auto it = std::ranges::find(t.unsupported, name, &UnsupportedOption::long_name);
+  if (it != t.unsupported.end())
     return fail(ErrorKind::invalid_argument,
-                "unsupported option --" + std::string(name) +
-                    ": docker run accepts it but sandbox-run does not implement it");
+                "unsupported option --" + std::string(name) + ": " + std::string(it->reason));
   return fail(ErrorKind::invalid_argument, "unknown flag: --" + std::string(name));
 }
 
@@ -42,8 +42,8 @@ util::Result<void> unknown_short(const OptionTable& t, char c, std::string_view 
   auto it = std::ranges::find(t.unsupported, c, &UnsupportedOption::short_name);
   if (it != t.unsupported.end())
     return fail(ErrorKind::invalid_argument,
-                "unsupported option -" + std::string(1, c) + ", --" + std::string(it->long_name) +
-                    ": docker run accepts it but sandbox-run does not implement it");
+                "unsupported option -" + std::string(1, c) + ", --" + std::string(it->long_name) + ": " +
+                    std::string(it->reason));
   return fail(ErrorKind::invalid_argument,
               "unknown shorthand flag: '" + std::string(1, c) + "' in " + std::string(arg));
 }

@@ -36,10 +36,11 @@ struct OptionDef {
   ApplyFn apply;
 };
 
-// A docker option sandbox-run knows about but does not implement.
+// A docker option sandbox-run knows about but refuses, and why.
 struct UnsupportedOption {
   std::string_view long_name;
   char short_name;
+  std::string_view reason;
 };
 
 struct OptionTable {

@@ -1,9 +1,13 @@
-// The `docker run` options sandbox-run supports: one row per option, saying
-// how its value lands in the container create body. Semantics and wording
+// The core `docker run` options (process, identity, mounts, namespaces),
+// one row per option saying how its value lands in the container create
+// body, and the joined table (option_rows.hpp lists the other groups). Semantics and wording
 // follow docker/cli cli/command/container/opts.go.
+#include <algorithm>
 #include <array>
+#include <vector>
 
 #include "runtime/spec.hpp"
+#include "runtime/option_rows.hpp"
 #include "runtime/values.hpp"
 
 namespace sr::runtime {
@@ -13,31 +17,7 @@ using nlohmann::json;
 using util::ErrorKind;
 using util::fail;
 using util::Result;
-using V = const std::string&;
-using B = SpecBuilder&;
-
-Result<void> set_flag(bool& target, V v) {
-  SR_ASSIGN(target, parse_bool(v));
-  return {};
-}
-
-Result<void> set_json_bool(json& target, const char* key, V v) {
-  SR_ASSIGN(const bool b, parse_bool(v));
-  target[key] = b;
-  return {};
-}
-
-Result<void> set_json_int(json& target, const char* key, V v) {
-  SR_ASSIGN(const std::int64_t n, parse_int64(v));
-  target[key] = n;
-  return {};
-}
-
-Result<void> set_json_bytes(json& target, const char* key, V v) {
-  SR_ASSIGN(const std::int64_t n, parse_ram_bytes(v));
-  target[key] = n;
-  return {};
-}
+using namespace rows;
 
 Result<void> add_env_file(B b, V path) {
   SR_ASSIGN(auto lines, read_env_file(path, b.lookup()));
@@ -131,11 +111,6 @@ Result<void> set_pull(B b, V v) {
                                                  "': must be one of \"always\", \"missing\" or \"never\"");
   return {};
 }
-
-constexpr auto F = ValueArity::flag;
-constexpr auto S = ValueArity::value;
-constexpr auto L = Repeat::last_wins;
-constexpr auto A = Repeat::append;
 
 constexpr std::array kOptions = {
     OptionDef{"add-host", 0, S, A, "list", "Add a custom host-to-IP mapping (host:ip)",
@@ -239,48 +214,20 @@ constexpr std::array kOptions = {
               [](B b, V v) -> Result<void> { b.config["WorkingDir"] = v; return {}; }},
 };
 
-// Every other `docker run` option (docker 28): refused by name.
-constexpr std::array kUnsupported = {
-    UnsupportedOption{"annotation", 0},    UnsupportedOption{"blkio-weight", 0},
-    UnsupportedOption{"blkio-weight-device", 0}, UnsupportedOption{"cgroup-parent", 0},
-    UnsupportedOption{"cgroupns", 0},      UnsupportedOption{"cidfile", 0},
-    UnsupportedOption{"cpu-count", 0},     UnsupportedOption{"cpu-percent", 0},
-    UnsupportedOption{"cpu-period", 0},    UnsupportedOption{"cpu-quota", 0},
-    UnsupportedOption{"cpu-rt-period", 0}, UnsupportedOption{"cpu-rt-runtime", 0},
-    UnsupportedOption{"cpu-shares", 'c'},  UnsupportedOption{"cpuset-cpus", 0},
-    UnsupportedOption{"cpuset-mems", 0},   UnsupportedOption{"detach-keys", 0},
-    UnsupportedOption{"device-cgroup-rule", 0}, UnsupportedOption{"device-read-bps", 0},
-    UnsupportedOption{"device-read-iops", 0}, UnsupportedOption{"device-write-bps", 0},
-    UnsupportedOption{"device-write-iops", 0}, UnsupportedOption{"disable-content-trust", 0},
-    UnsupportedOption{"dns", 0},           UnsupportedOption{"dns-opt", 0},
-    UnsupportedOption{"dns-option", 0},    UnsupportedOption{"dns-search", 0},
-    UnsupportedOption{"domainname", 0},    UnsupportedOption{"expose", 0},
-    UnsupportedOption{"gpus", 0},          UnsupportedOption{"group-add", 0},
-    UnsupportedOption{"health-cmd", 0},    UnsupportedOption{"health-interval", 0},
-    UnsupportedOption{"health-retries", 0}, UnsupportedOption{"health-start-interval", 0},
-    UnsupportedOption{"health-start-period", 0}, UnsupportedOption{"health-timeout", 0},
-    UnsupportedOption{"io-maxbandwidth", 0}, UnsupportedOption{"io-maxiops", 0},
-    UnsupportedOption{"ip", 0},            UnsupportedOption{"ip6", 0},
-    UnsupportedOption{"isolation", 0},     UnsupportedOption{"kernel-memory", 0},
-    UnsupportedOption{"label-file", 0},    UnsupportedOption{"link", 0},
-    UnsupportedOption{"link-local-ip", 0}, UnsupportedOption{"log-driver", 0},
-    UnsupportedOption{"log-opt", 0},       UnsupportedOption{"mac-address", 0},
-    UnsupportedOption{"memory-reservation", 0}, UnsupportedOption{"memory-swap", 0},
-    UnsupportedOption{"memory-swappiness", 0}, UnsupportedOption{"net-alias", 0},
-    UnsupportedOption{"network-alias", 0}, UnsupportedOption{"no-healthcheck", 0},
-    UnsupportedOption{"oom-kill-disable", 0}, UnsupportedOption{"oom-score-adj", 0},
-    UnsupportedOption{"publish-all", 'P'}, UnsupportedOption{"restart", 0},
-    UnsupportedOption{"storage-opt", 0},   UnsupportedOption{"sysctl", 0},
-    UnsupportedOption{"use-api-socket", 0}, UnsupportedOption{"volume-driver", 0},
-    UnsupportedOption{"volumes-from", 0},
-};
-
-constexpr std::array<std::string_view, 2> kAliases = {"net", "network"};
+constexpr std::array<std::string_view, 6> kAliases = {"net", "network", "net-alias", "network-alias",
+                                                      "dns-opt", "dns-option"};
 
 }  // namespace
 
 const OptionTable& run_option_table() {
-  static const OptionTable table{kOptions, kUnsupported, kAliases};
+  static const std::vector<OptionDef> all = [] {
+    std::vector<OptionDef> v(kOptions.begin(), kOptions.end());
+    for (auto group : {resource_options(), network_options(), lifecycle_options()})
+      v.insert(v.end(), group.begin(), group.end());
+    std::ranges::sort(v, {}, &OptionDef::long_name);  // --help lists them by name
+    return v;
+  }();
+  static const OptionTable table{all, refused_options(), kAliases};
   return table;
 }
 

@@ -30,6 +30,8 @@ struct RunSpec {
   std::string user_network;         // --network/--net as given, "" when absent
   bool dry_run = false;             // --dry-run: print the create request, create nothing
   bool show_tokens = false;         // --show-tokens: do not redact tokens in --dry-run
+  std::string cidfile;              // --cidfile: refused when it exists, written after create
+  std::string detach_keys;          // --detach-keys: the attach's detachKeys
 };
 
 }  // namespace sr::runtime

@@ -1,5 +1,7 @@
 #include "runtime/spec_builder.hpp"
 
+#include "runtime/spec_assembly.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -83,7 +85,9 @@ util::Result<RunSpec> SpecBuilder::finish(const std::vector<std::string>& positi
   }
   env.insert(env.end(), flags.begin(), flags.end());
   if (!env.empty()) body["Env"] = env;
-  body["Labels"] = labels;
+  json all_labels = file_labels;  // -l wins over --label-file
+  for (const auto& [k, v] : labels) all_labels[k] = v;
+  body["Labels"] = std::move(all_labels);
 
   // -a given: exactly those streams (+ stdin with -i); else stdout and stderr.
   auto wants = [&](std::string_view s) { return std::ranges::find(attach, s) != attach.end(); };
@@ -109,14 +113,21 @@ util::Result<RunSpec> SpecBuilder::finish(const std::vector<std::string>& positi
   hc["AutoRemove"] = spec.auto_remove;
   if (!hc.contains("NetworkMode")) hc["NetworkMode"] = "default";
   if (!hc.contains("PortBindings")) hc["PortBindings"] = json::object();  // the CLI sends {}
-  hc["RestartPolicy"] = {{"Name", "no"}, {"MaximumRetryCount", 0}};
-  hc["MemorySwappiness"] = -1;
   if (!cap_add.empty()) hc["CapAdd"] = sorted_unique(cap_add);
   if (!cap_drop.empty()) hc["CapDrop"] = sorted_unique(cap_drop);
-  hc["Ulimits"] = json::array();  // the CLI sends [] and the daemon keeps it
+  // The CLI sends these lists as [] when empty, and the daemon keeps [] (not
+  // null) in the container's configuration.
+  for (const char* list : {"Dns", "DnsSearch", "DnsOptions", "Devices", "BlkioWeightDevice", "BlkioDeviceReadBps",
+                           "BlkioDeviceWriteBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps"})
+    if (!hc.contains(list)) hc[list] = json::array();
+  hc["Ulimits"] = json::array();
+  // Sent as 0 like the CLI: dockerd reads 0 and absent alike, Podman's compat
+  // API applies its own default (2048) only when the field is absent.
+  if (!hc.contains("PidsLimit")) hc["PidsLimit"] = 0;
   for (const auto& [name, u] : ulimits)
     hc["Ulimits"].push_back({{"Name", name}, {"Soft", u.soft}, {"Hard", u.hard}});
   SR_TRY(apply_security_opts(security_opts, hc));
+  SR_TRY(assemble_late_options(*this, body, hc));
   body["HostConfig"] = std::move(hc);
   out.create_body = std::move(body);
   return out;

@@ -4,6 +4,7 @@
 // matters are kept apart and assembled by finish().
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -19,6 +20,20 @@
 namespace sr::runtime {
 
 enum class Action { run, help, version };
+
+// The --health-* options, judged together once all are read.
+struct HealthFlags {
+  std::string cmd;
+  std::int64_t interval = 0, timeout = 0, start_period = 0, start_interval = 0, retries = 0;
+  bool none = false;  // --no-healthcheck
+};
+
+// --ip, --ip6, --network-alias, --link-local-ip, --mac-address and --link:
+// the endpoint on the container's network.
+struct EndpointFlags {
+  std::string ipv4, ipv6, mac;
+  std::vector<std::string> aliases, link_local_ips, links;
+};
 
 class SpecBuilder {
  public:
@@ -46,6 +61,14 @@ class SpecBuilder {
   std::map<std::string, Ulimit> ulimits;             // last one per name wins
   std::vector<std::string> security_opts;
   std::map<std::string, std::string> env_origins;    // key -> "-e" / "--env-file F"
+  std::map<std::string, std::string> file_labels;    // --label-file, under -l
+  HealthFlags health;
+  EndpointFlags endpoint;
+  std::optional<std::string> restart;                // --restart as given
+  std::optional<std::string> log_driver;
+  std::vector<std::string> log_opts, storage_opts, expose;
+  std::optional<std::string> cgroupns;
+  std::optional<std::int64_t> swappiness;
 
  private:
   EnvLookup lookup_;

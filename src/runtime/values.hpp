@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/error.hpp"
@@ -78,6 +79,60 @@ util::Result<Ulimit> parse_ulimit(std::string_view s);
 // --add-host host:ip or host=ip (IPv6 may be in brackets, or host-gateway),
 // to the "host:ip" form of HostConfig.ExtraHosts.
 util::Result<std::string> parse_extra_host(std::string_view s);
+
+// encoding/csv for one record: fields split at commas, "..." quoting with ""
+// as an escaped quote (--mount, --gpus).
+util::Result<std::vector<std::string>> split_csv(std::string_view s);
+
+// Go's time.ParseDuration ("1m30s", "500ms", "1.5h") to nanoseconds.
+util::Result<std::int64_t> parse_duration(std::string_view s);
+
+// strconv.ParseUint(s, 0, 16): --blkio-weight.
+util::Result<std::uint16_t> parse_uint16(std::string_view s);
+
+// --memory-swap: "-1" (unlimited) or a RAMInBytes size.
+util::Result<std::int64_t> parse_swap_bytes(std::string_view s);
+
+// The --blkio-weight-device and --device-{read,write}-{bps,iops} values as
+// the HostConfig entries ({"Path", "Weight"} / {"Path", "Rate"}), with
+// docker/cli opts/throttledevice.go and weightdevice.go's checks.
+util::Result<nlohmann::json> parse_weight_device(std::string_view s);
+util::Result<nlohmann::json> parse_throttle_bps(std::string_view s);
+util::Result<nlohmann::json> parse_throttle_iops(std::string_view s);
+
+// --device-cgroup-rule: "type major:minor access" ("c 1:3 rwm", "b *:* r").
+util::Result<std::string> validate_cgroup_rule(std::string_view s);
+
+// --sysctl key=value, only the namespaced sysctls the Docker CLI accepts
+// (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*).
+util::Result<std::pair<std::string, std::string>> parse_sysctl(std::string_view s);
+
+// --restart "no" | "always" | "unless-stopped" | "on-failure[:N]"; the
+// policy name is judged by the daemon, as with the Docker CLI.
+struct RestartPolicy {
+  std::string name;
+  std::int64_t max_retry = 0;
+};
+util::Result<RestartPolicy> parse_restart_policy(std::string_view s);
+
+// --gpus "all" | N | csv of count=, device=, driver=, capabilities=,
+// options= to one HostConfig.DeviceRequests entry (docker/cli opts/gpus.go).
+util::Result<nlohmann::json> parse_gpu_request(std::string_view s);
+
+// --dns: an IP address, in its canonical text form.
+util::Result<std::string> parse_dns_server(std::string_view s);
+
+// --dns-search: a domain name (trailing dot dropped) or ".".
+util::Result<std::string> parse_dns_search(std::string_view s);
+
+// --mac-address: net.ParseMAC's colon or dash forms.
+bool is_mac_address(std::string_view s);
+
+// --link name[:alias].
+util::Result<std::string> parse_link(std::string_view s);
+
+// --expose port[/proto] or start-end[/proto] to "port/proto" keys.
+util::Result<std::vector<std::string>> parse_expose(std::string_view s);
 
 // --cap-add/--cap-drop: upper case with the CAP_ prefix ("ALL" stays).
 std::string normalize_capability(std::string_view s);

@@ -35,34 +35,6 @@ std::string absolute_path(std::string_view cwd, std::string_view rel) {
   return out.empty() ? "/" : out;
 }
 
-// encoding/csv for one record: fields split at commas, "..." quoting with ""
-// as an escaped quote.
-util::Result<std::vector<std::string>> split_csv(std::string_view s) {
-  std::vector<std::string> fields(1);
-  bool in_quotes = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (in_quotes) {
-      if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        in_quotes = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"' && fields.back().empty()) {
-      in_quotes = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  if (in_quotes) return fail(ErrorKind::invalid_argument, "extraneous or missing \" in quoted-field");
-  return fields;
-}
-
 std::string to_lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -138,6 +110,34 @@ util::Result<void> apply_mount_field(json& m, const std::string& field, std::str
 }
 
 }  // namespace
+
+// encoding/csv for one record: fields split at commas, "..." quoting with ""
+// as an escaped quote.
+util::Result<std::vector<std::string>> split_csv(std::string_view s) {
+  std::vector<std::string> fields(1);
+  bool in_quotes = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_quotes) {
+      if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        in_quotes = false;
+      } else {
+        fields.back() += c;
+      }
+    } else if (c == '"' && fields.back().empty()) {
+      in_quotes = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  if (in_quotes) return fail(ErrorKind::invalid_argument, "extraneous or missing \" in quoted-field");
+  return fields;
+}
 
 util::Result<VolumeSpec> parse_volume(std::string_view s, std::string_view cwd) {
   if (s.empty()) return fail(ErrorKind::invalid_argument, "invalid empty volume spec");

@@ -25,7 +25,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import harness  # noqa: E402
-from cases import CASES  # noqa: E402
+from cases import CASES, NO_CASE, OPTION_CASES, PODMAN_DIFFERENCES  # noqa: E402
+
+# SR_DIFF_TARGET=podman: the daemon is Podman's compat API; the cases that
+# show a known Podman difference are left out (cases.PODMAN_DIFFERENCES).
+if os.environ.get("SR_DIFF_TARGET") == "podman":
+    CASES = {n: c for n, c in CASES.items() if n not in PODMAN_DIFFERENCES}
+
+# SR_DIFF_CASES=a,b,c runs only those cases (e.g. the subset for Podman).
+if os.environ.get("SR_DIFF_CASES"):
+    _only = os.environ["SR_DIFF_CASES"].split(",")
+    CASES = {n: c for n, c in CASES.items() if n in _only}
 
 RUN_ID = "%d-%d" % (os.getpid(), int(time.time()))
 LABEL = "sr-diff-run=" + RUN_ID
@@ -36,11 +46,19 @@ WORKERS = int(os.environ.get("SR_DIFF_WORKERS", "4"))
 
 CONFIG_FIELDS = ["Env", "Cmd", "Entrypoint", "WorkingDir", "User", "Hostname", "Labels", "Tty",
                  "OpenStdin", "StdinOnce", "AttachStdin", "AttachStdout", "AttachStderr",
-                 "ExposedPorts", "Volumes", "StopSignal", "StopTimeout", "Image"]
+                 "ExposedPorts", "Volumes", "StopSignal", "StopTimeout", "Image", "Healthcheck",
+                 "Domainname", "MacAddress"]
 HOST_FIELDS = ["Binds", "Mounts", "PortBindings", "NanoCpus", "Memory", "Tmpfs", "Init",
                "ExtraHosts", "NetworkMode", "CapAdd", "CapDrop", "SecurityOpt", "Ulimits",
                "ShmSize", "Privileged", "ReadonlyRootfs", "PidsLimit", "AutoRemove",
-               "MaskedPaths", "ReadonlyPaths", "RestartPolicy", "MemorySwappiness"]
+               "MaskedPaths", "ReadonlyPaths", "RestartPolicy", "MemorySwappiness", "LogConfig", "Dns",
+               "DnsSearch", "DnsOptions", "Sysctls", "GroupAdd", "PublishAllPorts", "Links", "CpuShares",
+               "CpuPeriod", "CpuQuota", "CpuRealtimePeriod", "CpuRealtimeRuntime", "CpusetCpus", "CpusetMems",
+               "MemoryReservation", "MemorySwap", "KernelMemory", "OomKillDisable", "OomScoreAdj",
+               "BlkioWeight", "BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps",
+               "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps", "DeviceCgroupRules", "DeviceRequests",
+               "CgroupnsMode", "CgroupParent", "StorageOpt", "VolumeDriver", "ContainerIDFile", "IpcMode",
+               "PidMode", "UTSMode", "UsernsMode", "Devices", "Runtime"]
 
 
 def registry_problem():
@@ -69,10 +87,23 @@ def inspect_config(name):
         cfg["Labels"].pop("io.sandbox-run.managed", None)
     if cfg["Hostname"] == info["Id"][:12]:
         cfg["Hostname"] = "<container id>"
+    if cfg["Env"]:  # Podman puts HOSTNAME=<container id> in Config.Env
+        cfg["Env"] = [e.replace(info["Id"][:12], "<container id>") if e.startswith("HOSTNAME=") else e
+                      for e in cfg["Env"]]
     for field, d in (("Env", cfg), ("Binds", host)):
         if d.get(field):
             d[field] = sorted(d[field])
-    return {"Config": cfg, "HostConfig": host}
+    # The endpoint on a user-defined network: its IPAM request and aliases
+    # (less the container's short ID, which the daemon adds).
+    endpoint = {}
+    for net, ep in (info.get("NetworkSettings", {}).get("Networks") or {}).items():
+        if net in ("bridge", "host", "none"):
+            continue
+        endpoint[net] = {"IPAMConfig": ep.get("IPAMConfig"),
+                         "Aliases": sorted(a for a in (ep.get("Aliases") or []) if a != info["Id"][:12])}
+    # Each side's own name appears in --link and --cidfile values.
+    text = json.dumps({"Config": cfg, "HostConfig": host, "Endpoint": endpoint}).replace(name, "@NAME@")
+    return json.loads(text)
 
 
 def wait_running(name, deadline):
@@ -100,7 +131,17 @@ class Differential(unittest.TestCase):
             f.write("hello from the host\n")
         with open(os.path.join(cls.dir, "vars.env"), "w") as f:
             f.write("# comment\n\nFILE_VAR=from-file\n")
+        with open(os.path.join(cls.dir, "labels.list"), "w") as f:
+            f.write("# labels\n\na=from-file\nb=file\n   spaced=yes\nbare\n")
         cls.volume = "sr-diff-vol-" + RUN_ID
+        cls.network = "sr-diff-net-" + RUN_ID
+        cls.link_target = "sr-diff-link-" + RUN_ID
+        for cmd in (["docker", "network", "create", "--label", LABEL, cls.network],
+                    ["docker", "run", "-d", "--pull", "never", "--label", LABEL, "--name", cls.link_target,
+                     harness.BUSYBOX_IMAGE, "sleep", "600"]):
+            r = harness.run(cmd)
+            if r.returncode != 0:
+                raise RuntimeError("setup: %s: %s" % (" ".join(cmd), r.stderr.decode()))
         # Cases are independent (unique names, distinct host ports), so they
         # run concurrently up front; each test then checks its recorded
         # outcome. The daemon's container start latency dominates the suite.
@@ -119,13 +160,15 @@ class Differential(unittest.TestCase):
         r = harness.run(["docker", "ps", "-aq", "--filter", "label=" + LABEL])
         docker_rm(*r.stdout.decode().split())
         harness.run(["docker", "volume", "rm", "-f", cls.volume])
+        harness.run(["docker", "network", "rm", cls.network])
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     # --- running one side
     def expand(self, case, side, case_name):
         name = "sr-diff-%s-%s-%s" % (RUN_ID, case_name.replace("_", "-"), side)
         subst = {"@IMG@": harness.BUSYBOX_IMAGE, "@REG_IMG@": REG_IMG, "@DIR@": self.dir,
-                 "@VOL@": self.volume, "@NAME@": name, "@RUN@": RUN_ID}
+                 "@VOL@": self.volume, "@NAME@": name, "@RUN@": RUN_ID,
+                 "@NET@": self.network, "@LINK@": self.link_target}
         args = []
         for a in case["args"]:
             for k, v in subst.items():
@@ -224,6 +267,11 @@ class Differential(unittest.TestCase):
                 if case.get("check_removed") or (case.get("mode") == "detach" and "--rm" in case["args"]):
                     o.gone = self.gone(o.name)
                 o.config = inspect_config(o.name) if case.get("inspect", True) else None
+                if case.get("cidfile"):
+                    path = os.path.join(self.dir, o.name + ".cid")
+                    info = harness.inspect("container", o.name)
+                    with open(path) as f:
+                        o.cid = (f.read(), info["Id"] if info else None)
         finally:
             docker_rm(*[o.name for o in rec.values()])
         return rec
@@ -253,6 +301,8 @@ class Differential(unittest.TestCase):
         if d.rc == 125:
             self.assertIn(b"error", s.err.lower(), "sandbox-run must say what failed; " + what)
         for o in (d, s):
+            if getattr(o, "cid", None) is not None:
+                self.assertEqual(o.cid[0], o.cid[1], "%s: the --cidfile does not hold the ID" % o.name)
             if getattr(o, "gone", None) is not None:
                 self.assertTrue(o.gone, "%s still exists after --rm" % o.name)
         if case.get("inspect", True):
@@ -270,6 +320,45 @@ class Differential(unittest.TestCase):
                 return True
             time.sleep(0.1)
         return False
+
+
+def docker_run_options():
+    """The long names `docker run --help` lists."""
+    out = subprocess.run(["docker", "run", "--help"], capture_output=True, text=True).stdout
+    return sorted(set(re.findall(r"^\s+(?:-\w, )?--([a-z0-9-]+)", out, re.M)))
+
+
+class Coverage(unittest.TestCase):
+    def test_every_docker_run_option_has_a_case_or_a_reason(self):
+        if os.environ.get("SR_DIFF_TARGET") == "podman":
+            self.skipTest("the Docker CLI lists other options for a daemon that is not Docker Engine")
+        listed = docker_run_options()
+        self.assertGreater(len(listed), 90)
+        missing = [o for o in listed if o not in OPTION_CASES and o not in NO_CASE]
+        self.assertEqual(missing, [], "docker run options without a differential case")
+
+    def test_sandbox_run_knows_every_docker_run_option(self):
+        r = subprocess.run([harness.SANDBOX_RUN, "--help"], capture_output=True, text=True)
+        known = set(re.findall(r"^\s+(?:-\w, )?--([a-z0-9-]+)", r.stdout, re.M))
+        for option in docker_run_options():
+            if option in known:
+                continue
+            r = subprocess.run([harness.SANDBOX_RUN, "--" + option, "x", harness.BUSYBOX_IMAGE],
+                               capture_output=True, text=True)
+            self.assertIn("unsupported option --" + option + ": ", r.stderr, "--%s is neither supported "
+                          "nor refused with a reason" % option)
+
+
+def report_counts():
+    listed = docker_run_options()
+    r = subprocess.run([harness.SANDBOX_RUN, "--help"], capture_output=True, text=True)
+    known = set(re.findall(r"^\s+(?:-\w, )?--([a-z0-9-]+)", r.stdout, re.M))
+    supported = [o for o in listed if o in known]
+    print("differential: %d cases; docker run --help lists %d options: %d supported by sandbox-run, "
+          "%d refused by name; %d options have a case (%d without: %s)"
+          % (len(CASES), len(listed), len(supported), len(listed) - len(supported),
+             len([o for o in listed if o in OPTION_CASES]), len([o for o in listed if o not in OPTION_CASES]),
+             ", ".join(o for o in listed if o not in OPTION_CASES)), file=sys.stderr)
 
 
 def make_test(case_name, case):
@@ -296,4 +385,5 @@ def preflight():
 
 if __name__ == "__main__":
     preflight()
+    report_counts()
     harness.main()

@@ -168,3 +168,28 @@ TEST_CASE("without a stream the loop ends when the wait is done", "[io_pump]") {
   REQUIRE(end);
   CHECK(end->stopped_by_signal == 0);
 }
+
+TEST_CASE("the detach sequence in stdin ends the session; a broken prefix is forwarded", "[io_pump]") {
+  ScriptedStream s;
+  s.hold_until_stdin_eof = true;  // the container would run on
+  Pipe in, out, done;
+  REQUIRE(::write(in.w.get(), "a\x10" "b\x10\x10\x11" "zz", 8) == 8);
+  PumpConfig cfg;
+  cfg.stream = &s;
+  cfg.stdin_fd = in.r.get();
+  cfg.stdout_fd = out.w.get();
+  cfg.done_fd = done.r.get();
+  cfg.detach_sequence = "\x10\x11";
+  auto end = sr::runtime::pump(cfg);
+  REQUIRE(end);
+  CHECK(end->detached);
+  CHECK(s.received == "a\x10" "b\x10");
+  CHECK_FALSE(s.write_closed);
+}
+
+TEST_CASE("--detach-keys to bytes, as moby's term.ToBytes", "[io_pump]") {
+  using sr::runtime::detach_key_bytes;
+  CHECK(detach_key_bytes("ctrl-p,ctrl-q").value() == "\x10\x11");
+  CHECK(detach_key_bytes("a,CTRL-@,ctrl-[,ctrl-_").value() == std::string("a\0\x1b\x1f", 4));
+  CHECK(detach_key_bytes("ctrl-@@@").error().message == "Unknown character: 'ctrl-@@@'");
+}

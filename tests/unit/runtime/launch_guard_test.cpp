@@ -65,6 +65,10 @@ TEST_CASE("each unsafe option is named by its allow_unsafe item") {
   CHECK(items({{"MaskedPaths", json::array()}}) == std::vector<std::string>{"systempaths_unconfined"});
   CHECK(items({{"Devices", {{{"PathOnHost", "/dev/sda"}}, {{"PathOnHost", "/dev/net"}}, {{"PathOnHost", "/dev/dri"}}}}}) ==
         std::vector<std::string>{"device", "device"});
+  CHECK(items({{"DeviceCgroupRules", {"b *:* rwm"}}}) == std::vector<std::string>{"device_cgroup_rule"});
+  CHECK(items({{"LogConfig", {{"Type", "syslog"}, {"Config", {{"syslog-address", "tcp://127.0.0.1:514"}}}}}}) ==
+        std::vector<std::string>{"log_driver"});
+  CHECK(items({{"LogConfig", {{"Type", "json-file"}, {"Config", {{"max-size", "1m"}}}}}}).empty());
 }
 
 TEST_CASE("bind sources are judged after symlinks, in both directions of containment") {
