@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "docker/client.hpp"
+#include "docker/engine.hpp"
 #include "docker/registry_auth.hpp"
 #include "runtime/io_pump.hpp"
 #include "runtime/lifecycle.hpp"
@@ -50,8 +50,8 @@ bool wants(const RunSpec& spec, std::string_view stream) {
 
 class Launch {
  public:
-  Launch(const RunSpec& spec, docker::Client& client, const LaunchHooks& hooks)
-      : spec_(spec), client_(client), hooks_(hooks) {}
+  Launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks)
+      : spec_(spec), engine_(engine), hooks_(hooks) {}
 
   int run() {
     streams_ = docker::AttachStreams{spec_.interactive || wants(spec_, "stdin"), wants(spec_, "stdout"),
@@ -101,7 +101,7 @@ class Launch {
 
   void remove_if_auto() {
     if (!spec_.auto_remove || id_.empty()) return;
-    auto r = client_.remove_container(id_, docker::Force::yes, docker::RemoveVolumes::yes);
+    auto r = engine_.remove_container(id_, docker::Force::yes, docker::RemoveVolumes::yes);
     // 404: already gone; 409: the daemon's own removal is in progress.
     if (!r && r.error().kind != util::ErrorKind::not_found && r.error().kind != util::ErrorKind::conflict)
       print_error(r.error().context("removing container " + id_).message);
@@ -111,14 +111,14 @@ class Launch {
     Verbosity v = pull_verbosity(spec_.quiet);
     auto auth = docker::registry_auth_for(ref_);
     if (!auth) return util::with_context<void>(std::unexpected(std::move(auth.error())), "pulling image " + ref_.familiar());
-    auto r = client_.pull_image(ref_, spec_.platform,
+    auto r = engine_.pull_image(ref_, spec_.platform,
                                 [v](const nlohmann::json& msg) { show_pull_message(msg, v); }, std::move(*auth));
     return util::with_context(std::move(r), "pulling image " + ref_.familiar());
   }
 
   util::Result<docker::Created> create() {
     docker::CreateOptions opts{spec_.name, spec_.platform};
-    auto created = client_.create_container(spec_.create_body, opts);
+    auto created = engine_.create_container(spec_.create_body, opts);
     if (created || !is_missing_image(created.error())) return created;
     if (spec_.pull == PullPolicy::never)
       return util::fail(util::ErrorKind::not_found,
@@ -126,7 +126,7 @@ class Launch {
     if (spec_.pull == PullPolicy::always) return created;
     if (!spec_.quiet) std::fprintf(stderr, "Unable to find image '%s' locally\n", ref_.familiar().c_str());
     SR_TRY(pull_interruptible());
-    return client_.create_container(spec_.create_body, opts);
+    return engine_.create_container(spec_.create_body, opts);
   }
 
   // The pull between a create that found no image and the second create:
@@ -146,7 +146,7 @@ class Launch {
   // The image's inspect JSON, pulling it first per policy (the order the
   // create-then-pull path of create() follows, done up front).
   util::Result<nlohmann::json> ensure_image() {
-    auto image = client_.inspect_image(spec_.image);
+    auto image = engine_.inspect_image(spec_.image);
     if (image || image.error().kind != util::ErrorKind::not_found) return image;
     if (spec_.pull == PullPolicy::never)
       return util::fail(util::ErrorKind::not_found,
@@ -154,7 +154,7 @@ class Launch {
     if (spec_.pull == PullPolicy::missing && !spec_.quiet)
       std::fprintf(stderr, "Unable to find image '%s' locally\n", ref_.familiar().c_str());
     SR_TRY(pull());
-    return client_.inspect_image(spec_.image);
+    return engine_.inspect_image(spec_.image);
   }
 
   static bool is_missing_image(const util::Error& e) {
@@ -162,7 +162,7 @@ class Launch {
   }
 
   int run_detached() {
-    if (auto r = client_.start_container(id_); !r) return fail_after_create(r.error(), start_error_status(r.error()));
+    if (auto r = engine_.start_container(id_); !r) return fail_after_create(r.error(), start_error_status(r.error()));
     std::printf("%s\n", id_.c_str());
     std::fflush(stdout);
     if (hooks_.after_start) hooks_.after_start();
@@ -172,12 +172,12 @@ class Launch {
   int run_attached() {
     std::unique_ptr<docker::RawStream> stream;
     if (streams_.in || streams_.out || streams_.err) {
-      auto s = client_.attach_container(id_, streams_);
+      auto s = engine_.attach_container(id_, streams_);
       if (!s) return fail_after_create(s.error());
       stream = std::move(*s);
     }
     auto condition = spec_.auto_remove ? docker::WaitCondition::removed : docker::WaitCondition::next_exit;
-    auto wait = client_.wait_container(id_, condition);
+    auto wait = engine_.wait_container(id_, condition);
     if (!wait) return fail_after_create(wait.error());
 
     std::optional<RawTerminal> raw;
@@ -186,7 +186,7 @@ class Launch {
       if (!t) return fail_after_create(t.error());
       raw.emplace(std::move(*t));
     }
-    if (auto r = client_.start_container(id_); !r) {
+    if (auto r = engine_.start_container(id_); !r) {
       if (raw) raw->restore();
       return fail_after_create(r.error(), start_error_status(r.error()));
     }
@@ -229,7 +229,7 @@ class Launch {
     // The Docker CLI proxies signals only without a TTY (with one, ^C is a
     // byte on stdin); an unproxied terminating signal ends the run here.
     if (!spec_.sig_proxy || spec_.tty) return SignalAction::stop;
-    if (auto r = client_.kill_container(id_, std::to_string(signo)); !r)
+    if (auto r = engine_.kill_container(id_, std::to_string(signo)); !r)
       print_error(r.error().context(std::string("forwarding ") + signal_name(signo)).message);
     // A container may ignore what we forward (a PID 1 without handlers
     // does); like the Docker CLI, the third SIGINT/SIGTERM gives up.
@@ -256,11 +256,11 @@ class Launch {
     auto size = terminal_size(STDOUT_FILENO);
     if (!size) size = terminal_size(STDIN_FILENO);
     if (!size) return;
-    (void)client_.resize_container(id_, size->rows, size->cols);
+    (void)engine_.resize_container(id_, size->rows, size->cols);
   }
 
   RunSpec spec_;  // a copy: before_create may edit it
-  docker::Client& client_;
+  docker::ContainerEngine& engine_;
   const LaunchHooks& hooks_;
   docker::ImageRef ref_;
   docker::AttachStreams streams_;
@@ -271,10 +271,10 @@ class Launch {
 
 }  // namespace
 
-int launch(const RunSpec& spec, docker::Client& client) { return Launch(spec, client, LaunchHooks{}).run(); }
+int launch(const RunSpec& spec, docker::ContainerEngine& engine) { return Launch(spec, engine, LaunchHooks{}).run(); }
 
-int launch(const RunSpec& spec, docker::Client& client, const LaunchHooks& hooks) {
-  return Launch(spec, client, hooks).run();
+int launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks) {
+  return Launch(spec, engine, hooks).run();
 }
 
 }  // namespace sr::runtime
