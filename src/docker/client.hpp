@@ -71,7 +71,12 @@ class Client final : public ContainerEngine {
   util::Result<void> resize_exec(std::string_view exec_id, unsigned height, unsigned width);
 
   util::Result<nlohmann::json> inspect_image(std::string_view name) override;
+  // Networks (docker/network.cpp). create_network: a 409 (the name is
+  // taken, e.g. created concurrently) is ErrorKind::conflict.
   util::Result<nlohmann::json> inspect_network(std::string_view name);
+  util::Result<void> create_network(const nlohmann::json& body);
+  // GET /containers/json?filters=..., e.g. {"label": ["io.x"]}: running ones.
+  util::Result<nlohmann::json> list_containers(const nlohmann::json& filters);
   // GET /info: the daemon's configuration (Runtimes, DefaultRuntime, ...).
   util::Result<nlohmann::json> info();
   // Streams progress to observer; an {"error":...} message in the stream is

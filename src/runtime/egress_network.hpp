@@ -1,5 +1,5 @@
-// The Docker side of egress setup: implements egress::SandboxNetwork with the
-// Engine API, and the `sandbox-egress setup` entry point that wires it in
+// The Docker side of egress setup: implements egress::SandboxNetwork on
+// docker::Client's network calls, and the `sandbox-egress setup` entry point that wires it in
 // (egress must not know Docker; runtime composes the two).
 #pragma once
 
@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "docker/transport.hpp"
+#include "docker/client.hpp"
 #include "egress/network_seam.hpp"
 
 namespace sr::runtime {
@@ -18,7 +18,7 @@ namespace sr::runtime {
 // creates it with a subnet from the daemon's own address pools.
 class DockerSandboxNetwork final : public egress::SandboxNetwork {
  public:
-  explicit DockerSandboxNetwork(std::unique_ptr<docker::Transport> transport,
+  explicit DockerSandboxNetwork(std::unique_ptr<docker::Client> client,
                                 std::string name = std::string(egress::kInternalNetworkName));
   util::Result<egress::InternalNetwork> ensure_internal_network(bool icc) override;
   util::Result<egress::InternalNetwork> inspect();
@@ -26,7 +26,7 @@ class DockerSandboxNetwork final : public egress::SandboxNetwork {
  private:
   util::Result<egress::InternalNetwork> create(bool icc);
 
-  std::unique_ptr<docker::Transport> transport_;
+  std::unique_ptr<docker::Client> client_;
   std::string name_;
 };
 
