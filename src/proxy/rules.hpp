@@ -30,8 +30,4 @@ struct Rules {
 util::Result<std::shared_ptr<const Rules>> build_rules(proxyconf::ProxyConfig config,
                                                        const SecretLookup& lookup);
 
-// Go's time.ParseDuration subset used by iron-proxy configs: "30s", "1m30s",
-// "1.5s", "500ms" (units h, m, s, ms, us, ns).
-util::Result<std::chrono::milliseconds> parse_go_duration(std::string_view text);
-
 }  // namespace sr::proxy

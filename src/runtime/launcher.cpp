@@ -18,14 +18,11 @@
 #include "runtime/pull_display.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/terminal.hpp"
+#include "util/exit_status.hpp"
 
 namespace sr::runtime {
 
 namespace {
-
-constexpr int kExitLauncher = 125;
-constexpr int kExitCannotInvoke = 126;
-constexpr int kExitNotFound = 127;
 
 void print_error(std::string_view message) {
   std::fprintf(stderr, "sandbox-run: error: %.*s\n", static_cast<int>(message.size()), message.data());
@@ -38,10 +35,10 @@ int start_error_status(const util::Error& e) {
   if (m.find("executable file not found") != std::string::npos ||
       m.find("no such file or directory") != std::string::npos ||
       m.find("system cannot find the file specified") != std::string::npos)
-    return kExitNotFound;
+    return util::kExitNotFound;
   if (m.find("permission denied") != std::string::npos || m.find("is a directory") != std::string::npos)
-    return kExitCannotInvoke;
-  return kExitLauncher;
+    return util::kExitCannotInvoke;
+  return util::kExitLauncher;
 }
 
 bool wants(const RunSpec& spec, std::string_view stream) {
@@ -86,14 +83,14 @@ class Launch {
   }
 
  private:
-  int fail(const util::Error& e, int status = kExitLauncher) {
+  int fail(const util::Error& e, int status = util::kExitLauncher) {
     print_error(e.message);
     return status;
   }
 
   // Removes the container on a failure path after create when --rm was
   // given (the daemon's AutoRemove only acts once it has run and exited).
-  int fail_after_create(const util::Error& e, int status = kExitLauncher) {
+  int fail_after_create(const util::Error& e, int status = util::kExitLauncher) {
     int code = fail(e, status);
     remove_if_auto();
     return code;
@@ -204,7 +201,7 @@ class Launch {
     if (!outcome) return fail_after_create(outcome.error().context("waiting for container " + id_));
     if (!outcome->error.empty()) {
       print_error("waiting for container " + id_ + ": " + outcome->error);
-      return kExitLauncher;
+      return util::kExitLauncher;
     }
     return outcome->status_code;
   }

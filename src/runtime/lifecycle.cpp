@@ -4,12 +4,11 @@
 
 #include "docker/engine.hpp"
 #include "runtime/egress_plan.hpp"
+#include "util/exit_status.hpp"
 
 namespace sr::runtime {
 
 namespace {
-
-constexpr int kExitUsage = 125;
 
 struct LifecycleArgs {
   std::vector<std::string> containers;
@@ -83,7 +82,7 @@ util::Result<void> act(std::string_view verb, const LifecycleArgs& a, docker::Co
 }  // namespace
 
 int usage_status(const util::Error& e) {
-  return e.message.find("requires at least") != std::string::npos ? 1 : kExitUsage;
+  return e.message.find("requires at least") != std::string::npos ? 1 : util::kExitLauncher;
 }
 
 bool is_subcommand(std::string_view word) {
