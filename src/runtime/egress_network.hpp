@@ -1,6 +1,6 @@
 // The Docker side of egress setup: implements egress::SandboxNetwork on
-// docker::Client's network calls, and the `sandbox-egress setup` entry point that wires it in
-// (egress must not know Docker; runtime composes the two).
+// docker::Client's network calls (egress must not know Docker; runtime
+// composes the two).
 #pragma once
 
 #include <memory>
@@ -34,12 +34,5 @@ class DockerSandboxNetwork final : public egress::SandboxNetwork {
 // gateway, the bridge interface, ICC and IPv6. Errors when it has no IPv4
 // gateway.
 util::Result<egress::InternalNetwork> internal_network_from_inspect(const nlohmann::json& n);
-
-// `sandbox-egress setup`: a DockerSandboxNetwork over the environment's
-// DOCKER_HOST when one can be built, then egress::cmd_setup.
-int cmd_egress_setup(std::span<const std::string> args);
-
-// `sandbox-egress rotate-ca`, naming the running sandboxes that need a restart.
-int cmd_egress_rotate_ca(std::span<const std::string> args);
 
 }  // namespace sr::runtime

@@ -7,8 +7,8 @@
 #include <stop_token>
 #include <thread>
 
+#include "daemon/daemon_state.hpp"
 #include "docker/client.hpp"
-#include "egress/daemon_state.hpp"
 #include "runtime/egress_launch.hpp"
 #include "runtime/launch_guard.hpp"
 #include "runtime/launcher.hpp"

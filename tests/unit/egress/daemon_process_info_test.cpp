@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "egress/daemon_probe.hpp"
-#include "egress/pidfile.hpp"
-#include "egress/process_info.hpp"
+#include "daemon/daemon_probe.hpp"
+#include "daemon/pidfile.hpp"
+#include "daemon/process_info.hpp"
 
 using namespace sr::egress;
 

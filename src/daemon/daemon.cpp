@@ -1,4 +1,4 @@
-#include "egress/daemon.hpp"
+#include "daemon/daemon.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -12,16 +12,16 @@
 #include <sstream>
 #include <thread>
 
+#include "daemon/daemon_probe.hpp"
+#include "daemon/daemon_spawn.hpp"
+#include "daemon/daemon_state.hpp"
+#include "daemon/installer.hpp"
+#include "daemon/pidfile.hpp"
+#include "daemon/process_info.hpp"
 #include "egress/bitwarden.hpp"
 #include "egress/daemon_env.hpp"
-#include "egress/daemon_probe.hpp"
-#include "egress/daemon_spawn.hpp"
-#include "egress/daemon_state.hpp"
 #include "egress/discovery.hpp"
-#include "egress/installer.hpp"
 #include "egress/mappings.hpp"
-#include "egress/pidfile.hpp"
-#include "egress/process_info.hpp"
 #include "proxyconf/proxy_config.hpp"
 #include "util/random.hpp"
 

@@ -1,4 +1,4 @@
-#include "egress/cli_util.hpp"
+#include "cli/cli_util.hpp"
 
 #include <cstdio>
 #include <vector>

@@ -5,8 +5,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "cli/cli_util.hpp"
 #include "docker/client.hpp"
-#include "egress/cli_util.hpp"
+#include "cli/docker_commands.hpp"
 #include "runtime/doctor.hpp"
 
 namespace sr::runtime {

@@ -1,11 +1,11 @@
-#include "egress/daemon_state.hpp"
+#include "daemon/daemon_state.hpp"
 
 #include <chrono>
 
+#include "daemon/daemon_probe.hpp"
+#include "daemon/pidfile.hpp"
+#include "daemon/process_info.hpp"
 #include "egress/daemon_env.hpp"
-#include "egress/daemon_probe.hpp"
-#include "egress/pidfile.hpp"
-#include "egress/process_info.hpp"
 #include "proxyconf/proxy_config.hpp"
 
 namespace sr::egress {

@@ -1,4 +1,4 @@
-#include "egress/pidfile.hpp"
+#include "daemon/pidfile.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,8 +1,8 @@
 // sandbox-egress providers [--json]
 #include <cstdio>
 
-#include "egress/cli_util.hpp"
-#include "egress/commands.hpp"
+#include "cli/cli_util.hpp"
+#include "cli/commands.hpp"
 #include "egress/config.hpp"
 #include "egress/declared_secrets.hpp"
 #include "egress/paths.hpp"

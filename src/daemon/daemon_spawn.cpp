@@ -1,4 +1,4 @@
-#include "egress/daemon_spawn.hpp"
+#include "daemon/daemon_spawn.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

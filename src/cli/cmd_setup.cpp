@@ -3,11 +3,11 @@
 
 #include <iostream>
 
+#include "cli/cli_util.hpp"
+#include "cli/commands.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/daemon_state.hpp"
 #include "egress/bitwarden.hpp"
-#include "egress/cli_util.hpp"
-#include "egress/commands.hpp"
-#include "egress/daemon.hpp"
-#include "egress/daemon_state.hpp"
 #include "egress/setup.hpp"
 
 namespace sr::egress {

@@ -1,4 +1,4 @@
-#include "egress/daemon_probe.hpp"
+#include "daemon/daemon_probe.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

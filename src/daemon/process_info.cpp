@@ -1,4 +1,4 @@
-#include "egress/process_info.hpp"
+#include "daemon/process_info.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

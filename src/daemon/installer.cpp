@@ -1,4 +1,4 @@
-#include "egress/installer.hpp"
+#include "daemon/installer.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>

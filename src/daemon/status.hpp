@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/daemon_state.hpp"
 #include "egress/config.hpp"
-#include "egress/daemon_state.hpp"
 #include "egress/discovery.hpp"
 #include "egress/mappings.hpp"
 #include "egress/paths.hpp"

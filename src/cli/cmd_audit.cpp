@@ -9,9 +9,9 @@
 #include <regex>
 #include <thread>
 
+#include "cli/audit_command.hpp"
+#include "cli/cli_util.hpp"
 #include "egress/audit_query.hpp"
-#include "egress/audit_command.hpp"
-#include "egress/cli_util.hpp"
 #include "egress/config.hpp"
 #include "egress/paths.hpp"
 #include "util/unique_fd.hpp"

@@ -1,4 +1,4 @@
-#include "egress/status.hpp"
+#include "daemon/status.hpp"
 
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>

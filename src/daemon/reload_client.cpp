@@ -1,13 +1,13 @@
-#include "egress/reload_client.hpp"
+#include "daemon/reload_client.hpp"
 
 #include <curl/curl.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "egress/daemon_probe.hpp"
-#include "egress/daemon_state.hpp"
-#include "egress/pidfile.hpp"
+#include "daemon/daemon_probe.hpp"
+#include "daemon/daemon_state.hpp"
+#include "daemon/pidfile.hpp"
 #include "proxyconf/proxy_config.hpp"
 
 namespace sr::egress {

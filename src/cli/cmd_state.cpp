@@ -1,13 +1,13 @@
 // `sandbox-egress status | config | disable`.
 #include <cstdio>
 
-#include "egress/cli_util.hpp"
+#include "cli/cli_util.hpp"
+#include "cli/commands.hpp"
+#include "daemon/daemon_state.hpp"
+#include "daemon/status.hpp"
+#include "egress/discovery.hpp"
 #include "egress/firewall.hpp"
 #include "egress/interception.hpp"
-#include "egress/commands.hpp"
-#include "egress/daemon_state.hpp"
-#include "egress/discovery.hpp"
-#include "egress/status.hpp"
 #include "util/atomic_file.hpp"
 
 namespace sr::egress {

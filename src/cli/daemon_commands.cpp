@@ -1,15 +1,15 @@
-#include "egress/daemon_commands.hpp"
+#include "cli/daemon_commands.hpp"
 
 #include <signal.h>
 
 #include <csignal>
 
-#include "egress/cli_util.hpp"
-#include "egress/daemon.hpp"
+#include "cli/cli_util.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/installer.hpp"
+#include "daemon/reload_client.hpp"
 #include "egress/firewall.hpp"
 #include "egress/interception.hpp"
-#include "egress/installer.hpp"
-#include "egress/reload_client.hpp"
 
 namespace sr::egress {
 namespace {

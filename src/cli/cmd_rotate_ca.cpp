@@ -1,9 +1,9 @@
 // `sandbox-egress rotate-ca`: a new CA, the old pair kept as a backup, and a
 // list of what still trusts or serves the old one.
+#include "cli/cli_util.hpp"
+#include "cli/commands.hpp"
+#include "daemon/daemon_state.hpp"
 #include "egress/ca.hpp"
-#include "egress/cli_util.hpp"
-#include "egress/commands.hpp"
-#include "egress/daemon_state.hpp"
 #include "egress/setup.hpp"
 #include "util/atomic_file.hpp"
 #include "util/secure_dir.hpp"
