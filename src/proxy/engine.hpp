@@ -9,11 +9,11 @@
 #include <atomic>
 #include <memory>
 
-#include "proxy/audit.hpp"
-#include "proxy/cert_cache.hpp"
-#include "proxy/metrics.hpp"
+#include "proxy/admin/audit.hpp"
+#include "proxy/admin/metrics.hpp"
 #include "proxy/net.hpp"
-#include "proxy/rules.hpp"
+#include "proxy/policy/rules.hpp"
+#include "proxy/tls/cert_cache.hpp"
 #include "proxy/upstream.hpp"
 
 namespace sr::proxy {

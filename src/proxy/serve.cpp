@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "proxy/rules.hpp"
+#include "proxy/policy/rules.hpp"
 #include "proxy/server.hpp"
 #include "util/duration.hpp"
 

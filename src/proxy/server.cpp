@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "proxy/admin_http.hpp"
-#include "proxy/canary.hpp"
+#include "proxy/admin/admin_http.hpp"
+#include "proxy/admin/canary.hpp"
 #include "proxy/session.hpp"
 #include "proxy/transparent.hpp"
 

@@ -14,9 +14,9 @@
 
 #include <boost/asio/signal_set.hpp>
 
-#include "proxy/dns_responder.hpp"
 #include "proxy/client_timeouts.hpp"
 #include "proxy/conn_limits.hpp"
+#include "proxy/dns/dns_responder.hpp"
 #include "proxy/engine.hpp"
 #include "proxy/upstream.hpp"
 #include "util/error.hpp"

@@ -1,6 +1,6 @@
 #include "proxy/session.hpp"
 
-#include "proxy/exchange.hpp"
+#include "proxy/http1/exchange.hpp"
 #include "proxy/original_dst.hpp"
 #include "proxy/tunnel.hpp"
 

@@ -1,4 +1,4 @@
-#include "proxy/audit.hpp"
+#include "proxy/admin/audit.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "proxy/secrets.hpp"
+#include "proxy/policy/secrets.hpp"
 
 namespace sr::proxy {
 

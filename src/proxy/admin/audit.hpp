@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/decision.hpp"
+#include "proxy/policy/decision.hpp"
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 

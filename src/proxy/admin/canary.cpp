@@ -1,4 +1,4 @@
-#include "proxy/canary.hpp"
+#include "proxy/admin/canary.hpp"
 
 #include <boost/beast/http/verb.hpp>
 

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "proxy/rules.hpp"
+#include "proxy/policy/rules.hpp"
 
 namespace sr::proxy {
 

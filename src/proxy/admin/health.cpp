@@ -1,4 +1,4 @@
-#include "proxy/admin_http.hpp"
+#include "proxy/admin/admin_http.hpp"
 
 namespace sr::proxy {
 

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "proxy/admin_http.hpp"
+#include "proxy/admin/admin_http.hpp"
 
 namespace sr::proxy {
 

@@ -1,4 +1,4 @@
-#include "proxy/metrics.hpp"
+#include "proxy/admin/metrics.hpp"
 
 #include <fmt/format.h>
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "proxy/conn_limits.hpp"
-#include "proxy/decision.hpp"
+#include "proxy/policy/decision.hpp"
 
 namespace sr::proxy {
 

@@ -1,4 +1,4 @@
-#include "proxy/dns_message.hpp"
+#include "proxy/dns/dns_message.hpp"
 
 namespace sr::proxy::dns {
 

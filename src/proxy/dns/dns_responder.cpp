@@ -1,4 +1,4 @@
-#include "proxy/dns_responder.hpp"
+#include "proxy/dns/dns_responder.hpp"
 
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>

@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "proxy/dns_message.hpp"
+#include "proxy/dns/dns_message.hpp"
 #include "proxy/engine.hpp"
 #include "proxy/net.hpp"
 #include "util/error.hpp"

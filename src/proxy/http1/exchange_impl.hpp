@@ -3,7 +3,7 @@
 // instantiations compile in parallel. Include from those two files only.
 #pragma once
 
-#include "proxy/exchange.hpp"
+#include "proxy/http1/exchange.hpp"
 
 #include <boost/beast/http/rfc7230.hpp>
 
@@ -12,8 +12,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "proxy/http1/relay.hpp"
 #include "proxy/policy/gate.hpp"
-#include "proxy/relay.hpp"
 #include "util/add_unique.hpp"
 
 namespace sr::proxy {

@@ -1,4 +1,4 @@
-#include "proxy/exchange_impl.hpp"
+#include "proxy/http1/exchange_impl.hpp"
 
 namespace sr::proxy {
 

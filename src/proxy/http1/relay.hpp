@@ -18,9 +18,9 @@
 
 #include "proxy/client_timeouts.hpp"
 #include "proxy/net.hpp"
-#include "proxy/scrubber.hpp"
-#include "proxy/secrets.hpp"
-#include "proxy/ws_frames.hpp"
+#include "proxy/policy/scrubber.hpp"
+#include "proxy/policy/secrets.hpp"
+#include "proxy/policy/ws_frames.hpp"
 
 namespace sr::proxy::relay {
 

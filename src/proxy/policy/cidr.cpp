@@ -1,4 +1,4 @@
-#include "proxy/cidr.hpp"
+#include "proxy/policy/cidr.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "proxy/host_match.hpp"
+#include "proxy/policy/host_match.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <charconv>

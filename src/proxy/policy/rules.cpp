@@ -1,4 +1,4 @@
-#include "proxy/rules.hpp"
+#include "proxy/policy/rules.hpp"
 
 #include "util/duration.hpp"
 

@@ -8,10 +8,10 @@
 #include <memory>
 #include <string_view>
 
-#include "proxy/cidr.hpp"
-#include "proxy/host_match.hpp"
-#include "proxy/scrubber.hpp"
-#include "proxy/secrets.hpp"
+#include "proxy/policy/cidr.hpp"
+#include "proxy/policy/host_match.hpp"
+#include "proxy/policy/scrubber.hpp"
+#include "proxy/policy/secrets.hpp"
 #include "proxyconf/proxy_config.hpp"
 #include "util/error.hpp"
 

@@ -1,4 +1,4 @@
-#include "proxy/scrubber.hpp"
+#include "proxy/policy/scrubber.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "proxy/secrets.hpp"
+#include "proxy/policy/secrets.hpp"
 
 #include <openssl/evp.h>
 
@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "proxy/scrubber.hpp"
+#include "proxy/policy/scrubber.hpp"
 #include "util/add_unique.hpp"
 #include "util/url.hpp"
 

@@ -48,9 +48,9 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/decision.hpp"
-#include "proxy/host_match.hpp"
-#include "proxy/scrubber.hpp"
+#include "proxy/policy/decision.hpp"
+#include "proxy/policy/host_match.hpp"
+#include "proxy/policy/scrubber.hpp"
 #include "proxyconf/proxy_config.hpp"
 #include "util/error.hpp"
 

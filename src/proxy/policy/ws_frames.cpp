@@ -1,4 +1,4 @@
-#include "proxy/ws_frames.hpp"
+#include "proxy/policy/ws_frames.hpp"
 
 #include <openssl/rand.h>
 

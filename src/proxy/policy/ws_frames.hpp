@@ -41,8 +41,8 @@
 #include <variant>
 #include <vector>
 
-#include "proxy/scrubber.hpp"
-#include "proxy/secrets.hpp"
+#include "proxy/policy/scrubber.hpp"
+#include "proxy/policy/secrets.hpp"
 
 namespace sr::proxy {
 

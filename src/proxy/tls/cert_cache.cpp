@@ -1,4 +1,4 @@
-#include "proxy/cert_cache.hpp"
+#include "proxy/tls/cert_cache.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -10,7 +10,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <ctime>
 
-#include "proxy/host_match.hpp"
+#include "proxy/policy/host_match.hpp"
 
 namespace sr::proxy {
 namespace {

@@ -1,4 +1,4 @@
-#include "proxy/tls_stream.hpp"
+#include "proxy/tls/tls_stream.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
