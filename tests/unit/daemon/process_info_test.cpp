@@ -37,7 +37,7 @@ TEST_CASE("our own process is alive, has a start time and its environ is readabl
   CHECK(process_start_time(::getpid()));
   auto argv0 = process_argv0(::getpid());
   REQUIRE(argv0);
-  CHECK(std::filesystem::path(*argv0).filename() == "unit_egress");
+  CHECK(std::filesystem::path(*argv0).filename() == "unit_daemon");
   CHECK_FALSE(process_alive(0));
   CHECK_FALSE(process_alive(-1));
 }
