@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <span>
 
-#include "proxy/dns_message.hpp"
+#include "proxy/dns/dns_message.hpp"
 
 namespace dns = sr::proxy::dns;
 

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/cidr.hpp"
-#include "proxy/host_match.hpp"
+#include "proxy/policy/cidr.hpp"
+#include "proxy/policy/host_match.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/audit.hpp"
-#include "proxy/secrets.hpp"
+#include "proxy/admin/audit.hpp"
+#include "proxy/policy/secrets.hpp"
 
 namespace http = boost::beast::http;
 

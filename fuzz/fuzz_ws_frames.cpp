@@ -15,8 +15,8 @@
 #include <string_view>
 #include <utility>
 
-#include "proxy/secrets.hpp"
-#include "proxy/ws_frames.hpp"
+#include "proxy/policy/secrets.hpp"
+#include "proxy/policy/ws_frames.hpp"
 
 namespace {
 

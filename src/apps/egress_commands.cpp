@@ -1,11 +1,10 @@
 #include "apps/egress_commands.hpp"
 
-#include "egress/commands.hpp"
-#include "egress/audit_command.hpp"
-#include "egress/daemon_commands.hpp"
+#include "cli/audit_command.hpp"
+#include "cli/commands.hpp"
+#include "cli/daemon_commands.hpp"
 #include "proxy/serve.hpp"
-#include "runtime/doctor.hpp"
-#include "runtime/egress_network.hpp"
+#include "cli/docker_commands.hpp"
 
 // Each library exposes its commands as `int sr::<lib>::cmd_<name>(args)`.
 // Add one include and one row per command; keep the order of `--help`.

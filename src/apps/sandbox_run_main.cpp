@@ -11,14 +11,13 @@
 #include "runtime/lifecycle.hpp"
 #include "runtime/sandbox.hpp"
 #include "runtime/spec.hpp"
+#include "util/exit_status.hpp"
 
 namespace {
 
-constexpr int kLauncherFailure = 125;  // docker run's status for its own failures
-
 int fail(const std::string& message) {
   std::fprintf(stderr, "sandbox-run: error: %s\nSee 'sandbox-run --help'.\n", message.c_str());
-  return kLauncherFailure;
+  return sr::util::kExitLauncher;
 }
 
 // `exec`, `stop`, `kill`, `rm` are subcommands only as the first word;
@@ -68,5 +67,5 @@ int main(int argc, char** argv) try {
   return sr::runtime::run_sandbox(std::move(command->spec), **client);
 } catch (const std::exception& e) {
   std::fprintf(stderr, "sandbox-run: error: %s\n", e.what());
-  return kLauncherFailure;
+  return sr::util::kExitLauncher;
 }

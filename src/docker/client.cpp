@@ -10,21 +10,6 @@ namespace sr::docker {
 
 namespace {
 
-util::Result<void> expect_status(const Response& r, std::string_view method, std::string_view path,
-                                 std::initializer_list<long> ok) {
-  for (long s : ok)
-    if (r.status == s) return {};
-  return std::unexpected(api_error(method, path, r.status, r.body));
-}
-
-util::Result<nlohmann::json> parse_json(const Response& r, std::string_view method, std::string_view path) {
-  auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded())
-    return util::fail(util::ErrorKind::api,
-                      std::string(method) + " " + std::string(path) + ": malformed JSON in the daemon's answer");
-  return j;
-}
-
 std::string container_path(std::string_view id, std::string_view suffix) {
   std::string p = "/containers/";
   p += url_encode(id);
@@ -173,17 +158,16 @@ util::Result<nlohmann::json> Client::inspect_image(std::string_view name) {
   return parse_json(r, "GET", path);
 }
 
-util::Result<nlohmann::json> Client::inspect_network(std::string_view name) {
-  const std::string path = "/networks/" + std::string(name);
-  SR_ASSIGN(Response r, call("GET", path, {}));
-  SR_TRY(expect_status(r, "GET", path, {200}));
-  return parse_json(r, "GET", path);
-}
-
 util::Result<nlohmann::json> Client::info() {
   SR_ASSIGN(Response r, call("GET", "/info", {}));
   SR_TRY(expect_status(r, "GET", "/info", {200}));
   return parse_json(r, "GET", "/info");
+}
+
+util::Result<nlohmann::json> Client::version() {
+  SR_ASSIGN(Response r, call("GET", "/version", {}));
+  SR_TRY(expect_status(r, "GET", "/version", {200}));
+  return parse_json(r, "GET", "/version");
 }
 
 }  // namespace sr::docker

@@ -1,4 +1,5 @@
-// Docker Engine API client: the calls `docker run` needs.
+// Docker Engine API client: the calls `docker run` needs; the ContainerEngine
+// (docker/engine.hpp) the launcher drives, plus exec, networks and info.
 //
 // Paths are prefixed with /v<version>, the lower of the daemon's API version
 // and kMaxApiVersion, unless DOCKER_API_VERSION fixes it. The daemon's
@@ -7,20 +8,18 @@
 // safe to make from several threads at once.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "docker/engine.hpp"
 #include "docker/image_ref.hpp"
 #include "docker/transport.hpp"
 #include "util/error.hpp"
-#include "util/unique_fd.hpp"
 
 namespace sr::docker {
 
@@ -29,67 +28,7 @@ inline constexpr std::string_view kMaxApiVersion = "1.43";
 // "1.41" < "1.43": compares dotted numeric versions.
 int compare_api_versions(std::string_view a, std::string_view b);
 
-enum class WaitCondition { next_exit, removed, not_running };
-enum class Force { no, yes };
-enum class RemoveVolumes { no, yes };
-
-struct CreateOptions {
-  std::string name;      // ?name=, empty for a generated name
-  std::string platform;  // ?platform=, empty for the daemon's default
-};
-
-struct Created {
-  std::string id;
-  std::vector<std::string> warnings;
-};
-
-struct AttachStreams {
-  bool in = false;
-  bool out = true;
-  bool err = true;
-};
-
-struct WaitOutcome {
-  int status_code = 0;
-  std::string error;  // the daemon's Error.Message, usually empty
-};
-
-// A pull progress message as the daemon streams it, e.g.
-// {"status":"Pull complete","id":"a46fbb00284b"}.
-using PullObserver = std::function<void(const nlohmann::json& message)>;
-
-class Client;
-
-// A wait registered with the daemon (its response head has arrived), whose
-// body - the exit status - is read on a background thread. It must not
-// outlive the Client that made it.
-class PendingWait {
- public:
-  PendingWait(const PendingWait&) = delete;
-  PendingWait& operator=(const PendingWait&) = delete;
-  // Cancels a wait still in flight and joins the thread.
-  ~PendingWait();
-
-  // Readable (eventfd) once the outcome is available; for poll loops.
-  [[nodiscard]] int ready_fd() const { return ready_.get(); }
-  // Blocks until the wait completes; call at most once.
-  util::Result<WaitOutcome> get();
-  // Aborts the wait; get() then returns an error.
-  void cancel();
-
- private:
-  friend class Client;
-  PendingWait() = default;
-
-  util::UniqueFd ready_;
-  Cancellation cancel_;
-  std::thread thread_;
-  std::mutex mu_;
-  util::Result<WaitOutcome> outcome_ = WaitOutcome{};
-  bool joined_ = false;
-};
-
-class Client {
+class Client final : public ContainerEngine {
  public:
   explicit Client(std::unique_ptr<Transport> transport, std::string fixed_api_version = {});
   Client(const Client&) = delete;
@@ -102,27 +41,27 @@ class Client {
   util::Result<std::string> api_version();
   [[nodiscard]] std::string describe() const { return transport_->describe(); }
 
-  util::Result<Created> create_container(const nlohmann::json& body, const CreateOptions& opts);
+  util::Result<Created> create_container(const nlohmann::json& body, const CreateOptions& opts) override;
   // A 304 (already started) is success.
-  util::Result<void> start_container(std::string_view id);
+  util::Result<void> start_container(std::string_view id) override;
   // detach_keys: the attach's detachKeys ("ctrl-p,ctrl-q" form), empty for
   // the daemon's default.
   util::Result<std::unique_ptr<RawStream>> attach_container(std::string_view id, AttachStreams streams,
-                                                            std::string_view detach_keys = {});
+                                                            std::string_view detach_keys = {}) override;
   // Returns once the daemon has registered the wait, so a start issued after
   // it cannot lose the exit.
   util::Result<std::unique_ptr<PendingWait>> wait_container(std::string_view id,
-                                                            WaitCondition condition);
+                                                            WaitCondition condition) override;
   // signal: a number ("15") or a name ("SIGTERM").
-  util::Result<void> kill_container(std::string_view id, std::string_view signal);
-  util::Result<void> resize_container(std::string_view id, unsigned height, unsigned width);
+  util::Result<void> kill_container(std::string_view id, std::string_view signal) override;
+  util::Result<void> resize_container(std::string_view id, unsigned height, unsigned width) override;
   util::Result<void> remove_container(std::string_view id, Force force,
-                                      RemoveVolumes volumes = RemoveVolumes::no);
-  util::Result<nlohmann::json> inspect_container(std::string_view id);
+                                      RemoveVolumes volumes = RemoveVolumes::no) override;
+  util::Result<nlohmann::json> inspect_container(std::string_view id) override;
 
   // POST /containers/{id}/stop; timeout_s < 0 leaves the container's own
   // StopTimeout; signal empty for its StopSignal. A 304 is success.
-  util::Result<void> stop_container(std::string_view id, int timeout_s, std::string_view signal);
+  util::Result<void> stop_container(std::string_view id, int timeout_s, std::string_view signal) override;
 
   // The exec API (docker/exec.cpp): create returns the exec's ID; a
   // hijacked start streams its I/O (raw with tty, multiplexed without); the
@@ -133,15 +72,22 @@ class Client {
   util::Result<nlohmann::json> inspect_exec(std::string_view exec_id);
   util::Result<void> resize_exec(std::string_view exec_id, unsigned height, unsigned width);
 
-  util::Result<nlohmann::json> inspect_image(std::string_view name);
+  util::Result<nlohmann::json> inspect_image(std::string_view name) override;
+  // Networks (docker/network.cpp). create_network: a 409 (the name is
+  // taken, e.g. created concurrently) is ErrorKind::conflict.
   util::Result<nlohmann::json> inspect_network(std::string_view name);
+  util::Result<void> create_network(const nlohmann::json& body);
+  // GET /containers/json?filters=..., e.g. {"label": ["io.x"]}: running ones.
+  util::Result<nlohmann::json> list_containers(const nlohmann::json& filters);
   // GET /info: the daemon's configuration (Runtimes, DefaultRuntime, ...).
   util::Result<nlohmann::json> info();
+  // GET /version: the engine's name and components (Docker Engine, Podman).
+  util::Result<nlohmann::json> version();
   // Streams progress to observer; an {"error":...} message in the stream is
   // an error. registry_auth: the X-Registry-Auth value (docker/registry_auth.hpp),
   // empty to send none.
   util::Result<void> pull_image(const ImageRef& ref, std::string_view platform,
-                                const PullObserver& observer, std::string registry_auth = {});
+                                const PullObserver& observer, std::string registry_auth = {}) override;
 
  private:
   util::Result<Response> call(std::string_view method, std::string_view path,

@@ -93,4 +93,19 @@ util::Error connect_error(std::string_view host_spec, int err, std::string_view 
                      err};
 }
 
+util::Result<void> expect_status(const Response& r, std::string_view method, std::string_view path,
+                                 std::initializer_list<long> ok) {
+  for (long s : ok)
+    if (r.status == s) return {};
+  return std::unexpected(api_error(method, path, r.status, r.body));
+}
+
+util::Result<nlohmann::json> parse_json(const Response& r, std::string_view method, std::string_view path) {
+  auto j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return util::fail(util::ErrorKind::api,
+                      std::string(method) + " " + std::string(path) + ": malformed JSON in the daemon's answer");
+  return j;
+}
+
 }  // namespace sr::docker

@@ -8,9 +8,13 @@
 // without its query string.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
+#include "docker/transport.hpp"
 #include "util/error.hpp"
 
 namespace sr::docker {
@@ -25,6 +29,13 @@ util::ErrorKind kind_from_status(long status);
 
 util::Error api_error(std::string_view method, std::string_view path, long status,
                       std::string_view body);
+
+// api_error() unless r.status is one of `ok`.
+util::Result<void> expect_status(const Response& r, std::string_view method, std::string_view path,
+                                 std::initializer_list<long> ok);
+
+// The answer's body as JSON; an api error naming the request when malformed.
+util::Result<nlohmann::json> parse_json(const Response& r, std::string_view method, std::string_view path);
 
 // A failed connection to the daemon at host_spec (as configured, e.g.
 // "unix:///var/run/docker.sock"), worded to say what to check: EACCES/EPERM

@@ -4,9 +4,12 @@
 #include <sys/eventfd.h>
 
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include "docker/client.hpp"
 #include "docker/errors.hpp"
+#include "util/unique_fd.hpp"
 
 namespace sr::docker {
 
@@ -35,24 +38,34 @@ util::Result<WaitOutcome> parse_outcome(const Response& r, const std::string& pa
   return out;
 }
 
+// The exit status is read on a background thread from the body of the
+// wait's response; ready_ (an eventfd) tells the launcher's poll loop.
+class ApiWait final : public PendingWait {
+ public:
+  // Cancels a wait still in flight and joins the thread.
+  ~ApiWait() override {
+    cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+  [[nodiscard]] int ready_fd() const override { return ready_.get(); }
+  util::Result<WaitOutcome> get() override {
+    if (thread_.joinable()) thread_.join();
+    return outcome_;
+  }
+  void cancel() override { cancel_.cancel(); }
+
+  util::UniqueFd ready_;
+  Cancellation cancel_;
+  std::thread thread_;
+  util::Result<WaitOutcome> outcome_ = WaitOutcome{};
+};
+
 }  // namespace
-
-PendingWait::~PendingWait() {
-  cancel();
-  if (thread_.joinable()) thread_.join();
-}
-
-void PendingWait::cancel() { cancel_.cancel(); }
-
-util::Result<WaitOutcome> PendingWait::get() {
-  if (thread_.joinable()) thread_.join();
-  return outcome_;
-}
 
 util::Result<std::unique_ptr<PendingWait>> Client::wait_container(std::string_view id, WaitCondition condition) {
   std::string path = "/containers/" + url_encode(id) + "/wait";
   std::string query = "condition=" + std::string(condition_name(condition));
-  std::unique_ptr<PendingWait> w(new PendingWait());
+  auto w = std::make_unique<ApiWait>();
   w->ready_ = util::UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!w->ready_) return util::fail_errno("eventfd(container wait)");
 
@@ -61,7 +74,7 @@ util::Result<std::unique_ptr<PendingWait>> Client::wait_container(std::string_vi
   auto signal_head = [head, head_set] { std::call_once(*head_set, [&] { head->set_value(); }); };
   std::future<void> head_arrived = head->get_future();
 
-  PendingWait* pw = w.get();
+  ApiWait* pw = w.get();
   pw->thread_ = std::thread([this, pw, path, query, signal_head] {
     RequestHooks hooks;
     // Only a 200 head means the wait is registered; an error answer is
@@ -89,7 +102,7 @@ util::Result<std::unique_ptr<PendingWait>> Client::wait_container(std::string_vi
     std::uint64_t one = 1;
     (void)!::write(w->ready_.get(), &one, sizeof one);
   }
-  return w;
+  return std::unique_ptr<PendingWait>(std::move(w));
 }
 
 }  // namespace sr::docker

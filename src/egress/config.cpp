@@ -14,6 +14,7 @@
 #include "egress/validate.hpp"
 #include "proxyconf/proxy_config.hpp"
 #include "util/atomic_file.hpp"
+#include "util/duration.hpp"
 #include "util/secure_dir.hpp"
 #include "util/utf8.hpp"
 
@@ -193,7 +194,7 @@ KeyParser duration_key(std::string key, std::string ProxySettings::*field) {
       return {};
     }
     SR_ASSIGN(std::string v, scalar(loc, n, "proxy." + key));
-    auto d = proxyconf::parse_duration(v);
+    auto d = util::parse_go_duration(v);
     if (!d || d->count() <= 0)
       return loc.error(n, "proxy." + key + ": expected a duration above zero like 120s or 10m");
     p.*field = std::move(v);

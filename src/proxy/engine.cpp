@@ -1,3 +1,4 @@
+// serve: the command; server: the event loops; engine: their shared state; session: a connection.
 #include "proxy/engine.hpp"
 
 namespace sr::proxy {

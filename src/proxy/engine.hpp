@@ -1,3 +1,4 @@
+// serve: the command; server: the event loops; engine: their shared state; session: a connection.
 // State shared by every event loop of a running engine: the current rules
 // (swapped atomically on reload), the leaf certificate cache, the audit log,
 // the metrics, upstream TLS settings and the drain bookkeeping.
@@ -9,11 +10,11 @@
 #include <atomic>
 #include <memory>
 
-#include "proxy/audit.hpp"
-#include "proxy/cert_cache.hpp"
-#include "proxy/metrics.hpp"
+#include "proxy/admin/audit.hpp"
+#include "proxy/admin/metrics.hpp"
 #include "proxy/net.hpp"
-#include "proxy/rules.hpp"
+#include "proxy/policy/rules.hpp"
+#include "proxy/tls/cert_cache.hpp"
 #include "proxy/upstream.hpp"
 
 namespace sr::proxy {

@@ -25,7 +25,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "proxy/tls_stream.hpp"
+#include "proxy/tls/tls_stream.hpp"
 
 namespace sr::proxy {
 

@@ -1,3 +1,4 @@
+// serve: the command; server: the event loops; engine: their shared state; session: a connection.
 #include "proxy/serve.hpp"
 
 #include <algorithm>
@@ -7,8 +8,9 @@
 #include <optional>
 #include <string_view>
 
-#include "proxy/rules.hpp"
+#include "proxy/policy/rules.hpp"
 #include "proxy/server.hpp"
+#include "util/duration.hpp"
 
 namespace sr::proxy {
 
@@ -82,9 +84,9 @@ std::function<bool(ServeOptions&, const std::string&)> count_flag(std::size_t Se
 std::function<bool(ServeOptions&, const std::string&)> duration_flag(
     std::chrono::milliseconds ClientTimeouts::*field) {
   return [=](ServeOptions& o, const std::string& v) {
-    auto d = parse_go_duration(v);
+    auto d = util::parse_go_duration(v);
     if (!d || d->count() <= 0) return false;
-    o.timeouts.*field = *d;
+    o.timeouts.*field = std::chrono::ceil<std::chrono::milliseconds>(*d);
     return true;
   };
 }

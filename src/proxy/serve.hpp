@@ -1,3 +1,4 @@
+// serve: the command; server: the event loops; engine: their shared state; session: a connection.
 // `sandbox-egress serve`: runs the built-in engine in the foreground.
 //
 //   sandbox-egress serve --config PATH [--audit-log PATH]

@@ -1,3 +1,4 @@
+// serve: the command; server: the event loops; engine: their shared state; session: a connection.
 #include "proxy/server.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -11,8 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "proxy/admin_http.hpp"
-#include "proxy/canary.hpp"
+#include "proxy/admin/admin_http.hpp"
+#include "proxy/admin/canary.hpp"
 #include "proxy/session.hpp"
 #include "proxy/transparent.hpp"
 

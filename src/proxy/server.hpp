@@ -1,3 +1,4 @@
+// serve: the command; server: the event loops; engine: their shared state; session: a connection.
 // The running engine: N single-threaded event loops (one io_context per
 // thread, no thread per connection), the listeners, signal handling (SIGHUP
 // reload; SIGTERM/SIGINT drain then stop), and reload from proxy.yaml.
@@ -14,9 +15,9 @@
 
 #include <boost/asio/signal_set.hpp>
 
-#include "proxy/dns_responder.hpp"
 #include "proxy/client_timeouts.hpp"
 #include "proxy/conn_limits.hpp"
+#include "proxy/dns/dns_responder.hpp"
 #include "proxy/engine.hpp"
 #include "proxy/upstream.hpp"
 #include "util/error.hpp"

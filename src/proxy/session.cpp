@@ -1,6 +1,7 @@
+// serve: the command; server: the event loops; engine: their shared state; session: a connection.
 #include "proxy/session.hpp"
 
-#include "proxy/exchange.hpp"
+#include "proxy/http1/exchange.hpp"
 #include "proxy/original_dst.hpp"
 #include "proxy/tunnel.hpp"
 

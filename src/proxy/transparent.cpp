@@ -2,9 +2,9 @@
 
 #include <openssl/ssl.h>
 
-#include "proxy/exchange.hpp"
-#include "proxy/host_match.hpp"
+#include "proxy/http1/exchange.hpp"
 #include "proxy/original_dst.hpp"
+#include "proxy/policy/host_match.hpp"
 #include "proxy/session.hpp"
 
 namespace sr::proxy {

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "proxy/engine.hpp"
-#include "proxy/exchange.hpp"
+#include "proxy/http1/exchange.hpp"
 #include "proxy/net.hpp"
 
 namespace sr::proxy {

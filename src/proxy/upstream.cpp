@@ -1,6 +1,6 @@
 #include "proxy/upstream.hpp"
 
-#include "proxy/cidr.hpp"
+#include "proxy/policy/cidr.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>

@@ -17,7 +17,7 @@
 #include <variant>
 #include <vector>
 
-#include "proxy/metrics.hpp"
+#include "proxy/admin/metrics.hpp"
 #include "proxy/net.hpp"
 
 namespace sr::proxy {

@@ -80,10 +80,6 @@ util::Result<ProxyConfig> parse(const std::string& text, const std::string& sour
 util::Result<ProxyConfig> load(const std::filesystem::path& path,
                                std::vector<std::string>* ignored = nullptr);
 
-// Go time.ParseDuration syntax ("30s", "1m30s", "500ms"), as used by
-// proxy.upstream_response_header_timeout.
-util::Result<std::chrono::nanoseconds> parse_duration(std::string_view text);
-
 // Deterministic YAML (yaml-cpp emitter): same model, same bytes.
 std::string render(const ProxyConfig& config);
 

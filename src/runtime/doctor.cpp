@@ -7,9 +7,9 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "daemon/daemon_state.hpp"
+#include "daemon/installer.hpp"
 #include "egress/ca.hpp"
-#include "egress/daemon_state.hpp"
-#include "egress/installer.hpp"
 #include "egress/interception.hpp"
 #include "egress/mappings.hpp"
 #include "egress/providers.hpp"

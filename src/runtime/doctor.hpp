@@ -56,6 +56,4 @@ std::vector<CheckResult> run_doctor(const DoctorEnv& env, const DoctorOptions& o
 // {"checks":[{"name","status","detail","fix"}...],"summary":{"pass":N,...},"ok":bool}
 nlohmann::json doctor_json(const std::vector<CheckResult>& results);
 
-int cmd_doctor(std::span<const std::string> args);
-
 }  // namespace sr::runtime

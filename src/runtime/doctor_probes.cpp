@@ -2,11 +2,11 @@
 
 #include <cstdlib>
 
+#include "daemon/pidfile.hpp"
+#include "daemon/reload_client.hpp"
 #include "docker/client.hpp"
 #include "egress/network_seam.hpp"
 #include "runtime/egress_launch.hpp"
-#include "egress/pidfile.hpp"
-#include "egress/reload_client.hpp"
 #include "util/digest.hpp"
 #include "util/random.hpp"
 

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "daemon/daemon_state.hpp"
 #include "egress/config.hpp"
-#include "egress/daemon_state.hpp"
 #include "egress/mappings.hpp"
 #include "egress/paths.hpp"
 #include "proxyconf/proxy_config.hpp"

@@ -6,10 +6,10 @@
 #include <memory>
 #include <set>
 
+#include "daemon/daemon_probe.hpp"
+#include "daemon/daemon_state.hpp"
 #include "egress/bitwarden.hpp"
-#include "egress/daemon_probe.hpp"
 #include "egress/discovery.hpp"
-#include "egress/daemon_state.hpp"
 #include "egress/mappings.hpp"
 #include "egress/network_seam.hpp"
 #include "proxyconf/proxy_config.hpp"

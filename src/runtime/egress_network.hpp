@@ -1,6 +1,6 @@
-// The Docker side of egress setup: implements egress::SandboxNetwork with the
-// Engine API, and the `sandbox-egress setup` entry point that wires it in
-// (egress must not know Docker; runtime composes the two).
+// The Docker side of egress setup: implements egress::SandboxNetwork on
+// docker::Client's network calls (egress must not know Docker; runtime
+// composes the two).
 #pragma once
 
 #include <optional>
@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "docker/transport.hpp"
+#include "docker/client.hpp"
 #include "egress/network_seam.hpp"
 
 namespace sr::runtime {
@@ -20,7 +20,7 @@ namespace sr::runtime {
 // creates it with a subnet from the daemon's own address pools.
 class DockerSandboxNetwork final : public egress::SandboxNetwork {
  public:
-  explicit DockerSandboxNetwork(std::unique_ptr<docker::Transport> transport,
+  explicit DockerSandboxNetwork(std::unique_ptr<docker::Client> client,
                                 std::string name = std::string(egress::kInternalNetworkName));
   util::Result<egress::InternalNetwork> ensure_internal_network(bool icc) override;
   util::Result<egress::InternalNetwork> inspect();
@@ -28,7 +28,7 @@ class DockerSandboxNetwork final : public egress::SandboxNetwork {
  private:
   util::Result<egress::InternalNetwork> create(bool icc);
 
-  std::unique_ptr<docker::Transport> transport_;
+  std::unique_ptr<docker::Client> client_;
   std::string name_;
 };
 
@@ -36,16 +36,5 @@ class DockerSandboxNetwork final : public egress::SandboxNetwork {
 // gateway, the bridge interface, ICC and IPv6. Errors when it has no IPv4
 // gateway.
 util::Result<egress::InternalNetwork> internal_network_from_inspect(const nlohmann::json& n);
-
-// Why egress cannot be set up on the engine whose GET /version answer this
-// is (Podman), or nullopt for Docker Engine.
-std::optional<std::string> unsupported_engine(const nlohmann::json& version);
-
-// `sandbox-egress setup`: a DockerSandboxNetwork over the environment's
-// DOCKER_HOST when one can be built, then egress::cmd_setup.
-int cmd_egress_setup(std::span<const std::string> args);
-
-// `sandbox-egress rotate-ca`, naming the running sandboxes that need a restart.
-int cmd_egress_rotate_ca(std::span<const std::string> args);
 
 }  // namespace sr::runtime

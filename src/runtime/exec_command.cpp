@@ -22,17 +22,17 @@
 #include "runtime/lifecycle.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/terminal.hpp"
+#include "util/exit_status.hpp"
 
 namespace sr::runtime {
 
 namespace {
 
-constexpr int kExitLauncher = 125;
 constexpr int kExitDaemonError = 1;  // the Docker CLI's status for a daemon's refusal
 
 int own_failure(const util::Error& e) {
   std::fprintf(stderr, "sandbox-run: error: %s\n", e.message.c_str());
-  return kExitLauncher;
+  return util::kExitLauncher;
 }
 
 std::vector<std::string> string_list(const nlohmann::json& j) {

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "docker/client.hpp"
+#include "docker/engine.hpp"
 #include "docker/registry_auth.hpp"
 #include "runtime/cidfile.hpp"
 #include "runtime/io_pump.hpp"
@@ -19,14 +19,11 @@
 #include "runtime/pull_display.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/terminal.hpp"
+#include "util/exit_status.hpp"
 
 namespace sr::runtime {
 
 namespace {
-
-constexpr int kExitLauncher = 125;
-constexpr int kExitCannotInvoke = 126;
-constexpr int kExitNotFound = 127;
 
 void print_error(std::string_view message) {
   std::fprintf(stderr, "sandbox-run: error: %.*s\n", static_cast<int>(message.size()), message.data());
@@ -39,10 +36,10 @@ int start_error_status(const util::Error& e) {
   if (m.find("executable file not found") != std::string::npos ||
       m.find("no such file or directory") != std::string::npos ||
       m.find("system cannot find the file specified") != std::string::npos)
-    return kExitNotFound;
+    return util::kExitNotFound;
   if (m.find("permission denied") != std::string::npos || m.find("is a directory") != std::string::npos)
-    return kExitCannotInvoke;
-  return kExitLauncher;
+    return util::kExitCannotInvoke;
+  return util::kExitLauncher;
 }
 
 bool wants(const RunSpec& spec, std::string_view stream) {
@@ -51,8 +48,8 @@ bool wants(const RunSpec& spec, std::string_view stream) {
 
 class Launch {
  public:
-  Launch(const RunSpec& spec, docker::Client& client, const LaunchHooks& hooks)
-      : spec_(spec), client_(client), hooks_(hooks) {}
+  Launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks)
+      : spec_(spec), engine_(engine), hooks_(hooks) {}
 
   int run() {
     streams_ = docker::AttachStreams{spec_.interactive || wants(spec_, "stdin"), wants(spec_, "stdout"),
@@ -100,14 +97,14 @@ class Launch {
   }
 
  private:
-  int fail(const util::Error& e, int status = kExitLauncher) {
+  int fail(const util::Error& e, int status = util::kExitLauncher) {
     print_error(e.message);
     return status;
   }
 
   // Removes the container on a failure path after create when --rm was
   // given (the daemon's AutoRemove only acts once it has run and exited).
-  int fail_after_create(const util::Error& e, int status = kExitLauncher) {
+  int fail_after_create(const util::Error& e, int status = util::kExitLauncher) {
     int code = fail(e, status);
     remove_if_auto();
     return code;
@@ -115,7 +112,7 @@ class Launch {
 
   void remove_if_auto() {
     if (!spec_.auto_remove || id_.empty()) return;
-    auto r = client_.remove_container(id_, docker::Force::yes, docker::RemoveVolumes::yes);
+    auto r = engine_.remove_container(id_, docker::Force::yes, docker::RemoveVolumes::yes);
     // 404: already gone; 409: the daemon's own removal is in progress.
     if (!r && r.error().kind != util::ErrorKind::not_found && r.error().kind != util::ErrorKind::conflict)
       print_error(r.error().context("removing container " + id_).message);
@@ -125,14 +122,14 @@ class Launch {
     Verbosity v = pull_verbosity(spec_.quiet);
     auto auth = docker::registry_auth_for(ref_);
     if (!auth) return util::with_context<void>(std::unexpected(std::move(auth.error())), "pulling image " + ref_.familiar());
-    auto r = client_.pull_image(ref_, spec_.platform,
+    auto r = engine_.pull_image(ref_, spec_.platform,
                                 [v](const nlohmann::json& msg) { show_pull_message(msg, v); }, std::move(*auth));
     return util::with_context(std::move(r), "pulling image " + ref_.familiar());
   }
 
   util::Result<docker::Created> create() {
     docker::CreateOptions opts{spec_.name, spec_.platform};
-    auto created = client_.create_container(spec_.create_body, opts);
+    auto created = engine_.create_container(spec_.create_body, opts);
     if (created || !is_missing_image(created.error())) return created;
     if (spec_.pull == PullPolicy::never)
       return util::fail(util::ErrorKind::not_found,
@@ -140,7 +137,7 @@ class Launch {
     if (spec_.pull == PullPolicy::always) return created;
     if (!spec_.quiet) std::fprintf(stderr, "Unable to find image '%s' locally\n", ref_.familiar().c_str());
     SR_TRY(pull_interruptible());
-    return client_.create_container(spec_.create_body, opts);
+    return engine_.create_container(spec_.create_body, opts);
   }
 
   // The pull between a create that found no image and the second create:
@@ -160,7 +157,7 @@ class Launch {
   // The image's inspect JSON, pulling it first per policy (the order the
   // create-then-pull path of create() follows, done up front).
   util::Result<nlohmann::json> ensure_image() {
-    auto image = client_.inspect_image(spec_.image);
+    auto image = engine_.inspect_image(spec_.image);
     if (image || image.error().kind != util::ErrorKind::not_found) return image;
     if (spec_.pull == PullPolicy::never)
       return util::fail(util::ErrorKind::not_found,
@@ -168,7 +165,7 @@ class Launch {
     if (spec_.pull == PullPolicy::missing && !spec_.quiet)
       std::fprintf(stderr, "Unable to find image '%s' locally\n", ref_.familiar().c_str());
     SR_TRY(pull());
-    return client_.inspect_image(spec_.image);
+    return engine_.inspect_image(spec_.image);
   }
 
   static bool is_missing_image(const util::Error& e) {
@@ -176,7 +173,7 @@ class Launch {
   }
 
   int run_detached() {
-    if (auto r = client_.start_container(id_); !r) return fail_after_create(r.error(), start_error_status(r.error()));
+    if (auto r = engine_.start_container(id_); !r) return fail_after_create(r.error(), start_error_status(r.error()));
     std::printf("%s\n", id_.c_str());
     std::fflush(stdout);
     if (hooks_.after_start) hooks_.after_start();
@@ -186,12 +183,12 @@ class Launch {
   int run_attached() {
     std::unique_ptr<docker::RawStream> stream;
     if (streams_.in || streams_.out || streams_.err) {
-      auto s = client_.attach_container(id_, streams_, spec_.detach_keys);
+      auto s = engine_.attach_container(id_, streams_, spec_.detach_keys);
       if (!s) return fail_after_create(s.error());
       stream = std::move(*s);
     }
     auto condition = spec_.auto_remove ? docker::WaitCondition::removed : docker::WaitCondition::next_exit;
-    auto wait = client_.wait_container(id_, condition);
+    auto wait = engine_.wait_container(id_, condition);
     if (!wait) return fail_after_create(wait.error());
 
     std::optional<RawTerminal> raw;
@@ -200,7 +197,7 @@ class Launch {
       if (!t) return fail_after_create(t.error());
       raw.emplace(std::move(*t));
     }
-    if (auto r = client_.start_container(id_); !r) {
+    if (auto r = engine_.start_container(id_); !r) {
       if (raw) raw->restore();
       return fail_after_create(r.error(), start_error_status(r.error()));
     }
@@ -219,7 +216,7 @@ class Launch {
     if (!outcome) return fail_after_create(outcome.error().context("waiting for container " + id_));
     if (!outcome->error.empty()) {
       print_error("waiting for container " + id_ + ": " + outcome->error);
-      return kExitLauncher;
+      return util::kExitLauncher;
     }
     return outcome->status_code;
   }
@@ -245,7 +242,7 @@ class Launch {
     // The Docker CLI proxies signals only without a TTY (with one, ^C is a
     // byte on stdin); an unproxied terminating signal ends the run here.
     if (!spec_.sig_proxy || spec_.tty) return SignalAction::stop;
-    if (auto r = client_.kill_container(id_, std::to_string(signo)); !r)
+    if (auto r = engine_.kill_container(id_, std::to_string(signo)); !r)
       print_error(r.error().context(std::string("forwarding ") + signal_name(signo)).message);
     // A container may ignore what we forward (a PID 1 without handlers
     // does); like the Docker CLI, the third SIGINT/SIGTERM gives up.
@@ -272,11 +269,11 @@ class Launch {
     auto size = terminal_size(STDOUT_FILENO);
     if (!size) size = terminal_size(STDIN_FILENO);
     if (!size) return;
-    (void)client_.resize_container(id_, size->rows, size->cols);
+    (void)engine_.resize_container(id_, size->rows, size->cols);
   }
 
   RunSpec spec_;  // a copy: before_create may edit it
-  docker::Client& client_;
+  docker::ContainerEngine& engine_;
   const LaunchHooks& hooks_;
   docker::ImageRef ref_;
   docker::AttachStreams streams_;
@@ -288,10 +285,10 @@ class Launch {
 
 }  // namespace
 
-int launch(const RunSpec& spec, docker::Client& client) { return Launch(spec, client, LaunchHooks{}).run(); }
+int launch(const RunSpec& spec, docker::ContainerEngine& engine) { return Launch(spec, engine, LaunchHooks{}).run(); }
 
-int launch(const RunSpec& spec, docker::Client& client, const LaunchHooks& hooks) {
-  return Launch(spec, client, hooks).run();
+int launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks) {
+  return Launch(spec, engine, hooks).run();
 }
 
 }  // namespace sr::runtime

@@ -10,7 +10,7 @@
 #include "util/error.hpp"
 
 namespace sr::docker {
-class Client;
+class ContainerEngine;
 }
 
 namespace sr::runtime {
@@ -25,7 +25,7 @@ namespace sr::runtime {
 // SIGINT/SIGTERM gives up as below, like the Docker CLI); otherwise
 // a terminating signal cleans up (--rm) and then ends the process by that
 // same signal, as the Docker CLI dies of it. SIGWINCH resizes a tty.
-int launch(const RunSpec& spec, docker::Client& client);
+int launch(const RunSpec& spec, docker::ContainerEngine& engine);
 
 // Points where a caller (the egress layer) joins the launch.
 struct LaunchHooks {
@@ -38,6 +38,6 @@ struct LaunchHooks {
 };
 
 // launch() with hooks; without before_create it adds no daemon round trip.
-int launch(const RunSpec& spec, docker::Client& client, const LaunchHooks& hooks);
+int launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks);
 
 }  // namespace sr::runtime

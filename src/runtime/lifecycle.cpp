@@ -2,14 +2,13 @@
 
 #include <cstdio>
 
-#include "docker/client.hpp"
+#include "docker/engine.hpp"
 #include "runtime/egress_plan.hpp"
+#include "util/exit_status.hpp"
 
 namespace sr::runtime {
 
 namespace {
-
-constexpr int kExitUsage = 125;
 
 struct LifecycleArgs {
   std::vector<std::string> containers;
@@ -71,27 +70,27 @@ util::Result<LifecycleArgs> parse(std::string_view verb, const std::vector<std::
   return out;
 }
 
-util::Result<void> act(std::string_view verb, const LifecycleArgs& a, docker::Client& client,
+util::Result<void> act(std::string_view verb, const LifecycleArgs& a, docker::ContainerEngine& engine,
                        const std::string& name) {
-  SR_TRY(inspect_owned(client, name));
-  if (verb == "stop") return client.stop_container(name, a.timeout, a.signal);
-  if (verb == "kill") return client.kill_container(name, a.signal.empty() ? "SIGKILL" : a.signal);
-  return client.remove_container(name, a.force ? docker::Force::yes : docker::Force::no,
+  SR_TRY(inspect_owned(engine, name));
+  if (verb == "stop") return engine.stop_container(name, a.timeout, a.signal);
+  if (verb == "kill") return engine.kill_container(name, a.signal.empty() ? "SIGKILL" : a.signal);
+  return engine.remove_container(name, a.force ? docker::Force::yes : docker::Force::no,
                                  a.volumes ? docker::RemoveVolumes::yes : docker::RemoveVolumes::no);
 }
 
 }  // namespace
 
 int usage_status(const util::Error& e) {
-  return e.message.find("requires at least") != std::string::npos ? 1 : kExitUsage;
+  return e.message.find("requires at least") != std::string::npos ? 1 : util::kExitLauncher;
 }
 
 bool is_subcommand(std::string_view word) {
   return word == "exec" || word == "stop" || word == "kill" || word == "rm";
 }
 
-util::Result<nlohmann::json> inspect_owned(docker::Client& client, const std::string& name) {
-  SR_ASSIGN(auto info, client.inspect_container(name));
+util::Result<nlohmann::json> inspect_owned(docker::ContainerEngine& engine, const std::string& name) {
+  SR_ASSIGN(auto info, engine.inspect_container(name));
   const auto& labels = info["Config"]["Labels"];
   if (labels.is_object() && (labels.contains(std::string(kManagedLabel)) ||
                              labels.contains(std::string(kFingerprintLabel))))
@@ -127,7 +126,7 @@ std::string lifecycle_usage(std::string_view verb) {
          "Like `docker " + v + "`, for sandboxes sandbox-run started\n\nOptions:\n" + flags;
 }
 
-int run_lifecycle(std::string_view verb, const std::vector<std::string>& args, docker::Client& client) {
+int run_lifecycle(std::string_view verb, const std::vector<std::string>& args, docker::ContainerEngine& engine) {
   for (const auto& a : args) {
     if (a == "--") break;
     if (a == "--help" || a == "-h") {
@@ -143,7 +142,7 @@ int run_lifecycle(std::string_view verb, const std::vector<std::string>& args, d
   }
   int status = 0;
   for (const auto& name : parsed->containers) {
-    if (auto r = act(verb, *parsed, client, name); !r) {
+    if (auto r = act(verb, *parsed, engine, name); !r) {
       print_cli_error(r.error());
       status = 1;
       continue;

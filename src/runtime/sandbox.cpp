@@ -7,23 +7,23 @@
 #include <stop_token>
 #include <thread>
 
+#include "daemon/daemon_state.hpp"
 #include "docker/client.hpp"
-#include "egress/daemon_state.hpp"
 #include "runtime/egress_launch.hpp"
 #include "runtime/launch_guard.hpp"
 #include "runtime/launcher.hpp"
+#include "util/exit_status.hpp"
 
 namespace sr::runtime {
 namespace {
 
-constexpr int kExitLauncher = 125;
 constexpr auto kDaemonCheckInterval = std::chrono::seconds(2);
 
 void warn(const std::string& msg) { std::fprintf(stderr, "sandbox-run: warning: %s\n", msg.c_str()); }
 
 int refuse(const util::Error& e) {
   std::fprintf(stderr, "sandbox-run: error: %s\n", e.message.c_str());
-  return kExitLauncher;
+  return util::kExitLauncher;
 }
 
 std::vector<std::string> image_env(const nlohmann::json& image) {
@@ -84,7 +84,7 @@ int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
   std::cout << out.dump(2) << std::endl;
   if (refused.empty()) return 0;
   for (const auto& r : refused) std::fprintf(stderr, "sandbox-run: error: would refuse: %s\n", r.c_str());
-  return kExitLauncher;
+  return util::kExitLauncher;
 }
 
 // While attached: one warning if the daemon dies; the container is left alone.

@@ -1,7 +1,7 @@
 #include "proxy/policy/authority.hpp"
 
-#include "proxy/host_match.hpp"
 #include "proxy/policy/framing.hpp"
+#include "proxy/policy/host_match.hpp"
 #include "proxy/policy/text.hpp"
 
 namespace sr::proxy::policy {

@@ -31,11 +31,11 @@
 #include <span>
 #include <string_view>
 
-#include "proxy/policy/request_head.hpp"
 #include "proxy/policy/authority.hpp"
 #include "proxy/policy/framing.hpp"
+#include "proxy/policy/request_head.hpp"
+#include "proxy/policy/rules.hpp"
 #include "proxy/policy/text.hpp"
-#include "proxy/rules.hpp"
 
 namespace sr::proxy::policy {
 

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/decision.hpp"
+#include "proxy/policy/decision.hpp"
 
 namespace sr::proxy::policy {
 

@@ -6,11 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/installer.hpp"
 #include "egress/bitwarden.hpp"
 #include "egress/config.hpp"
 #include "egress/daemon_env.hpp"
 #include "egress/discovery.hpp"
-#include "egress/installer.hpp"
 #include "egress/mappings.hpp"
 #include "egress/setup.hpp"
 #include "state_test_support.hpp"

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "daemon/installer.hpp"
 #include "egress/bitwarden.hpp"
 #include "egress/daemon_env.hpp"
-#include "egress/installer.hpp"
 #include "state_test_support.hpp"
 
 using namespace sr::egress;

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "proxy/audit.hpp"
-#include "proxy/secrets.hpp"
+#include "proxy/admin/audit.hpp"
+#include "proxy/policy/secrets.hpp"
 #include "test_ca.hpp"
 
 using sr::proxy::AuditLog;

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "proxy/cert_cache.hpp"
+#include "proxy/tls/cert_cache.hpp"
 #include "test_ca.hpp"
 
 using sr::proxy::CertAuthority;

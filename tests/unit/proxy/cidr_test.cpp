@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "proxy/cidr.hpp"
+#include "proxy/policy/cidr.hpp"
 #include "proxyconf/proxy_config.hpp"
 
 #include <algorithm>

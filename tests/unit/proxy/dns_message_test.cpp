@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "proxy/dns_message.hpp"
+#include "proxy/dns/dns_message.hpp"
 
 namespace dns = sr::proxy::dns;
 

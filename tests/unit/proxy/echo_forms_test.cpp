@@ -5,8 +5,8 @@
 
 #include <map>
 
-#include "proxy/scrubber.hpp"
-#include "proxy/secrets.hpp"
+#include "proxy/policy/scrubber.hpp"
+#include "proxy/policy/secrets.hpp"
 
 namespace http = boost::beast::http;
 using sr::proxy::RequestHead;

@@ -8,7 +8,7 @@
 
 #include <sstream>
 
-#include "proxy/host_match.hpp"
+#include "proxy/policy/host_match.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "proxy/host_match.hpp"
+#include "proxy/policy/host_match.hpp"
 
 using sr::proxy::HostMatcher;
 using sr::proxy::normalize_host;

@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "proxy/metrics.hpp"
+#include "proxy/admin/metrics.hpp"
 
 using sr::proxy::Decision;
 using sr::proxy::Metrics;

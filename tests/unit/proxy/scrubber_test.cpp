@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "proxy/scrubber.hpp"
+#include "proxy/policy/scrubber.hpp"
 
 using sr::proxy::Replacement;
 using sr::proxy::ScrubRules;

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "proxy/secrets.hpp"
+#include "proxy/policy/secrets.hpp"
 
 namespace http = boost::beast::http;
 using sr::proxy::Decision;

@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <string>
 
-#include "proxy/cert_cache.hpp"
+#include "proxy/tls/cert_cache.hpp"
 
 namespace sr_test {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/cert_cache.hpp"
+#include "proxy/tls/cert_cache.hpp"
 #include "test_ca.hpp"
 
 using namespace sr::proxy;

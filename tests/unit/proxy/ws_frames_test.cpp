@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "proxy/secrets.hpp"
-#include "proxy/ws_frames.hpp"
+#include "proxy/policy/secrets.hpp"
+#include "proxy/policy/ws_frames.hpp"
 
 using sr::proxy::append_ws_frame;
 using sr::proxy::Replacement;

@@ -4,7 +4,6 @@
 
 using sr::proxyconf::load;
 using sr::proxyconf::parse;
-using sr::proxyconf::parse_duration;
 
 namespace {
 
@@ -192,19 +191,4 @@ TEST_CASE("load: YAML syntax errors and file errors", "[proxyconf][load]") {
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message == "reading /nonexistent/proxy.yaml: No such file or directory");
   CHECK(missing.error().kind == sr::util::ErrorKind::not_found);
-}
-
-TEST_CASE("parse_duration follows Go's syntax", "[proxyconf][load]") {
-  using std::chrono::nanoseconds;
-  CHECK(parse_duration("30s") == nanoseconds(30'000'000'000));
-  CHECK(parse_duration("1m30s") == nanoseconds(90'000'000'000));
-  CHECK(parse_duration("1.5h") == nanoseconds(5'400'000'000'000));
-  CHECK(parse_duration("500ms") == nanoseconds(500'000'000));
-  CHECK(parse_duration("10us") == nanoseconds(10'000));
-  CHECK(parse_duration("\xC2\xB5s").has_value() == false);
-  CHECK(parse_duration("3\xC2\xB5s") == nanoseconds(3'000));
-  CHECK(parse_duration("0") == nanoseconds(0));
-  CHECK(parse_duration("-2s") == nanoseconds(-2'000'000'000));
-  for (const char* bad : {"", "30", "s", "1.2.3s", "5x", "1m 30s", ".s", "9999999999h"})
-    CHECK_FALSE(parse_duration(bad));
 }

@@ -1,0 +1,116 @@
+#include "daemon/daemon_probe.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "util/unique_fd.hpp"
+
+namespace sr::egress {
+namespace {
+
+// Inodes of sockets in state LISTEN (0A) on `port`, from a /proc/net/tcp file.
+// Line format: "sl local_address rem_address st ... uid timeout inode".
+void collect_listen_inodes(const char* file, std::uint16_t port, std::set<std::string>& out) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string sl, local, remote, st, txrx, trtm, retr, uid, timeout, inode;
+    if (!(ls >> sl >> local >> remote >> st >> txrx >> trtm >> retr >> uid >> timeout >> inode)) continue;
+    if (st != "0A") continue;
+    auto colon = local.rfind(':');
+    if (colon == std::string::npos) continue;
+    unsigned p = 0;
+    std::from_chars(local.data() + colon + 1, local.data() + local.size(), p, 16);
+    if (p == port) out.insert("socket:[" + inode + "]");
+  }
+}
+
+}  // namespace
+
+util::Result<HostPort> parse_host_port(const std::string& address) {
+  std::string host;
+  std::string port_text;
+  if (!address.empty() && address.front() == '[') {
+    auto close = address.find("]:");
+    if (close == std::string::npos)
+      return util::fail(util::ErrorKind::invalid_argument, "bad listen address '" + address + "'");
+    host = address.substr(1, close - 1);
+    port_text = address.substr(close + 2);
+  } else {
+    auto colon = address.rfind(':');
+    if (colon == std::string::npos)
+      return util::fail(util::ErrorKind::invalid_argument,
+                        "bad listen address '" + address + "': expected host:port");
+    host = address.substr(0, colon);
+    port_text = address.substr(colon + 1);
+  }
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    return util::fail(util::ErrorKind::invalid_argument, "bad port in listen address '" + address + "'");
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  return HostPort{host, static_cast<std::uint16_t>(port)};
+}
+
+bool tcp_accepts(const HostPort& address, std::chrono::milliseconds timeout) {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (::inet_pton(AF_INET, address.host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(address.port);
+    len = sizeof *v4;
+  } else if (::inet_pton(AF_INET6, address.host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(address.port);
+    len = sizeof *v6;
+  } else {
+    return false;
+  }
+  util::UniqueFd fd(::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return false;
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) == 0) return true;
+  if (errno != EINPROGRESS) return false;
+  pollfd pfd{fd.get(), POLLOUT, 0};
+  if (::poll(&pfd, 1, static_cast<int>(timeout.count())) != 1) return false;
+  int err = 0;
+  socklen_t elen = sizeof err;
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &elen) != 0) return false;
+  return err == 0;
+}
+
+bool listener_owned_by(pid_t pid, std::uint16_t port) {
+  std::set<std::string> inodes;
+  collect_listen_inodes("/proc/net/tcp", port, inodes);
+  collect_listen_inodes("/proc/net/tcp6", port, inodes);
+  if (inodes.empty()) return false;
+  std::error_code ec;
+  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    auto target = std::filesystem::read_symlink(it->path(), ec);
+    if (ec) {
+      ec.clear();
+      continue;
+    }
+    if (inodes.count(target.string())) return true;
+  }
+  return false;
+}
+
+}  // namespace sr::egress

@@ -1,8 +1,0 @@
-#include "proxy/exchange_impl.hpp"
-
-namespace sr::proxy {
-
-template awaitable<LoopEnd> request_loop(PlainStream&, beast::flat_buffer&, LoopContext&, ConnInfo&);
-template awaitable<void> send_text(PlainStream&, unsigned, http::status, const std::string&, KeepAlive);
-
-}  // namespace sr::proxy
