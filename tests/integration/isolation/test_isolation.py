@@ -211,6 +211,29 @@ class Isolation(unittest.TestCase):
         finally:
             harness.run(["docker", "rm", "-f", name])
 
+    def test_a_second_home_cannot_take_over_the_interception(self):
+        """Both homes' filter chains coexist, but the first nat jump from the
+        bridge wins: the second home's start refuses, naming the first's chain
+        and port, and leaves the first home's rules alone."""
+        other = egress_stack.Stack(self.port + 60, isolation="internal")
+        mine = "SANDBOX-ISOLATION-NAT-%d" % self.port
+        try:
+            r = other.egress("setup", env=other.env(other.keys))
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("is already intercepted by %s (the state home whose proxy.tunnel_port is %d)"
+                          % (mine, self.port), r.stderr)
+            r = other.egress("start", env=other.engine_env())
+            self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("already intercepted by " + mine, r.stderr)
+            self.assertIn("iptables -t nat -D PREROUTING -i %s -j %s" % (self.bridge, mine), r.stderr)
+            nat = harness.run(["iptables", "-w", "-t", "nat", "-S", "PREROUTING"]).stdout.decode()
+            self.assertIn("-i %s -j %s" % (self.bridge, mine), nat)
+            self.assertNotIn("SANDBOX-ISOLATION-NAT-%d" % (self.port + 60), nat)
+        finally:
+            other.cleanup()
+        self.assertEqual(self.doctor("firewall", "interception")["interception"]["status"], "pass")
+        self.assertEqual(self.doctor("firewall")["firewall"]["status"], "pass")
+
     # --- §1: capabilities and hardening
 
     def test_raw_socket_fails_and_hardening_is_applied(self):
