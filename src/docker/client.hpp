@@ -133,6 +133,7 @@ class Client {
 
   util::Result<nlohmann::json> inspect_image(std::string_view name);
   util::Result<nlohmann::json> inspect_network(std::string_view name);
+  util::Result<nlohmann::json> inspect_volume(std::string_view name);
   // GET /info: the daemon's configuration (Runtimes, DefaultRuntime, ...).
   util::Result<nlohmann::json> info();
   // Streams progress to observer; an {"error":...} message in the stream is
