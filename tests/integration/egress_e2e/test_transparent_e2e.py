@@ -45,6 +45,11 @@ new OpenAI({maxRetries: 0, timeout: 20000}).chat.completions
   .create({model: "gpt-test", messages: [{role: "user", content: "hi"}]})
   .then(r => console.log("OPENAI", r.method, r.path), e => console.log("OPENAI failed", e.cause || e));'
 node -e '
+const OpenAI = require("openai-v6");
+new OpenAI({maxRetries: 0, timeout: 20000}).embeddings
+  .create({model: "embed-test", input: "hi"})
+  .then(r => console.log("OPENAI6", r.method, r.path), e => console.log("OPENAI6 failed", e.cause || e));'
+node -e '
 const Anthropic = require("@anthropic-ai/sdk");
 new Anthropic({maxRetries: 0, timeout: 20000}).messages
   .create({model: "claude-test", max_tokens: 1, messages: [{role: "user", content: "hi"}]})
@@ -54,7 +59,7 @@ new Anthropic({maxRetries: 0, timeout: 20000}).messages
 PLAIN_HOST = "plain.test"
 
 EXPECTED = ["CURL 200", "URLLIB 200", "FETCH 200", "OPENAI POST /v1/chat/completions",
-            "ANTHROPIC POST /v1/messages"]
+            "OPENAI6 POST /v1/embeddings", "ANTHROPIC POST /v1/messages"]
 
 
 class TransparentE2E(unittest.TestCase):
@@ -110,6 +115,8 @@ class TransparentE2E(unittest.TestCase):
         self.assertEqual(got["/v1/curl"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
         self.assertEqual(got["/v1/urllib"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
         self.assertEqual(got["/v1/chat/completions"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
+        self.assertEqual(got["/v1/embeddings"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
+        self.assertIn("OpenAI/JS 6.49.0", got["/v1/embeddings"].get("user-agent", ""))
         self.assertEqual(got["/v1/fetch"]["x-api-key"], KEYS["ANTHROPIC_API_KEY"])
         # The Anthropic SDK 1.x sends its key as a Bearer credential.
         anthropic = got["/v1/messages"]
