@@ -12,14 +12,12 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-sys.path.insert(0, os.path.join(HERE, "..", "faults"))
 import harness  # noqa: E402
 import egress_stack  # noqa: E402
 
@@ -373,19 +371,8 @@ class RecordingRuntime(unittest.TestCase):
         harness.require_docker()
         if os.geteuid() != 0:
             raise unittest.SkipTest("starting a private dockerd needs root")
-        import faults_support as fs
-        cls.root = tempfile.mkdtemp(prefix="sr-iso-dockerd-")
-        cls.record = os.path.join(cls.root, "runs.log")
-        cls.wrapper = os.path.join(cls.root, "recording-runc")
-        with open(cls.wrapper, "w") as f:
-            f.write("#!/bin/sh\necho \"$*\" >> %s\nexec runc \"$@\"\n" % cls.record)
-        os.chmod(cls.wrapper, 0o755)
-
-        class Daemon(fs.PrivateDockerd):
-            def args(inner):
-                return super().args() + ["--add-runtime", "recording=" + cls.wrapper]
-        cls.daemon = Daemon(cls.root)
-        cls.daemon.start_with_image(BUSYBOX)
+        import recording_runtime
+        cls.daemon, cls.root, cls.record = recording_runtime.start("sr-iso-dockerd-", BUSYBOX)
 
     @classmethod
     def tearDownClass(cls):

@@ -17,12 +17,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-sys.path.insert(0, os.path.join(HERE, "..", "faults"))
 import harness  # noqa: E402
 import egress_stack  # noqa: E402
 
@@ -38,20 +36,9 @@ class RuntimeWithEgress(unittest.TestCase):
         harness.require_docker()
         if os.geteuid() != 0:
             raise unittest.SkipTest("starting a private dockerd needs root")
-        import faults_support as fs
-        cls.root = tempfile.mkdtemp(prefix="sr-iso-rt-egress-")
-        cls.record = os.path.join(cls.root, "runs.log")
-        wrapper = os.path.join(cls.root, "recording-runc")
-        with open(wrapper, "w") as f:
-            f.write("#!/bin/sh\necho \"$*\" >> %s\nexec runc \"$@\"\n" % cls.record)
-        os.chmod(wrapper, 0o755)
-
-        class Daemon(fs.PrivateDockerd):
-            def args(inner):
-                return super().args() + ["--add-runtime", "recording=" + wrapper,
-                                         "--default-address-pool", "base=%s,size=28" % POOL]
-        cls.daemon = Daemon(cls.root)
-        cls.daemon.start_with_image(BUSYBOX)
+        import recording_runtime
+        cls.daemon, cls.root, cls.record = recording_runtime.start(
+            "sr-iso-rt-egress-", BUSYBOX, ["--default-address-pool", "base=%s,size=28" % POOL])
         # Every docker call from here on (the stack's, harness.inspect) goes
         # to the private daemon.
         cls.old_host = os.environ.get("DOCKER_HOST")
