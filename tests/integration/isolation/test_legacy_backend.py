@@ -86,9 +86,10 @@ class LegacyBackend(unittest.TestCase):
         cls.old_path = os.environ["PATH"]
         os.environ["PATH"] = cls.shims + ":" + cls.old_path
         cls.bridge = None
+        cls.s = None
         host = "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250), random.randint(2, 250))
-        cls.s = egress_stack.Stack(cls.port, isolation="internal", upstream_port=443, upstream_host=host)
         try:
+            cls.s = egress_stack.Stack(cls.port, isolation="internal", upstream_port=443, upstream_host=host)
             cls.setup_out = cls.s.egress("setup", env=cls.s.env(cls.s.keys))
             if cls.setup_out.returncode != 0:
                 raise RuntimeError("setup: " + cls.setup_out.stdout + cls.setup_out.stderr)
@@ -106,10 +107,13 @@ class LegacyBackend(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         try:
-            cls.s.cleanup()
+            if cls.s:
+                cls.s.cleanup()
         finally:
-            if cls.bridge:
-                sweep_legacy(cls.bridge, cls.port)
+            net = None if cls.bridge else harness.inspect("network", NETWORK)
+            bridge = cls.bridge or (net and "br-" + net["Id"][:12])
+            if bridge:
+                sweep_legacy(bridge, cls.port)
             os.environ["PATH"] = cls.old_path
             shutil.rmtree(cls.shims, ignore_errors=True)
 
