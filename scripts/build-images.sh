@@ -22,9 +22,10 @@ LABEL=sandbox-run.inputs
 ENV_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 TOOLS_PACKAGES=(curl python3 nodejs ca-certificates)
 # JavaScript packages (no binaries; install scripts are not run), installed by
-# the host's npm at these exact versions. openai 4.x is the line that runs on
-# the Node of Debian's archive (the current major needs Node >= 22).
-NODE_SDK_PACKAGES=(openai@4.95.0 @anthropic-ai/sdk@1.17.0)
+# the host's npm at these exact versions, for the Node of Debian's archive
+# (18): openai 4.x (as `openai`) and the last major that declares no newer
+# Node, 6.x (as `openai-v6`); openai 7 declares engines node >= 22.
+NODE_SDK_PACKAGES=(openai@4.95.0 openai-v6@npm:openai@6.49.0 @anthropic-ai/sdk@1.17.0)
 
 # Root filesystems being assembled; removed on every exit path.
 WORK_DIRS=()

@@ -51,24 +51,29 @@ util::Result<Config> load_checked_config(const Paths& paths) {
 }
 
 // A reboot or a dockerd restart flushes the host rules setup installed;
-// `start` puts them back before any sandbox can use the proxy.
-void reapply_firewall(const Paths& paths, const Config& config) {
-  if (config.proxy.isolation != Isolation::internal) return;
+// `start` puts them back before any sandbox can use the proxy. Another
+// home's interception on the same network is an error: this home's
+// sandboxes would silently reach that home's engine.
+util::Result<void> reapply_firewall(const Paths& paths, const Config& config) {
+  if (config.proxy.isolation != Isolation::internal) return {};
   auto done = reapply_recorded_firewall(paths, system_command_runner());
   if (!done) {
     cli::warn(done.error().message + "; sandboxes may reach every service on this host (run 'sandbox-egress setup')");
-    return;
+    return {};
   }
-  if (!*done) return;
+  if (!*done) return {};
   cli::info("firewall: rules for the sandbox network are in place (IPv4 and IPv6)");
   auto spec = read_firewall_record(paths);
-  if (!spec || !*spec) return;
-  if (auto ok = install_interception(interception_spec(**spec), system_command_runner()); !ok)
-    cli::warn(ok.error().message + "; clients that ignore HTTPS_PROXY get no connection (run 'sandbox-egress setup')");
+  if (!spec || !*spec) return {};
+  auto ok = install_interception(interception_spec(**spec), system_command_runner());
+  if (!ok && ok.error().kind == util::ErrorKind::conflict) return ok;
+  if (!ok) cli::warn(ok.error().message + "; clients that ignore HTTPS_PROXY get no connection (run 'sandbox-egress setup')");
+  return {};
 }
 
 int do_start(const Paths& paths, const Config& config, const std::string& env_file) {
-  reapply_firewall(paths, config);
+  if (auto ok = reapply_firewall(paths, config); !ok)
+    return cli::error(ok.error().context("starting the egress daemon"));
   InterruptGuard guard;
   StartOptions options;
   options.interrupted = &interrupted;

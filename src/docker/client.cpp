@@ -158,6 +158,13 @@ util::Result<nlohmann::json> Client::inspect_image(std::string_view name) {
   return parse_json(r, "GET", path);
 }
 
+util::Result<nlohmann::json> Client::inspect_volume(std::string_view name) {
+  const std::string path = "/volumes/" + url_encode(name);
+  SR_ASSIGN(Response r, call("GET", path, {}));
+  SR_TRY(expect_status(r, "GET", path, {200}));
+  return parse_json(r, "GET", path);
+}
+
 util::Result<nlohmann::json> Client::info() {
   SR_ASSIGN(Response r, call("GET", "/info", {}));
   SR_TRY(expect_status(r, "GET", "/info", {200}));

@@ -79,6 +79,7 @@ class Client final : public ContainerEngine {
   util::Result<void> create_network(const nlohmann::json& body);
   // GET /containers/json?filters=..., e.g. {"label": ["io.x"]}: running ones.
   util::Result<nlohmann::json> list_containers(const nlohmann::json& filters);
+  util::Result<nlohmann::json> inspect_volume(std::string_view name);
   // GET /info: the daemon's configuration (Runtimes, DefaultRuntime, ...).
   util::Result<nlohmann::json> info();
   // GET /version: the engine's name and components (Docker Engine, Podman).

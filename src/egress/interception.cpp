@@ -1,5 +1,8 @@
 #include "egress/interception.hpp"
 
+#include <optional>
+#include <sstream>
+
 namespace sr::egress {
 
 namespace {
@@ -55,7 +58,32 @@ Argv udp_accept(const InterceptionSpec& s) {
           std::to_string(s.tunnel_port + kDnsPortOffset), "-j", "ACCEPT"};
 }
 
+// Another home's jump from the same bridge ("-A PREROUTING -i <bridge> -j
+// SANDBOX-ISOLATION-NAT-<other port>"), as its chain name.
+std::optional<std::string> foreign_jump(const InterceptionSpec& s, CommandRunner& r) {
+  auto listing = r.output({tool(s), "-w", "-t", "nat", "-S", "PREROUTING"});
+  if (!listing) return std::nullopt;
+  const std::string head = "-A PREROUTING -i " + s.bridge + " -j " + kFirewallChain + "-NAT-";
+  std::istringstream lines(*listing);
+  for (std::string line; std::getline(lines, line);)
+    if (line.starts_with(head) && line.substr(head.size()) != std::to_string(s.tunnel_port))
+      return line.substr(line.rfind(" -j ") + 4);
+  return std::nullopt;
+}
+
 }  // namespace
+
+util::Result<void> check_no_foreign_interception(const InterceptionSpec& s, CommandRunner& r) {
+  auto other = foreign_jump(s, r);
+  if (!other) return {};
+  const std::string port = other->substr(other->rfind('-') + 1);
+  return util::fail(util::ErrorKind::conflict,
+                    s.bridge + " is already intercepted by " + *other + " (the state home whose proxy.tunnel_port is " +
+                        port + "): the first nat jump wins, so that home's engine would receive this home's "
+                        "intercepted traffic; run `sandbox-egress disable` in that home, or remove a stale jump "
+                        "with `" + tool(s) + " -t nat -D PREROUTING -i " + s.bridge + " -j " + *other +
+                        "`. One home intercepts an egress network at a time");
+}
 
 std::string nat_chain(std::uint16_t tunnel_port) {
   return std::string(kFirewallChain) + "-NAT-" + std::to_string(tunnel_port);
@@ -71,6 +99,7 @@ std::vector<Argv> interception_rules(const InterceptionSpec& s) {
 
 util::Result<void> install_interception(const InterceptionSpec& s, CommandRunner& r) {
   auto ctx = [](util::Error e) { return std::unexpected(e.context("installing the egress interception")); };
+  if (auto ok = check_no_foreign_interception(s, r); !ok) return ctx(ok.error());
   const std::string t = tool(s);
   const std::string chain = nat_chain(s.tunnel_port);
   (void)r.run({t, "-w", "-t", "nat", "-N", chain});

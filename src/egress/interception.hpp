@@ -49,7 +49,13 @@ std::string nat_chain(std::uint16_t tunnel_port);
 // in order (exposed for tests and for doctor's check).
 std::vector<std::vector<std::string>> interception_rules(const InterceptionSpec& spec);
 
-// Idempotent: the nat chain is rebuilt, the PREROUTING jump added once, the
+// Fails (conflict) when another home's nat jump already takes the bridge's
+// traffic: the first PREROUTING jump wins, so the second home's sandboxes
+// would silently reach the first home's engine. The error names that chain
+// (and so its tunnel port) and the command that removes a stale jump.
+util::Result<void> check_no_foreign_interception(const InterceptionSpec& spec, CommandRunner& run);
+
+// Refuses like check_no_foreign_interception, else idempotent: the nat chain is rebuilt, the PREROUTING jump added once, the
 // UDP accept appended to the per-port filter chain (rebuilt by
 // install_firewall, so call this after it).
 util::Result<void> install_interception(const InterceptionSpec& spec, CommandRunner& run);

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "egress/ca.hpp"
+#include "egress/firewall_backend.hpp"
 #include "egress/interception.hpp"
 #include "egress/declared_secrets.hpp"
 #include "egress/mappings.hpp"
@@ -112,16 +113,25 @@ void protect_host(const Paths& paths, const Config& config, const InternalNetwor
   if (!env.firewall) return;
   const std::uint16_t port = config.proxy.tunnel_port;
   FirewallSpec spec{net.subnet, net.gateway, sandbox_facing_ports(port), net.bridge};
+  const Backend backend = iptables_backend(*env.firewall);
+  if (auto stale = other_backend_rules(*env.firewall); !stale.empty()) {
+    std::string what;
+    for (const auto& s : stale) what += (what.empty() ? "" : "; ") + s;
+    env.warn("firewall: " + what + ": they still reject the proxy ports of " + net.name +
+             " and intercept its traffic; " + other_backend_fix(backend));
+  }
   if (auto ok = install_firewall(spec, *env.firewall); !ok) {
     env.warn(ok.error().message + "; sandboxes on " + net.name +
              " can reach every service listening on this host");
     return;
   }
   if (auto saved = write_firewall_record(paths, spec); !saved) env.warn(saved.error().message);
-  env.info("firewall: " + net.name + " (" + net.bridge + ") may reach only " + net.gateway + ":" +
+  env.info("firewall (iptables " + std::string(backend_name(backend)) + "): " + net.name + " (" + net.bridge + ") may reach only " + net.gateway + ":" +
            std::to_string(port) + "-" + std::to_string(port + kDnsPortOffset) + " on this host, IPv4 and IPv6");
   if (auto ok = install_interception(interception_spec(spec), *env.firewall); !ok) {
-    env.warn(ok.error().message + "; clients on " + net.name + " that ignore HTTPS_PROXY get no connection");
+    const bool taken = ok.error().kind == util::ErrorKind::conflict;
+    env.warn(ok.error().message + (taken ? "; `sandbox-egress start` refuses until then"
+                                         : "; clients on " + net.name + " that ignore HTTPS_PROXY get no connection"));
     return;
   }
   env.info("interception: " + net.name + "'s TCP 443 and 80 and its DNS go to the proxy");

@@ -14,6 +14,7 @@
 
 #include "proxy/admin/admin_http.hpp"
 #include "proxy/admin/canary.hpp"
+#include "proxy/error_categories.hpp"
 #include "proxy/session.hpp"
 #include "proxy/transparent.hpp"
 
@@ -360,6 +361,7 @@ awaitable<void> Server::drain() {
 
 int Server::run() {
   std::signal(SIGPIPE, SIG_IGN);
+  prime_error_categories();  // before any descriptor can run out
   // Registered before "ready" is logged, so a supervisor's first SIGHUP or
   // SIGTERM is never delivered to the default handler.
   asio::signal_set signals(loops_[0]->ioc, SIGINT, SIGTERM, SIGHUP);

@@ -4,6 +4,7 @@
 
 #include "docker/client.hpp"
 #include "egress/firewall.hpp"
+#include "egress/firewall_backend.hpp"
 #include "egress/network_seam.hpp"
 #include "runtime/egress_network.hpp"
 #include "runtime/launch_guard.hpp"
@@ -56,14 +57,22 @@ CheckResult check_firewall(const IsolationContext& ctx) {
     return result(name, CheckStatus::fail,
                   "the rules match " + (*spec)->bridge + " but " + net->name + " is now on " + net->bridge,
                   "sandbox-egress setup");
-  auto problems = egress::firewall_problems(**spec, egress::system_command_runner());
+  auto& runner = egress::system_command_runner();
+  if (auto stale = egress::other_backend_rules(runner); !stale.empty()) {
+    std::string detail;
+    for (const auto& s : stale) detail += (detail.empty() ? "" : "; ") + s;
+    return result(name, CheckStatus::fail, detail + " (they reject this home's proxy ports)",
+                  egress::other_backend_fix(egress::iptables_backend(runner)));
+  }
+  auto problems = egress::firewall_problems(**spec, runner);
   if (!problems.empty()) {
     std::string detail;
     for (const auto& p : problems) detail += (detail.empty() ? "" : "; ") + p;
     return result(name, CheckStatus::fail, detail, "sandbox-egress start (re-applies the rules)");
   }
   return result(name, CheckStatus::pass,
-                "iptables and ip6tables: " + (*spec)->bridge + " reaches only " + (*spec)->gateway + ":" +
+                "iptables and ip6tables (" + std::string(egress::backend_name(egress::iptables_backend(runner))) +
+                    "): " + (*spec)->bridge + " reaches only " + (*spec)->gateway + ":" +
                     std::to_string((*spec)->ports.front()) + "-" + std::to_string((*spec)->ports.back()));
 }
 

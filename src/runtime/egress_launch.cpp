@@ -164,13 +164,20 @@ EgressInputs make_inputs(const RunSpec& spec, const egress::Paths& paths,
 // The launch options that would undo the isolation; refused before anything
 // is created (reported, not refused, by --dry-run).
 util::Result<std::vector<std::string>> guard_launch(RunSpec& spec, const egress::Paths& paths,
-                                                    const egress::Config& config) {
+                                                    const egress::Config& config,
+                                                    const InheritedMountLookup& volumes_from) {
   std::vector<std::filesystem::path> sockets{"/var/run/docker.sock", "/run/docker.sock"};
   if (const char* host = std::getenv("DOCKER_HOST"))
     if (auto s = unix_socket_path(host)) sockets.push_back(*s);
-  const auto inputs = host_guard_inputs(config.sandbox.allow_unsafe, paths.home,
-                                        config.proxy.env_file, sockets);
+  auto inputs = host_guard_inputs(config.sandbox.allow_unsafe, paths.home, config.proxy.env_file, sockets);
   std::vector<std::string> refused;
+  // What cannot be inspected cannot be judged: refused like an unsafe mount.
+  for (const auto& name : volumes_from_names(spec.create_body)) {
+    auto found = volumes_from ? volumes_from(name)
+                              : util::fail(ErrorKind::invalid_argument, "no Docker daemon to ask");
+    if (found) inputs.volumes_from[name] = std::move(*found);
+    else refused.push_back("--volumes-from " + name + ": its mounts cannot be checked: " + found.error().message);
+  }
   for (const auto& r : find_unsafe(spec.create_body, inputs)) refused.push_back(describe(r));
   if (!refused.empty() && !spec.dry_run) {
     std::string msg = "refusing to start the sandbox: the launch would undo its isolation: ";
@@ -186,14 +193,15 @@ util::Result<std::vector<std::string>> guard_launch(RunSpec& spec, const egress:
 
 util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& paths,
                                           const egress::Config& config,
-                                          const std::vector<std::string>& image_env) {
+                                          const std::vector<std::string>& image_env,
+                                          const InheritedMountLookup& volumes_from) {
   add_docker_env(spec, config);
   EgressResult r;
   if (!config.proxy.enabled) {
     r.decisions.push_back("egress disabled (proxy.enabled: false): plain launch");
     return r;
   }
-  SR_ASSIGN(r.refused, guard_launch(spec, paths, config));
+  SR_ASSIGN(r.refused, guard_launch(spec, paths, config, volumes_from));
   const bool enforce = config.proxy.enforce;
   auto checked = check_egress(paths, config);
   if (!checked) {

@@ -12,6 +12,7 @@
 #include "egress/config.hpp"
 #include "egress/paths.hpp"
 #include "runtime/egress_plan.hpp"
+#include "runtime/launch_guard.hpp"
 #include "runtime/run_spec.hpp"
 #include "util/error.hpp"
 
@@ -32,6 +33,12 @@ struct EgressResult {
   pid_t daemon_pid = 0;               // for the while-attached liveness watch
 };
 
+// The host-path mounts of a --volumes-from source container (runtime/
+// launch_guard.hpp inherited_mounts, from the daemon); an error when the
+// container cannot be inspected.
+using InheritedMountLookup =
+    std::function<util::Result<std::vector<InheritedMount>>(const std::string& container)>;
+
 // Adds config docker_env, then (when egress is enabled) refuses the launch
 // options that would undo the isolation (runtime/launch_guard.hpp), hardens
 // the body and sets sandbox.runtime, checks setup, daemon, CA and mappings
@@ -41,7 +48,8 @@ struct EgressResult {
 // command that fixes it; nothing has been created at that point.
 util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& paths,
                                           const egress::Config& config,
-                                          const std::vector<std::string>& image_env);
+                                          const std::vector<std::string>& image_env,
+                                          const InheritedMountLookup& volumes_from);
 
 // For `sandbox-run exec` into a sandbox created with egress: the launch
 // checks (setup present, daemon running and listening; the same refusals
@@ -54,10 +62,14 @@ util::Result<std::string> current_egress_fingerprint(const egress::Paths& paths,
 // With egress enabled: the launch options that would undo the isolation
 // (runtime/launch_guard.hpp) are an ErrorKind::security error naming each and
 // the sandbox.allow_unsafe item that allows it; with spec.dry_run they are
-// returned instead. Then hardens the body and sets sandbox.runtime. Touches
-// neither Docker nor the network, so it can run before any pull.
+// returned instead. Each --volumes-from container's mounts are looked up
+// with `volumes_from` and judged like the sandbox's own binds; one that
+// cannot be inspected is refused too. Then hardens the body and sets
+// sandbox.runtime. Touches nothing but those lookups, so it can run before
+// any pull.
 util::Result<std::vector<std::string>> guard_launch(RunSpec& spec, const egress::Paths& paths,
-                                                    const egress::Config& config);
+                                                    const egress::Config& config,
+                                                    const InheritedMountLookup& volumes_from);
 
 // The create body as --dry-run prints it: token values redacted unless
 // show_tokens.

@@ -47,6 +47,14 @@ bool within(const fs::path& child, const fs::path& parent) {
   return true;
 }
 
+// The host directory a local volume's options bind ("o=bind,device=/x"),
+// or "" when it binds none.
+std::string bound_device(const json& opts) {
+  if (!opts.is_object() || opts.value("o", "").find("bind") == std::string::npos) return "";
+  const std::string device = opts.value("device", "");
+  return device.starts_with('/') ? device : "";
+}
+
 class Checker {
  public:
   Checker(const GuardInputs& in) : in_(in) {}
@@ -166,9 +174,22 @@ class Checker {
       const json opts = m.value("VolumeOptions", json::object())
                             .value("DriverConfig", json::object())
                             .value("Options", json::object());
-      if (type == "volume" && opts.is_object() && opts.value("o", "").find("bind") != std::string::npos &&
-          opts.value("device", "").starts_with('/'))
-        mount("--mount type=volume,volume-opt=device=" + opts.value("device", ""), opts.value("device", ""));
+      if (const std::string device = bound_device(opts); type == "volume" && !device.empty())
+        mount("--mount type=volume,volume-opt=device=" + device, device);
+    }
+  }
+
+  // The daemon copies every mount point of the source container, so each
+  // is judged like a bind of the sandbox's own.
+  void volumes_from(const json& hc) {
+    if (!hc.contains("VolumesFrom") || !hc["VolumesFrom"].is_array()) return;
+    for (const auto& v : hc["VolumesFrom"]) {
+      const std::string entry = v.is_string() ? v.get<std::string>() : "";
+      auto found = in_.volumes_from.find(entry.substr(0, entry.find(':')));
+      if (found == in_.volumes_from.end()) continue;
+      for (const auto& m : found->second)
+        mount("--volumes-from " + entry + " (its mount of " + m.source.string() + " on " + m.destination + ")",
+              m.source);
     }
   }
 
@@ -242,7 +263,37 @@ std::vector<Refusal> find_unsafe(const nlohmann::json& body, const GuardInputs& 
   c.device_rules(hc);
   c.log_driver(hc);
   c.mounts(hc);
+  c.volumes_from(hc);
   return c.take();
+}
+
+std::vector<std::string> volumes_from_names(const nlohmann::json& body) {
+  std::vector<std::string> names;
+  const json hc = body.value("HostConfig", json::object());
+  if (hc.contains("VolumesFrom") && hc["VolumesFrom"].is_array())
+    for (const auto& v : hc["VolumesFrom"])
+      if (v.is_string()) names.push_back(v.get<std::string>().substr(0, v.get<std::string>().find(':')));
+  return names;
+}
+
+util::Result<std::vector<InheritedMount>> inherited_mounts(
+    const nlohmann::json& container,
+    const std::function<util::Result<nlohmann::json>(const std::string&)>& volume_options) {
+  std::vector<InheritedMount> out;
+  const json mounts = container.value("Mounts", json::array());
+  if (!mounts.is_array()) return out;
+  for (const auto& m : mounts) {
+    const std::string type = m.value("Type", "");
+    const std::string dest = m.value("Destination", "");
+    if (type == "bind") {
+      out.push_back({dest, m.value("Source", "")});
+    } else if (type == "volume" && m.value("Driver", "local") == "local" && !m.value("Name", "").empty()) {
+      // The local driver's "o=bind,device=/x" mounts /x itself.
+      SR_ASSIGN(const json opts, volume_options(m.value("Name", "")));
+      if (const std::string device = bound_device(opts); !device.empty()) out.push_back({dest, device});
+    }
+  }
+  return out;
 }
 
 std::string describe(const Refusal& r) {

@@ -7,16 +7,26 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "util/error.hpp"
+
 namespace sr::runtime {
 
 // What a host path is, as far as the guard cares.
 enum class HostNode { missing, directory, block_device, char_device, socket, other };
+
+// A host path a container mounts, as `--volumes-from` would copy it: a bind's
+// source, or the device a local volume binds (o=bind,device=/x).
+struct InheritedMount {
+  std::string destination;
+  std::filesystem::path source;
+};
 
 struct GuardInputs {
   std::vector<std::string> allowed;  // sandbox.allow_unsafe
@@ -29,6 +39,10 @@ struct GuardInputs {
   std::function<HostNode(const std::filesystem::path&)> node;
   // Entries of a directory --device (dockerd adds every device under it).
   std::function<std::vector<std::filesystem::path>(const std::filesystem::path&)> devices_under;
+  // --volumes-from: the host-path mounts of each container HostConfig's
+  // VolumesFrom names (by name, without ":ro"/":rw"). The caller looks every
+  // one up first; a name missing here is not judged.
+  std::map<std::string, std::vector<InheritedMount>> volumes_from;
 };
 
 struct Refusal {
@@ -40,6 +54,18 @@ struct Refusal {
 // Every refused item not in `allowed`, in unsafe_item_names() order per
 // option. Pure apart from the inputs' functions.
 std::vector<Refusal> find_unsafe(const nlohmann::json& body, const GuardInputs& in);
+
+// The container names of HostConfig.VolumesFrom ("src:ro" -> "src").
+std::vector<std::string> volumes_from_names(const nlohmann::json& body);
+
+// The host paths a container's mounts (GET /containers/{id}/json's Mounts)
+// would give a sandbox started with --volumes-from it: each bind's Source,
+// and each local volume's bound device. `volume_options(name)` returns
+// GET /volumes/{name}'s Options (null or an empty object when it has none);
+// its error is returned.
+util::Result<std::vector<InheritedMount>> inherited_mounts(
+    const nlohmann::json& container,
+    const std::function<util::Result<nlohmann::json>(const std::string&)>& volume_options);
 
 // One line per refusal: "--privileged: gives the sandbox every capability
 // and every device (allow with sandbox.allow_unsafe: [privileged])".

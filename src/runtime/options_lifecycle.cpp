@@ -93,7 +93,6 @@ constexpr std::array kRefused = {
                       "it bind-mounts the Docker API socket and the CLI's registry credentials into the "
                       "container, handing a sandbox control of the daemon; mount a socket explicitly with -v "
                       "if that is really meant"},
-    UnsupportedOption{"volumes-from", 0, "not implemented yet"},
 };
 
 }  // namespace

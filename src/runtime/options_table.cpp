@@ -4,6 +4,7 @@
 // follow docker/cli cli/command/container/opts.go.
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <vector>
 
 #include "runtime/spec.hpp"
@@ -39,6 +40,22 @@ Result<void> add_volume(B b, V v) {
   SR_ASSIGN(const VolumeSpec vol, parse_volume(v, b.cwd()));
   if (vol.kind == VolumeSpec::Kind::bind) b.host["Binds"].push_back(vol.bind);
   else b.config["Volumes"][vol.target] = json::object();
+  return {};
+}
+
+// "container[:ro|rw]", as dockerd's parseVolumesFrom takes it. The name goes
+// into an API path (inspected with egress on), so only Docker's own name and
+// ID characters are accepted.
+Result<void> add_volumes_from(B b, V v) {
+  const auto colon = v.find(':');
+  const std::string name = v.substr(0, colon);
+  const std::string mode = colon == std::string::npos ? "" : v.substr(colon + 1);
+  const bool name_ok = !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) &&
+                       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+                           std::string::npos;
+  if (!name_ok || (colon != std::string::npos && mode != "ro" && mode != "rw"))
+    return fail(ErrorKind::invalid_argument, "expected a container name or ID, optionally :ro or :rw");
+  b.host["VolumesFrom"].push_back(v);
   return {};
 }
 
@@ -210,6 +227,7 @@ constexpr std::array kOptions = {
     OptionDef{"version", 0, F, L, "", "Print version information and quit",
               [](B b, V) -> Result<void> { b.action = Action::version; return {}; }},
     OptionDef{"volume", 'v', S, A, "list", "Bind mount a volume", add_volume},
+    OptionDef{"volumes-from", 0, S, A, "list", "Mount volumes from the specified container(s)", add_volumes_from},
     OptionDef{"workdir", 'w', S, L, "string", "Working directory inside the container",
               [](B b, V v) -> Result<void> { b.config["WorkingDir"] = v; return {}; }},
 };

@@ -55,6 +55,18 @@ util::Result<void> check_runtime(const RunSpec& spec, docker::Client& client) {
   return {};
 }
 
+// --volumes-from with egress on: what the daemon would copy from the source
+// container, read from the daemon before anything is created.
+InheritedMountLookup mount_lookup(docker::Client& client) {
+  return [&client](const std::string& name) -> util::Result<std::vector<InheritedMount>> {
+    SR_ASSIGN(auto container, client.inspect_container(name));
+    return inherited_mounts(container, [&client](const std::string& volume) -> util::Result<nlohmann::json> {
+      SR_ASSIGN(auto v, client.inspect_volume(volume));
+      return v.value("Options", nlohmann::json::object());
+    });
+  };
+}
+
 // --dry-run: what would be sent, and why; nothing is created or pulled.
 int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
             const egress::Config& config) {
@@ -64,7 +76,7 @@ int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
     env = image_env(*image);
   else
     notes.push_back("image " + spec.image + " is not present locally: its ENV was not checked");
-  auto egress = prepare_egress(spec, paths, config, env);
+  auto egress = prepare_egress(spec, paths, config, env, mount_lookup(client));
   if (!egress) return refuse(egress.error());
   for (const auto& w : egress->warnings) warn(w);
   std::vector<std::string> refused = egress->refused;
@@ -116,13 +128,14 @@ int run_sandbox(RunSpec spec, docker::Client& client) {
 
   if (config->proxy.enabled) {
     // Before launch(): a refused option must not even pull the image.
-    if (auto guarded = guard_launch(spec, paths, *config); !guarded) return refuse(guarded.error());
+    if (auto guarded = guard_launch(spec, paths, *config, mount_lookup(client)); !guarded)
+      return refuse(guarded.error());
     if (auto rt = check_runtime(spec, client); !rt) return refuse(rt.error());
   }
   EgressResult egress;
   LaunchHooks hooks;
   hooks.before_create = [&](RunSpec& s, const nlohmann::json& image) -> util::Result<void> {
-    SR_ASSIGN(egress, prepare_egress(s, paths, *config, image_env(image)));
+    SR_ASSIGN(egress, prepare_egress(s, paths, *config, image_env(image), mount_lookup(client)));
     for (const auto& w : egress.warnings) warn(w);
     return {};
   };

@@ -45,14 +45,21 @@ new OpenAI({maxRetries: 0, timeout: 20000}).chat.completions
   .create({model: "gpt-test", messages: [{role: "user", content: "hi"}]})
   .then(r => console.log("OPENAI", r.method, r.path), e => console.log("OPENAI failed", e.cause || e));'
 node -e '
+const OpenAI = require("openai-v6");
+new OpenAI({maxRetries: 0, timeout: 20000}).embeddings
+  .create({model: "embed-test", input: "hi"})
+  .then(r => console.log("OPENAI6", r.method, r.path), e => console.log("OPENAI6 failed", e.cause || e));'
+node -e '
 const Anthropic = require("@anthropic-ai/sdk");
 new Anthropic({maxRetries: 0, timeout: 20000}).messages
   .create({model: "claude-test", max_tokens: 1, messages: [{role: "user", content: "hi"}]})
   .then(r => console.log("ANTHROPIC", r.method, r.path), e => console.log("ANTHROPIC failed", e.cause || e));'
 """
 
+PLAIN_HOST = "plain.test"
+
 EXPECTED = ["CURL 200", "URLLIB 200", "FETCH 200", "OPENAI POST /v1/chat/completions",
-            "ANTHROPIC POST /v1/messages"]
+            "OPENAI6 POST /v1/embeddings", "ANTHROPIC POST /v1/messages"]
 
 
 class TransparentE2E(unittest.TestCase):
@@ -66,11 +73,17 @@ class TransparentE2E(unittest.TestCase):
         if harness.inspect("image", IMAGE) is None:
             raise unittest.SkipTest(IMAGE + " missing: run scripts/build-images.sh node-sdk")
         host = "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250), random.randint(2, 250))
-        cls.s = egress_stack.Stack(cls.port, isolation="internal", upstream_port=443, upstream_host=host)
+        cls.s = egress_stack.Stack(cls.port, isolation="internal", upstream_port=443, upstream_host=host,
+                                   extra_config="  extra_allowed_hosts: [%s]\n" % PLAIN_HOST)
+        # Plain HTTP: a stand-in on port 80 of the same loopback address, for
+        # an allowlisted name without credentials and for a provider's.
+        cls.plain = egress_stack.fixtures.start_upstream(None, host=host, port=80)
+        cls.s.extra_resolve = [(PLAIN_HOST, 80), ("api.openai.com", 80)]
         try:
             cls.s.setup_and_start()
         except Exception:
             cls.s.cleanup()
+            cls.plain.shutdown()
             raise
         net = harness.inspect("network", "sandbox-egress")
         cls.gateway = net["IPAM"]["Config"][0]["Gateway"]
@@ -78,6 +91,7 @@ class TransparentE2E(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.s.cleanup()
+        cls.plain.shutdown()
 
     def sandbox(self, script, timeout=180):
         start = time.time()
@@ -101,6 +115,8 @@ class TransparentE2E(unittest.TestCase):
         self.assertEqual(got["/v1/curl"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
         self.assertEqual(got["/v1/urllib"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
         self.assertEqual(got["/v1/chat/completions"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
+        self.assertEqual(got["/v1/embeddings"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
+        self.assertIn("OpenAI/JS 6.49.0", got["/v1/embeddings"].get("user-agent", ""))
         self.assertEqual(got["/v1/fetch"]["x-api-key"], KEYS["ANTHROPIC_API_KEY"])
         # The Anthropic SDK 1.x sends its key as a Bearer credential.
         anthropic = got["/v1/messages"]
@@ -155,6 +171,33 @@ class TransparentE2E(unittest.TestCase):
         r = self.s.egress("doctor", "--json", "--no-network", "--check", "interception")
         check = json.loads(r.stdout)["checks"][0]
         self.assertEqual((check["name"], check["status"]), ("interception", "pass"), r.stdout + r.stderr)
+
+    def test_plain_http_on_port_80_is_intercepted_without_cleartext_keys(self):
+        self.plain.recorder.clear()
+        r, took = self.sandbox(UNSET_PROXY +
+            "curl -sS -m 20 -o /dev/null -w 'PLAIN %%{http_code}\\n' http://%s/v1/plain; "
+            "curl -sS -m 20 -w '\\nTOKEN %%{http_code}\\n' http://api.openai.com/v1/cleartext "
+            "-H \"Authorization: Bearer $OPENAI_API_KEY\"; "
+            "curl -sS -m 20 --resolve not-allowed.test:80:%s -o /dev/null -w 'OFFLIST %%{http_code}\\n' "
+            "http://not-allowed.test/v1/off" % (PLAIN_HOST, self.gateway))
+        self.assertIn("PLAIN 200", r.stdout, r.stdout + r.stderr)
+        self.assertIn("TOKEN 403", r.stdout, r.stdout + r.stderr)
+        self.assertIn("over plain HTTP; use https", r.stdout)
+        self.assertIn("OFFLIST 403", r.stdout, r.stdout + r.stderr)
+        self.assertLess(took, 60)
+        # The stand-in received the allowlisted request as sent, and nothing
+        # of the one that carried a token in cleartext.
+        got = self.plain.recorder.requests
+        self.assertEqual([rec["path"] for rec in got], ["/v1/plain"], got)
+        self.assertEqual(got[0]["headers"]["host"], PLAIN_HOST)
+        self.assertNotIn("authorization", got[0]["headers"])
+        for key in KEYS.values():
+            self.assertNotIn(key, r.stdout + r.stderr)
+        audit = self.audit()
+        plain = [l for l in audit if l.get("path") == "/v1/plain"]
+        self.assertTrue(plain and plain[-1]["original_dst"] == self.gateway + ":80", plain[-1:])
+        self.assertTrue(any(l.get("host") == "not-allowed.test" and l["reason"] == "host not on the allowlist"
+                            for l in audit), audit[-3:])
 
     def test_other_ports_get_nothing(self):
         r, took = self.sandbox(UNSET_PROXY +

@@ -12,14 +12,12 @@ import socket
 import stat
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-sys.path.insert(0, os.path.join(HERE, "..", "faults"))
 import harness  # noqa: E402
 import egress_stack  # noqa: E402
 
@@ -211,6 +209,29 @@ class Isolation(unittest.TestCase):
         finally:
             harness.run(["docker", "rm", "-f", name])
 
+    def test_a_second_home_cannot_take_over_the_interception(self):
+        """Both homes' filter chains coexist, but the first nat jump from the
+        bridge wins: the second home's start refuses, naming the first's chain
+        and port, and leaves the first home's rules alone."""
+        other = egress_stack.Stack(self.port + 60, isolation="internal")
+        mine = "SANDBOX-ISOLATION-NAT-%d" % self.port
+        try:
+            r = other.egress("setup", env=other.env(other.keys))
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("is already intercepted by %s (the state home whose proxy.tunnel_port is %d)"
+                          % (mine, self.port), r.stderr)
+            r = other.egress("start", env=other.engine_env())
+            self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("already intercepted by " + mine, r.stderr)
+            self.assertIn("iptables -t nat -D PREROUTING -i %s -j %s" % (self.bridge, mine), r.stderr)
+            nat = harness.run(["iptables", "-w", "-t", "nat", "-S", "PREROUTING"]).stdout.decode()
+            self.assertIn("-i %s -j %s" % (self.bridge, mine), nat)
+            self.assertNotIn("SANDBOX-ISOLATION-NAT-%d" % (self.port + 60), nat)
+        finally:
+            other.cleanup()
+        self.assertEqual(self.doctor("firewall", "interception")["interception"]["status"], "pass")
+        self.assertEqual(self.doctor("firewall")["firewall"]["status"], "pass")
+
     # --- §1: capabilities and hardening
 
     def test_raw_socket_fails_and_hardening_is_applied(self):
@@ -350,19 +371,8 @@ class RecordingRuntime(unittest.TestCase):
         harness.require_docker()
         if os.geteuid() != 0:
             raise unittest.SkipTest("starting a private dockerd needs root")
-        import faults_support as fs
-        cls.root = tempfile.mkdtemp(prefix="sr-iso-dockerd-")
-        cls.record = os.path.join(cls.root, "runs.log")
-        cls.wrapper = os.path.join(cls.root, "recording-runc")
-        with open(cls.wrapper, "w") as f:
-            f.write("#!/bin/sh\necho \"$*\" >> %s\nexec runc \"$@\"\n" % cls.record)
-        os.chmod(cls.wrapper, 0o755)
-
-        class Daemon(fs.PrivateDockerd):
-            def args(inner):
-                return super().args() + ["--add-runtime", "recording=" + cls.wrapper]
-        cls.daemon = Daemon(cls.root)
-        cls.daemon.start_with_image(BUSYBOX)
+        import recording_runtime
+        cls.daemon, cls.root, cls.record = recording_runtime.start("sr-iso-dockerd-", BUSYBOX)
 
     @classmethod
     def tearDownClass(cls):

@@ -137,12 +137,6 @@ class LimitsTest(unittest.TestCase):
         cap = 'sandbox_egress_connection_limit{limit="per_client"}'
         self.assertEqual(fixtures.metric(self.engine, cap), 256)
 
-    # Open bug: against the UBSan build, once descriptors free up again the
-    # engine stops with "member call on address ... which does not point to
-    # an object of type 'error_category'" (boost/system/error_code.hpp:417).
-    # Not run there until that is found; the release build passes it.
-    @unittest.skipIf(os.environ.get("SR_BIN_DIR", "").rstrip("/").endswith("sanitize-bin"),
-                     "open bug: UBSan invalid error_category vptr after EMFILE in the engine")
     def test_out_of_file_descriptors_the_listener_backs_off_and_keeps_accepting(self):
         # The hard limit is 1024 too (nothing to raise) and the caps are set
         # above it: accept() runs out of descriptors.

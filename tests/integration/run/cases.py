@@ -217,6 +217,9 @@ CASES = {
     "detach_keys_tty": dict(args=["-it", "@IMG@", "sh", "-c", "echo ready; sleep 20; exit 3"], mode="tty",
                             stdin=b"\x10\x11", rc=0, inspect=False),
     "content_trust_disabled": dict(args=["--disable-content-trust", "@IMG@", "true"], rc=0),
+    "volumes_from": dict(args=["--volumes-from", "@LINK@:ro", "@IMG@", "true"], rc=0),
+    "volumes_from_missing": dict(args=["--volumes-from", "sr-diff-no-such-@RUN@", "@IMG@", "true"], rc=125,
+                                 inspect=False),
     "isolation_windows_only": dict(args=["--isolation", "hyperv", "@IMG@", "true"], rc=125, inspect=False),
 }
 
@@ -231,7 +234,6 @@ NO_CASE = {
     "mac-address": "docker 28 refuses it against an API 1.41 daemon (\"specify mac-address per network\"); "
                    "the create body is checked in tests/unit/runtime/options_more_test.cpp",
     "use-api-socket": "refused by sandbox-run (it hands the sandbox the daemon); docker runs it",
-    "volumes-from": "not part of this table yet",
     "ip": "covered as an error case only: two containers cannot hold one fixed address",
 }
 

@@ -55,6 +55,9 @@ class Stack:
         self.upstream = start_upstream_at(self.pki, upstream_port, upstream_host)
         self.up_port = self.upstream.server_address[1]
         self.tunnel_port = tunnel_port
+        # Further (name, port) pairs the engine resolves to the stand-in's
+        # host (a plain-HTTP stand-in on port 80, say).
+        self.extra_resolve = []
         deny = DEFAULT_DENY_NO_LOOPBACK if deny is None else deny
         with open(os.path.join(self.home, "config.yaml"), "w") as f:
             f.write("proxy:\n  enabled: true\n  engine: builtin\n  tunnel_port: %d\n"
@@ -66,8 +69,8 @@ class Stack:
         return harness.home_env(self.home, self.root, extra, PROVIDER_PREFIXES)
 
     def engine_env(self):
-        resolve = " ".join("--resolve %s:%d:%s" % (h, p, self.upstream_host) for h in HOSTS
-                           for p in {self.up_port, 443})
+        pairs = [(h, p) for h in HOSTS for p in {self.up_port, 443}] + list(self.extra_resolve)
+        resolve = " ".join("--resolve %s:%d:%s" % (h, p, self.upstream_host) for h, p in pairs)
         return self.env(dict(self.keys, SSL_CERT_FILE=self.pki["upstream_ca"],
                              SANDBOX_EGRESS_SERVE_ARGS=resolve))
 

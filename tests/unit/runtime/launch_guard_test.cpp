@@ -119,3 +119,44 @@ TEST_CASE("an unknown runtime names the daemon.json lines; a known one passes") 
   CHECK(why->find("it offers: runc") != std::string::npos);
   CHECK(why->find(R"("runtimes": {"runsc": {"path": "/usr/bin/runsc"}})") != std::string::npos);
 }
+
+TEST_CASE("--volumes-from: the source container's mounts are judged like the sandbox's own binds") {
+  GuardInputs in = fake_host();
+  in.volumes_from["builder"] = {{"/s", "/var/run/docker.sock"}, {"/w", "/work/project"}};
+  in.volumes_from["keys"] = {{"/k", "/root/keys.env"}};
+  in.volumes_from["plain"] = {};
+  const json hc = {{"VolumesFrom", {"builder:ro", "keys", "plain"}}};
+  auto refused = find_unsafe(json{{"HostConfig", hc}}, in);
+  REQUIRE(refused.size() == 2);
+  CHECK(refused[0].item == "docker_socket");
+  CHECK(describe(refused[0]) ==
+        "--volumes-from builder:ro (its mount of /var/run/docker.sock on /s) (resolves to /run/docker.sock): "
+        "the Docker socket (/run/docker.sock): full control of the host "
+        "(allow with sandbox.allow_unsafe: [docker_socket])");
+  CHECK(refused[1].item == "env_file");
+  CHECK(items(hc, fake_host()).empty());  // names not looked up are the caller's to refuse
+  CHECK(items(hc, [&] { auto a = in; a.allowed = {"docker_socket", "env_file"}; return a; }()).empty());
+  CHECK(volumes_from_names(json{{"HostConfig", hc}}) == std::vector<std::string>{"builder", "keys", "plain"});
+}
+
+TEST_CASE("inherited mounts: binds and bound local volumes, not plain volumes") {
+  const json container = {{"Mounts",
+                           {{{"Type", "bind"}, {"Source", "/proc"}, {"Destination", "/p"}},
+                            {{"Type", "volume"}, {"Name", "data"}, {"Driver", "local"},
+                             {"Source", "/var/lib/docker/volumes/data/_data"}, {"Destination", "/d"}},
+                            {{"Type", "volume"}, {"Name", "hostdev"}, {"Driver", "local"}, {"Destination", "/h"}},
+                            {{"Type", "tmpfs"}, {"Destination", "/t"}}}}};
+  auto options = [](const std::string& name) -> sr::util::Result<json> {
+    if (name == "hostdev") return json{{"type", "none"}, {"o", "bind"}, {"device", "/dev"}};
+    return json(nullptr);
+  };
+  auto got = inherited_mounts(container, options);
+  REQUIRE(got);
+  REQUIRE(got->size() == 2);
+  CHECK(((*got)[0].destination == "/p" && (*got)[0].source == "/proc"));
+  CHECK(((*got)[1].destination == "/h" && (*got)[1].source == "/dev"));
+  auto broken = inherited_mounts(container, [](const std::string&) -> sr::util::Result<json> {
+    return sr::util::fail(sr::util::ErrorKind::not_found, "GET /volumes/data: 404");
+  });
+  CHECK(!broken);
+}

@@ -122,6 +122,16 @@ TEST_CASE("malformed values name the option and the value") {
         "conflicting options: cannot specify both --attach and --detach");
 }
 
+TEST_CASE("--volumes-from lands in HostConfig.VolumesFrom as given; a malformed one is named") {
+  auto r = parse({"--volumes-from", "builder", "--volumes-from=data_1.x:ro", "img"});
+  REQUIRE(r);
+  CHECK(r->spec.create_body["HostConfig"]["VolumesFrom"] == nlohmann::json::array({"builder", "data_1.x:ro"}));
+  for (std::string bad : {"", ":ro", "x:rx", "../x", "a/b", "x?y", "-x"})
+    CHECK(error_of({"--volumes-from", bad, "img"}) ==
+          "invalid argument \"" + bad + "\" for \"--volumes-from\" flag: expected a container name or ID, "
+          "optionally :ro or :rw");
+}
+
 TEST_CASE("--net is an alias of --network") {
   auto r = parse({"--net=host", "img"});
   REQUIRE(r);
