@@ -23,6 +23,7 @@ util::Result<std::vector<std::string>> allowlist(const Config& c, const Mappings
   // present, as the built-in providers' are.
   for (const auto& s : c.secrets)
     for (const auto& h : s.hosts) add_unique(out, h);
+  for (const auto& h : c.preset_hosts) add_unique(out, h);
   for (const auto& h : p.extra_allowed_hosts) {
     auto n = normalize_allowed_host(h);
     if (!n) return std::unexpected(std::move(n.error()).context("proxy.extra_allowed_hosts"));
