@@ -17,6 +17,7 @@
 #include "runtime/lifecycle.hpp"
 #include "runtime/pull_display.hpp"
 #include "runtime/signals.hpp"
+#include "runtime/error_report.hpp"
 #include "runtime/terminal.hpp"
 
 namespace sr::runtime {
@@ -27,9 +28,7 @@ constexpr int kExitLauncher = 125;
 constexpr int kExitCannotInvoke = 126;
 constexpr int kExitNotFound = 127;
 
-void print_error(std::string_view message) {
-  std::fprintf(stderr, "sandbox-run: error: %.*s\n", static_cast<int>(message.size()), message.data());
-}
+void print_error(std::string_view message) { report_error("launcher", std::string(message)); }
 
 // The Docker CLI's runStartContainerErr: the OCI runtime's message says
 // whether the command was missing (127) or not executable (126).
@@ -87,7 +86,7 @@ class Launch {
 
  private:
   int fail(const util::Error& e, int status = kExitLauncher) {
-    print_error(e.message);
+    report_error(e);
     return status;
   }
 
