@@ -83,22 +83,44 @@ util::Result<std::vector<std::string>> normalized(const std::vector<std::string>
   return out;
 }
 
+// `allow` and `deny`: HOST... and --preset NAME, hosts normalised, and the
+// config they edit. nullopt: go on; otherwise the exit code.
+struct HostRequest {
+  std::vector<std::string> hosts;
+  std::string preset;
+  Paths paths = Paths::from_environment();
+  Config config;
+};
+
+std::optional<int> parse_request(CLI::App& app, std::span<const std::string> args, const char* host_help,
+                                 const char* preset_help, HostRequest& out) {
+  std::vector<std::string> raw;
+  app.add_option("HOST", raw, host_help);
+  app.add_option("--preset", out.preset, preset_help);
+  if (auto code = cli::parse(app, args)) return *code;
+  if (raw.empty() && out.preset.empty()) return usage(app, "give a HOST or --preset NAME");
+  auto hosts = normalized(raw);
+  if (!hosts) return usage_error(hosts.error().context(app.get_name()));
+  out.hosts = std::move(*hosts);
+  auto config = load(out.paths);
+  if (!config) return cli::error(config.error().context(app.get_name()));
+  out.config = std::move(*config);
+  return std::nullopt;
+}
+
 }  // namespace
 
 int cmd_allow(std::span<const std::string> args) {
   CLI::App app{"Allow sandboxes to reach HOST (proxy.extra_allowed_hosts), or enable a preset "
                "(proxy.presets); re-renders proxy.yaml and reloads a running daemon.", "allow"};
-  std::vector<std::string> hosts;
-  std::string preset;
-  app.add_option("HOST", hosts, "host name or *.wildcard");
-  app.add_option("--preset", preset, "enable a preset: pypi, github, huggingface or one defined in config.yaml");
-  if (auto code = cli::parse(app, args)) return *code;
-  if (hosts.empty() && preset.empty()) return usage(app, "give a HOST or --preset NAME");
-  auto wanted = normalized(hosts);
-  if (!wanted) return usage_error(wanted.error().context("allow"));
-  Paths paths = Paths::from_environment();
-  auto config = load(paths);
-  if (!config) return cli::error(config.error().context("allow"));
+  HostRequest req;
+  if (auto code = parse_request(app, args, "host name or *.wildcard",
+                                "enable a preset: pypi, github, huggingface or one defined in config.yaml", req))
+    return *code;
+  const Paths& paths = req.paths;
+  const std::string& preset = req.preset;
+  const Config* config = &req.config;
+  const auto* wanted = &req.hosts;
   std::vector<ConfigEdit> edits;
   std::string what;
   if (!preset.empty()) {
@@ -136,17 +158,13 @@ int cmd_allow(std::span<const std::string> args) {
 int cmd_deny(std::span<const std::string> args) {
   CLI::App app{"Remove HOST from proxy.extra_allowed_hosts, or disable a preset; re-renders proxy.yaml and "
                "reloads a running daemon.", "deny"};
-  std::vector<std::string> hosts;
-  std::string preset;
-  app.add_option("HOST", hosts, "an entry of proxy.extra_allowed_hosts");
-  app.add_option("--preset", preset, "disable an enabled preset");
-  if (auto code = cli::parse(app, args)) return *code;
-  if (hosts.empty() && preset.empty()) return usage(app, "give a HOST or --preset NAME");
-  auto unwanted = normalized(hosts);
-  if (!unwanted) return usage_error(unwanted.error().context("deny"));
-  Paths paths = Paths::from_environment();
-  auto config = load(paths);
-  if (!config) return cli::error(config.error().context("deny"));
+  HostRequest req;
+  if (auto code = parse_request(app, args, "an entry of proxy.extra_allowed_hosts", "disable an enabled preset", req))
+    return *code;
+  const Paths& paths = req.paths;
+  const std::string& preset = req.preset;
+  const Config* config = &req.config;
+  const auto* unwanted = &req.hosts;
   std::vector<ConfigEdit> edits;
   std::string what;
   if (!preset.empty()) {
