@@ -19,6 +19,9 @@ Provider github_token() {
   p.carriers = {{CarrierKind::basic, "x-access-token"}, {CarrierKind::bearer, ""}};
   p.aliases = {"GH_TOKEN"};
   p.preset = "github";
+  // Public repositories are cloned anonymously (git sends the token only
+  // after a 401), and most of the API answers without one.
+  p.require_token = false;
   return p;
 }
 
@@ -31,6 +34,7 @@ Provider hf_token() {
   p.carriers = {{CarrierKind::bearer, ""}};
   p.aliases = {"HUGGING_FACE_HUB_TOKEN"};
   p.preset = "huggingface";
+  p.require_token = false;  // public models download without a token
   return p;
 }
 

@@ -49,7 +49,7 @@ proxyconf::Secret secret_for(const Mapping& m, Engine engine, std::span<const Pr
   const Provider* p = find_provider(m.env_name, table);
   s.match_query = p && match_query(*p);
   s.match_body = p && p->match_body;
-  s.require = engine == Engine::builtin;
+  s.require = engine == Engine::builtin && (!p || p->require_token);
   s.rule_hosts = m.upstream_hosts;
   return s;
 }
