@@ -286,10 +286,12 @@ util::Result<std::string> apply(const std::string& text, const std::string& sour
   // Removing a section's last key removes the section: an empty `name:`
   // would read back as null, not as the empty mapping asked for.
   ConfigEdit edit = asked;
+  // (A const lookup of a missing key is an invalid node: only its bool is safe.)
   const YAML::Node& tree = root;
-  if (!edit.value && edit.path.size() == 2 && tree.IsMap() && tree[edit.path[0]].IsMap() &&
-      tree[edit.path[0]].size() == 1 && tree[edit.path[0]][edit.path[1]])
-    edit.path.pop_back();
+  if (!edit.value && edit.path.size() == 2 && tree.IsMap())
+    if (const YAML::Node section = tree[edit.path[0]]; section && section.IsMap() && section.size() == 1 &&
+                                                       section[edit.path[1]])
+      edit.path.pop_back();
   const int n = lines.size();
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   SR_ASSIGN(auto top, entries_of(root, lines, source, "the top-level mapping"));
