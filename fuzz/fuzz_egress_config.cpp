@@ -6,7 +6,9 @@
 //  - save_proxy_keys over a file that loads either refuses with an error
 //    naming the file and a line (a YAML feature the edit cannot keep), leaving
 //    the file byte for byte as it was, or writes a file that loads, reads the
-//    keys back as set and keeps docker_env and every other key.
+//    keys back as set and keeps docker_env and every other key;
+//  - then an `allow` (a list under proxy:) and a `secrets rm` (a top-level
+//    section's entry) under the same contract.
 #include <unistd.h>
 
 #include <array>
@@ -20,6 +22,7 @@
 #include <string_view>
 
 #include "egress/config.hpp"
+#include "egress/config_edit.hpp"
 #include "egress/validate.hpp"
 
 namespace eg = sr::egress;
@@ -38,6 +41,11 @@ const std::filesystem::path& scratch() {
 [[noreturn]] void die(const std::string& why) {
   std::fprintf(stderr, "fuzz_egress_config: %s\n", why.c_str());
   std::abort();
+}
+
+std::string read_back(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
 
 bool starts_with_source(const std::string& s) { return s.rfind("config.yaml", 0) == 0; }
@@ -81,9 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (saved.error().kind != sr::util::ErrorKind::invalid_argument ||
         saved.error().message.find(path.string()) == std::string::npos)
       die("save_proxy_keys failed: " + saved.error().message);
-    std::ifstream f(path, std::ios::binary);
-    const std::string kept((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (kept != text) die("a refused edit changed the file");
+    if (read_back(path) != text) die("a refused edit changed the file");
     return 0;
   }
   auto after = eg::load_config(path);
@@ -98,5 +104,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       after->proxy.upstream_deny_cidrs != c->proxy.upstream_deny_cidrs ||
       after->proxy.enforce != c->proxy.enforce || after->warnings.size() != c->warnings.size())
     die("a key that was not edited changed");
+
+  // `sandbox-egress allow` then `secrets rm`: a list under proxy: and a
+  // top-level section's entry, with the same contract.
+  const std::string before_allow = read_back(path);
+  YAML::Node hosts(YAML::NodeType::Sequence);
+  for (const auto& h : after->proxy.extra_allowed_hosts) hosts.push_back(h);
+  hosts.push_back("fuzz.example");
+  const std::array<eg::ConfigEdit, 2> edits = {
+      eg::ConfigEdit{{"proxy", "extra_allowed_hosts"}, hosts},
+      eg::ConfigEdit{{"secrets", after->secrets.empty() ? "NONE" : after->secrets.front().env_name}, std::nullopt}};
+  if (auto ok = eg::edit_config_file(path, edits); !ok) {
+    if (ok.error().kind != sr::util::ErrorKind::invalid_argument) die("allow failed: " + ok.error().message);
+    if (read_back(path) != before_allow) die("a refused allow changed the file");
+    return 0;
+  }
+  auto allowed = eg::load_config(path);
+  if (!allowed) die("the file after allow does not load: " + allowed.error().message);
+  if (allowed->proxy.extra_allowed_hosts.empty() || allowed->proxy.extra_allowed_hosts.back() != "fuzz.example")
+    die("the allowed host does not read back");
+  if (allowed->docker_env != c->docker_env) die("docker_env changed by allow");
   return 0;
 }

@@ -15,7 +15,10 @@ const std::vector<EgressCommand>& egress_commands() {
   static const std::vector<EgressCommand> table = {
       {"setup", "Create the CA, proxy tokens and proxy.yaml; enable egress", &sr::runtime::cmd_egress_setup},
       {"status", "Show configuration, CA, daemon and mappings (--json)", &sr::egress::cmd_status},
-      {"config", "Print the path of the rendered proxy.yaml", &sr::egress::cmd_config},
+      {"config", "Print proxy.yaml's path; 'config get|set KEY [VALUE]' for a setting", &sr::egress::cmd_config},
+      {"allow", "Allow a host, or enable a preset (--preset pypi|github|huggingface|...)", &sr::egress::cmd_allow},
+      {"deny", "Remove an allowed host, or disable a preset (--preset NAME)", &sr::egress::cmd_deny},
+      {"secrets", "Declare, remove or list credentials: secrets add|rm|list", &sr::egress::cmd_secrets},
       {"disable", "Turn egress off for new sandboxes", &sr::egress::cmd_disable},
       {"providers", "List the credentials the proxy can protect (--json)", &sr::egress::cmd_providers},
       {"rotate-ca", "Replace the egress CA, keeping a backup", &sr::runtime::cmd_egress_rotate_ca},

@@ -7,6 +7,7 @@
 
 #include "apps/version.hpp"
 #include "docker/client.hpp"
+#include "runtime/error_report.hpp"
 #include "runtime/exec_command.hpp"
 #include "runtime/lifecycle.hpp"
 #include "runtime/sandbox.hpp"
@@ -15,8 +16,8 @@
 
 namespace {
 
-int fail(const std::string& message) {
-  std::fprintf(stderr, "sandbox-run: error: %s\nSee 'sandbox-run --help'.\n", message.c_str());
+int fail(std::string_view kind, const std::string& message) {
+  sr::runtime::report_error(kind, message, "See 'sandbox-run --help'.");
   return sr::util::kExitLauncher;
 }
 
@@ -27,7 +28,7 @@ int subcommand(const std::string& verb, const std::vector<std::string>& rest) {
   if (verb == "exec") {
     auto spec = sr::runtime::parse_exec_args(rest, sr::runtime::process_env_lookup());
     if (!spec) {
-      std::fprintf(stderr, "sandbox-run: error: %s\nSee 'sandbox-run exec --help'.\n", spec.error().message.c_str());
+      sr::runtime::report_error("usage", spec.error().message, "See 'sandbox-run exec --help'.");
       return sr::runtime::usage_status(spec.error());
     }
     if (spec->help) {
@@ -35,11 +36,11 @@ int subcommand(const std::string& verb, const std::vector<std::string>& rest) {
       return 0;
     }
     auto client = sr::docker::Client::from_env();
-    if (!client) return fail(client.error().message);
+    if (!client) return fail("docker_unreachable", client.error().message);
     return sr::runtime::run_exec(*spec, **client);
   }
   auto client = sr::docker::Client::from_env();
-  if (!client) return fail(client.error().message);
+  if (!client) return fail("docker_unreachable", client.error().message);
   return sr::runtime::run_lifecycle(verb, rest, **client);
 }
 
@@ -47,11 +48,12 @@ int subcommand(const std::string& verb, const std::vector<std::string>& rest) {
 
 int main(int argc, char** argv) try {
   std::vector<std::string> args(argv + 1, argv + argc);
+  sr::runtime::set_error_format(sr::runtime::error_format_from(args));
   if (!args.empty() && sr::runtime::is_subcommand(args.front()))
     return subcommand(args.front(), std::vector<std::string>(args.begin() + 1, args.end()));
   if (!args.empty() && args.front() == "run") args.erase(args.begin());
   auto command = sr::runtime::parse_run_command(args, sr::runtime::process_context());
-  if (!command) return fail(command.error().message);
+  if (!command) return fail("usage", command.error().message);
   switch (command->action) {
     case sr::runtime::Action::help:
       std::fputs(sr::runtime::usage_text().c_str(), stdout);
@@ -63,9 +65,9 @@ int main(int argc, char** argv) try {
       break;
   }
   auto client = sr::docker::Client::from_env();
-  if (!client) return fail(client.error().message);
+  if (!client) return fail("docker_unreachable", client.error().message);
   return sr::runtime::run_sandbox(std::move(command->spec), **client);
 } catch (const std::exception& e) {
-  std::fprintf(stderr, "sandbox-run: error: %s\n", e.what());
+  sr::runtime::report_error("launcher", e.what());
   return sr::util::kExitLauncher;
 }

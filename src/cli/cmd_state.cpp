@@ -1,4 +1,4 @@
-// `sandbox-egress status | config | disable`.
+// `sandbox-egress status | config | disable` (config get|set: cmd_policy.cpp).
 #include <cstdio>
 
 #include "cli/cli_util.hpp"
@@ -38,7 +38,10 @@ int cmd_status(std::span<const std::string> args) {
 }
 
 int cmd_config(std::span<const std::string> args) {
-  CLI::App app{"Print the path of the rendered proxy.yaml.", "config"};
+  if (!args.empty() && args[0] == "get") return config_get(args.subspan(1));
+  if (!args.empty() && args[0] == "set") return config_set(args.subspan(1));
+  CLI::App app{"Print the path of the rendered proxy.yaml; 'config get KEY' and 'config set KEY VALUE' read "
+               "and change a setting of config.yaml.", "config"};
   if (auto code = cli::parse(app, args)) return *code;
   Paths paths = Paths::from_environment();
   if (!util::path_exists_nofollow(paths.proxy_yaml()))

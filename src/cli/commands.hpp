@@ -19,6 +19,13 @@ int cmd_status(std::span<const std::string> args);
 int cmd_config(std::span<const std::string> args);
 int cmd_disable(std::span<const std::string> args);
 int cmd_providers(std::span<const std::string> args);
+// Policy from the command line (cmd_policy.cpp): edit config.yaml, re-render
+// proxy.yaml, reload a running daemon.
+int cmd_allow(std::span<const std::string> args);
+int cmd_deny(std::span<const std::string> args);
+int cmd_secrets(std::span<const std::string> args);
+int config_get(std::span<const std::string> args);  // `config get KEY`
+int config_set(std::span<const std::string> args);  // `config set KEY VALUE`
 // Lists the running sandboxes that carry the egress fingerprint label
 // ("name (id)"); supplied by runtime, which knows Docker.
 using SandboxLister = std::function<util::Result<std::vector<std::string>>()>;

@@ -1,6 +1,6 @@
 // Reading the engine's audit log: the built-in engine's JSON lines and
 // iron-proxy's `"msg":"request"` log lines, normalised to one record.
-// Pure logic; egress/cmd_audit.cpp is the command around it.
+// Pure logic; cli/cmd_audit.cpp is the command around it.
 #pragma once
 
 #include <chrono>

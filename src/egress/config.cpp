@@ -11,8 +11,10 @@
 
 #include "egress/config_edit.hpp"
 #include "egress/declared_secrets.hpp"
+#include "egress/presets.hpp"
 #include "egress/validate.hpp"
 #include "proxyconf/proxy_config.hpp"
+#include "util/add_unique.hpp"
 #include "util/atomic_file.hpp"
 #include "util/duration.hpp"
 #include "util/secure_dir.hpp"
@@ -111,6 +113,12 @@ util::Result<void> parse_hosts(const Locator& loc, const YAML::Node& n, ProxySet
     if (!h) return loc.error(n[i], "proxy.extra_allowed_hosts: " + h.error().message);
     p.extra_allowed_hosts.push_back(*h);
   }
+  return {};
+}
+
+util::Result<void> parse_enabled_presets(const Locator& loc, const YAML::Node& n, ProxySettings& p) {
+  if (n.IsNull()) return {};
+  SR_ASSIGN(p.presets, string_list(loc, n, "proxy.presets"));
   return {};
 }
 
@@ -214,6 +222,7 @@ const std::map<std::string, KeyParser>& proxy_keys() {
       {"allow_env_fallback", bool_key("allow_env_fallback", &ProxySettings::allow_env_fallback)},
       {"upstream_deny_cidrs", parse_deny},
       {"extra_allowed_hosts", parse_hosts},
+      {"presets", parse_enabled_presets},
       {"isolation", enum_key("isolation", parse_isolation, &ProxySettings::isolation,
                              "internal, bridge")},
       {"release_base_url", string_key("release_base_url", &ProxySettings::release_base_url)},
@@ -282,6 +291,8 @@ util::Result<void> parse_sandbox(const Locator& loc, const YAML::Node& n, Config
                                              c.sandbox.allow_unsafe[i] + "' (see docs/user-guide.md)");
     } else if (key == "runtime") {
       SR_ASSIGN(c.sandbox.runtime, scalar(loc, kv.second, "sandbox.runtime"));
+    } else if (key == "require_egress") {
+      SR_ASSIGN(c.sandbox.require_egress, boolean(loc, kv.second, "sandbox.require_egress"));
     } else if (key == "allow_sandbox_to_sandbox") {
       SR_ASSIGN(c.sandbox.allow_sandbox_to_sandbox,
                 boolean(loc, kv.second, "sandbox.allow_sandbox_to_sandbox"));
@@ -323,6 +334,28 @@ util::Result<std::string> read_config_text(const std::filesystem::path& path) {
   if (!text && text.error().kind == util::ErrorKind::not_found) return std::string();
   if (!text) return std::unexpected(std::move(text.error()).context("reading config"));
   return *text;
+}
+
+// proxy.presets names presets defined anywhere in the file: resolved once
+// every section is read. Each credential is checked against every other one.
+util::Result<void> enable_presets(const Locator& loc, const YAML::Node& proxy, Config& c) {
+  if (c.proxy.presets.empty()) return {};
+  const YAML::Node list = proxy["presets"];
+  for (std::size_t i = 0; i < c.proxy.presets.size(); ++i) {
+    const std::string& name = c.proxy.presets[i];
+    const Preset* p = find_preset(name, c.presets);
+    if (!p) return loc.error(list[i], "proxy.presets: unknown preset '" + name + "' (built in: pypi, github, "
+                                      "huggingface; or define it under presets:)");
+    if (std::count(c.proxy.presets.begin(), c.proxy.presets.end(), name) > 1)
+      return loc.error(list[i], "proxy.presets: '" + name + "' is listed twice");
+    for (const auto& h : p->hosts) util::add_unique(c.preset_hosts, h);
+    if (!p->credential) continue;
+    Provider cred = *p->credential;
+    if (cred.config_line == 0) cred.config_line = list[i].Mark().line + 1;
+    SR_TRY(check_clashes(cred, known_providers(c.secrets), list[i], "proxy.presets: " + name, loc.path));
+    c.secrets.push_back(std::move(cred));
+  }
+  return {};
 }
 
 }  // namespace
@@ -371,9 +404,12 @@ util::Result<Config> parse_config(const std::string& text, const std::string& so
     else if (key == "sandbox") SR_TRY(parse_sandbox(loc, kv.second, c));
     else if (key == "secrets") {
       SR_ASSIGN(c.secrets, parse_declared_secrets(kv.second, source_name));
+    } else if (key == "presets") {
+      SR_ASSIGN(c.presets, parse_presets(kv.second, source_name));
     }
     else c.warnings.push_back(loc.at(kv.first) + ": unknown key '" + key + "' (ignored)");
   }
+  SR_TRY(enable_presets(loc, root["proxy"], c));
   return c;
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "egress/presets.hpp"
 #include "egress/providers.hpp"
 #include "util/error.hpp"
 
@@ -29,6 +30,7 @@ struct ProxySettings {
   bool allow_env_fallback = false;
   std::optional<std::vector<std::string>> upstream_deny_cidrs;  // nullopt -> defaults
   std::vector<std::string> extra_allowed_hosts;
+  std::vector<std::string> presets;  // enabled presets by name (egress/presets.hpp)
   Isolation isolation = Isolation::internal;
   // Installer (iron-proxy engine): release base URL override, for mirrors.
   std::string release_base_url;
@@ -56,6 +58,9 @@ struct SandboxSettings {
   // The egress network's inter-container traffic (ICC) stays on: sandboxes
   // on it reach each other's ports.
   bool allow_sandbox_to_sandbox = false;
+  // Without egress set up, sandbox-run refuses (exit 125) instead of running
+  // the sandbox with unrestricted network.
+  bool require_egress = false;
 };
 
 // The names sandbox.allow_unsafe accepts, in the order refusals are checked.
@@ -68,7 +73,11 @@ std::vector<std::string> serve_flags(const ProxySettings& proxy);
 struct Config {
   ProxySettings proxy;
   SandboxSettings sandbox;
-  std::vector<Provider> secrets;  // declared credentials (egress/declared_secrets.hpp)
+  // Declared credentials (egress/declared_secrets.hpp), then the credentials
+  // of the enabled presets (Provider::preset names the preset).
+  std::vector<Provider> secrets;
+  std::vector<Preset> presets;            // user-defined presets (presets:)
+  std::vector<std::string> preset_hosts;  // the enabled presets' hosts, in order
   std::map<std::string, std::string> docker_env;  // added to every sandbox
   std::vector<std::string> warnings;  // unknown keys etc., reported by callers
 };

@@ -276,13 +276,22 @@ util::Result<YAML::Node> load_tree(const std::string& text, const std::string& s
   }
 }
 
-util::Result<std::string> apply(const std::string& text, const std::string& source, const ConfigEdit& edit) {
-  if (edit.path.empty() || edit.path.size() > 2 || !std::all_of(edit.path.begin(), edit.path.end(), plain_name))
+util::Result<std::string> apply(const std::string& text, const std::string& source, const ConfigEdit& asked) {
+  if (asked.path.empty() || asked.path.size() > 2 || !std::all_of(asked.path.begin(), asked.path.end(), plain_name))
     return util::fail(util::ErrorKind::invalid_argument, "config key: expected NAME or SECTION.NAME");
   SR_TRY(parse_config(text, source));
   Lines lines = Lines::split(text);
   SR_TRY(scan_features(text, lines, source));
   SR_ASSIGN(YAML::Node root, load_tree(text, source));
+  // Removing a section's last key removes the section: an empty `name:`
+  // would read back as null, not as the empty mapping asked for.
+  ConfigEdit edit = asked;
+  // (A const lookup of a missing key is an invalid node: only its bool is safe.)
+  const YAML::Node& tree = root;
+  if (!edit.value && edit.path.size() == 2 && tree.IsMap())
+    if (const YAML::Node section = tree[edit.path[0]]; section && section.IsMap() && section.size() == 1 &&
+                                                       section[edit.path[1]])
+      edit.path.pop_back();
   const int n = lines.size();
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   SR_ASSIGN(auto top, entries_of(root, lines, source, "the top-level mapping"));

@@ -35,7 +35,11 @@ bool wildcard_on_tld(const std::string& host) {
   return host.rfind("*.", 0) == 0 && host.find('.', 2) == std::string::npos;
 }
 
-util::Result<std::vector<std::string>> parse_hosts(const Where& w, const YAML::Node& n, const std::string& key) {
+}  // namespace
+
+util::Result<std::vector<std::string>> parse_host_list(const YAML::Node& n, const std::string& key,
+                                                       const std::string& source) {
+  Where w{source};
   if (!n || !n.IsSequence() || n.size() == 0)
     return w.fail(n ? n : YAML::Node(), key + ": expected a non-empty list of hosts");
   std::vector<std::string> out;
@@ -50,6 +54,8 @@ util::Result<std::vector<std::string>> parse_hosts(const Where& w, const YAML::N
   }
   return out;
 }
+
+namespace {
 
 util::Result<std::vector<Carrier>> parse_carriers(const Where& w, const YAML::Node& entry, const std::string& key) {
   YAML::Node n = entry["carrier"];
@@ -86,30 +92,37 @@ std::string token_prefix(const std::string& env_name) {
   return out;
 }
 
-util::Result<Provider> parse_entry(const Where& w, const YAML::Node& name, const YAML::Node& entry) {
-  const std::string key = "secrets." + name.Scalar();
-  if (!env_var_name(name.Scalar()))
-    return w.fail(name, key + ": expected the name of an environment variable ([A-Za-z_][A-Za-z0-9_]*)");
-  if (find_provider(name.Scalar()))
-    return w.fail(name, key + ": " + name.Scalar() + " is a built-in provider (see 'sandbox-egress providers')");
+}  // namespace
+
+util::Result<Provider> parse_credential(const YAML::Node& where, const std::string& env_name,
+                                        const YAML::Node& entry, const std::string& key,
+                                        const std::string& source, std::span<const std::string_view> extra_keys) {
+  Where w{source};
+  if (!env_var_name(env_name))
+    return w.fail(where, key + ": expected the name of an environment variable ([A-Za-z_][A-Za-z0-9_]*)");
+  if (find_provider(env_name))
+    return w.fail(where, key + ": " + env_name + " is a built-in provider (see 'sandbox-egress providers')");
   if (!entry.IsMap()) return w.fail(entry, key + ": expected a mapping with hosts and carrier");
-  static const char* const kKeys[] = {"hosts", "carrier", "header", "param", "user", "match_body"};
+  static constexpr std::string_view kKeys[] = {"hosts", "carrier", "header", "param", "user", "match_body"};
   for (const auto& kv : entry) {
     const auto& k = kv.first.Scalar();
-    if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys))
+    if (std::find(std::begin(kKeys), std::end(kKeys), k) == std::end(kKeys) &&
+        std::find(extra_keys.begin(), extra_keys.end(), k) == extra_keys.end())
       return w.fail(kv.first, key + ": unknown key '" + k + "' (expected hosts, carrier, header, param, user, "
                               "match_body)");
   }
   Provider p;
-  p.env_name = name.Scalar();
+  p.env_name = env_name;
   p.token_prefix = token_prefix(p.env_name);
-  p.config_line = name.Mark().line + 1;
-  SR_ASSIGN(p.hosts, parse_hosts(w, entry["hosts"], key + ".hosts"));
+  p.config_line = where.Mark().line + 1;
+  SR_ASSIGN(p.hosts, parse_host_list(entry["hosts"], key + ".hosts", source));
   SR_ASSIGN(p.carriers, parse_carriers(w, entry, key));
   if (YAML::Node b = entry["match_body"]; b && !YAML::convert<bool>::decode(b, p.match_body))
     return w.fail(b, key + ".match_body: expected true or false");
   return p;
 }
+
+namespace {
 
 bool same_header(const std::string& a, const std::string& b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -126,6 +139,10 @@ std::optional<std::pair<std::string, std::string>> clash(const Provider& a, cons
           for (const auto& y : b.hosts)
             if (hosts_overlap(x, y)) return std::pair{ha, x};
   return std::nullopt;
+}
+
+std::string where_declared(const Provider& p) {
+  return p.preset.empty() ? "" : " (preset " + p.preset + ")";
 }
 
 }  // namespace
@@ -146,14 +163,26 @@ util::Result<std::vector<Provider>> parse_declared_secrets(const YAML::Node& sec
   if (!section.IsMap()) return w.fail(section, "secrets: expected a mapping of ENV_NAME: {hosts, carrier}");
   std::vector<Provider> out;
   for (const auto& kv : section) {
-    SR_ASSIGN(Provider p, parse_entry(w, kv.first, kv.second));
-    for (const auto& other : known_providers(out))
-      if (auto c = clash(p, other))
-        return w.fail(kv.first, "secrets." + p.env_name + ": " + other.env_name + " already claims header " +
-                                    c->first + " on " + c->second + "; one credential per header and host");
+    const std::string key = "secrets." + kv.first.Scalar();
+    SR_ASSIGN(Provider p, parse_credential(kv.first, kv.first.Scalar(), kv.second, key, source, {}));
+    SR_TRY(check_clashes(p, known_providers(out), kv.first, key, source));
     out.push_back(std::move(p));
   }
   return out;
+}
+
+util::Result<void> check_clashes(const Provider& p, std::span<const Provider> others, const YAML::Node& where,
+                                 const std::string& key, const std::string& source) {
+  Where w{source};
+  for (const auto& other : others) {
+    if (&other == &p) continue;
+    if (other.env_name == p.env_name)
+      return w.fail(where, key + ": " + p.env_name + " is already declared" + where_declared(other));
+    if (auto c = clash(p, other))
+      return w.fail(where, key + ": " + other.env_name + where_declared(other) + " already claims header " +
+                               c->first + " on " + c->second + "; one credential per header and host");
+  }
+  return {};
 }
 
 std::vector<Provider> known_providers(std::span<const Provider> declared) {

@@ -15,6 +15,7 @@
 
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -32,6 +33,24 @@ namespace sr::egress {
 // credentials (declared or built in) swapped in the same header on the same host.
 util::Result<std::vector<Provider>> parse_declared_secrets(const YAML::Node& section,
                                                            const std::string& source);
+
+// One credential entry (a declared secret, or a user-defined preset's
+// credential) named `env_name`: hosts, carrier, header/param/user,
+// match_body, plus the keys in `extra_keys` (left to the caller). `where`
+// locates errors ("source:line:col: KEY...: why") and sets config_line.
+util::Result<Provider> parse_credential(const YAML::Node& where, const std::string& env_name,
+                                        const YAML::Node& entry, const std::string& key,
+                                        const std::string& source, std::span<const std::string_view> extra_keys);
+
+// A non-empty list of host patterns, normalised; a wildcard on a bare
+// top-level domain is refused. Errors read "source:line:col: KEY: why".
+util::Result<std::vector<std::string>> parse_host_list(const YAML::Node& n, const std::string& key,
+                                                       const std::string& source);
+
+// Refuses `p` when one of `others` has its name or claims one of its headers
+// on an overlapping host, naming `where` and `key`.
+util::Result<void> check_clashes(const Provider& p, std::span<const Provider> others, const YAML::Node& where,
+                                 const std::string& key, const std::string& source);
 
 // The built-in providers, then the declared ones, in order.
 std::vector<Provider> known_providers(std::span<const Provider> declared);

@@ -23,6 +23,7 @@ std::optional<CredentialOrigin> presence(const Provider& p, const PresenceLookup
 }
 
 std::string source_of(const Provider& p) {
+  if (!p.preset.empty()) return "preset " + p.preset;
   return p.config_line == 0 ? "builtin" : "config.yaml:" + std::to_string(p.config_line);
 }
 

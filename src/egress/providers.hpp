@@ -31,6 +31,10 @@ struct Provider {
   std::vector<std::string> aliases;  // same credential under another name
   bool match_body = false;           // also swap in request bodies
   int config_line = 0;               // declared in config.yaml at this line (0 = built in)
+  std::string preset{};              // the credential of this preset (egress/presets.hpp), if any
+  // The built-in engine refuses a request to one of `hosts` that carries no
+  // proxy token (`require`); false where anonymous requests are normal.
+  bool require_token = true;
 };
 
 // The header names the token is swapped in (Authorization for bearer and

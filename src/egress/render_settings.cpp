@@ -23,6 +23,7 @@ util::Result<std::vector<std::string>> allowlist(const Config& c, const Mappings
   // present, as the built-in providers' are.
   for (const auto& s : c.secrets)
     for (const auto& h : s.hosts) add_unique(out, h);
+  for (const auto& h : c.preset_hosts) add_unique(out, h);
   for (const auto& h : p.extra_allowed_hosts) {
     auto n = normalize_allowed_host(h);
     if (!n) return std::unexpected(std::move(n.error()).context("proxy.extra_allowed_hosts"));
@@ -48,7 +49,7 @@ proxyconf::Secret secret_for(const Mapping& m, Engine engine, std::span<const Pr
   const Provider* p = find_provider(m.env_name, table);
   s.match_query = p && match_query(*p);
   s.match_body = p && p->match_body;
-  s.require = engine == Engine::builtin;
+  s.require = engine == Engine::builtin && (!p || p->require_token);
   s.rule_hosts = m.upstream_hosts;
   return s;
 }

@@ -10,12 +10,13 @@
 namespace sr::runtime {
 namespace {
 
-constexpr std::array<std::string_view, 19> kControlVars = {
+constexpr std::array<std::string_view, 22> kControlVars = {
     "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",     "http_proxy",
     "NO_PROXY",    "no_proxy",    "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE",
     "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "NODE_OPTIONS", "SANDBOX_EGRESS",
     "NODE_USE_ENV_PROXY", "GLOBAL_AGENT_HTTPS_PROXY", "GLOBAL_AGENT_HTTP_PROXY", "GIT_SSL_CAINFO",
-    "AWS_CA_BUNDLE", "DENO_CERT", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"};
+    "AWS_CA_BUNDLE", "DENO_CERT", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "PIP_CERT", "npm_config_cafile",
+    "CARGO_HTTP_CAINFO"};
 constexpr std::string_view kTokenAliasPrefix = "SANDBOX_PROXY_TOKEN_";
 constexpr std::string_view kNoProxy = "127.0.0.1,localhost,::1";
 
@@ -139,13 +140,16 @@ EgressPlan plan_egress(const EgressInputs& in) {
                         merge_node_options(effective_node_options(in.user_env), plan.warnings));
   // Clients that take the proxy or the CA only from a variable of their own:
   // Node >= 24's built-in fetch/http (NODE_USE_ENV_PROXY), the global-agent
-  // package, git, the AWS SDKs and CLI, Deno, gRPC's C core. Clients that
+  // package, git, the AWS SDKs and CLI, Deno, gRPC's C core, pip (its
+  // vendored requests reads PIP_CERT before the bundle variables), npm
+  // (its own cafile setting) and cargo. Clients that
   // ignore all of these are still covered on the internal network by the
   // interception of ports 443 and 80.
   for (auto [k, v] : {std::pair<const char*, std::string>{"NODE_USE_ENV_PROXY", "1"},
                       {"GLOBAL_AGENT_HTTPS_PROXY", https}, {"GLOBAL_AGENT_HTTP_PROXY", http},
                       {"GIT_SSL_CAINFO", ca}, {"AWS_CA_BUNDLE", ca}, {"DENO_CERT", ca},
-                      {"GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", ca}})
+                      {"GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", ca}, {"PIP_CERT", ca}, {"npm_config_cafile", ca},
+                      {"CARGO_HTTP_CAINFO", ca}})
     plan.env.emplace_back(k, std::move(v));
   if (in.mappings)
     for (const auto& m : in.mappings->tokens) add_mapping_env(m, plan);

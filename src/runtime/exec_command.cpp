@@ -2,6 +2,8 @@
 // launcher's I/O pump, raw terminal and signal watcher.
 #include "runtime/exec_command.hpp"
 
+#include "runtime/error_report.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,7 +33,7 @@ namespace {
 constexpr int kExitDaemonError = 1;  // the Docker CLI's status for a daemon's refusal
 
 int own_failure(const util::Error& e) {
-  std::fprintf(stderr, "sandbox-run: error: %s\n", e.message.c_str());
+  report_error(e);
   return util::kExitLauncher;
 }
 
@@ -154,7 +156,7 @@ int attached(const ExecSpec& spec, docker::Client& client, const std::string& ex
 
 int run_exec(const ExecSpec& spec, docker::Client& client) {
   if (spec.tty && spec.interactive && !spec.detach && !::isatty(STDIN_FILENO)) {
-    std::fprintf(stderr, "sandbox-run: error: the input device is not a TTY\n");
+    report_error("usage", "the input device is not a TTY");
     return 1;  // as docker exec, before any request
   }
   auto info = inspect_owned(client, spec.container);

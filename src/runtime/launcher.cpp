@@ -18,6 +18,7 @@
 #include "runtime/lifecycle.hpp"
 #include "runtime/pull_display.hpp"
 #include "runtime/signals.hpp"
+#include "runtime/error_report.hpp"
 #include "runtime/terminal.hpp"
 #include "util/exit_status.hpp"
 
@@ -25,9 +26,7 @@ namespace sr::runtime {
 
 namespace {
 
-void print_error(std::string_view message) {
-  std::fprintf(stderr, "sandbox-run: error: %.*s\n", static_cast<int>(message.size()), message.data());
-}
+void print_error(std::string_view message) { report_error("launcher", std::string(message)); }
 
 // The Docker CLI's runStartContainerErr: the OCI runtime's message says
 // whether the command was missing (127) or not executable (126).
@@ -98,7 +97,7 @@ class Launch {
 
  private:
   int fail(const util::Error& e, int status = util::kExitLauncher) {
-    print_error(e.message);
+    report_error(e);
     return status;
   }
 

@@ -1,5 +1,7 @@
 #include "runtime/lifecycle.hpp"
 
+#include "runtime/error_report.hpp"
+
 #include <cstdio>
 
 #include "docker/engine.hpp"
@@ -112,7 +114,7 @@ void print_cli_error(const util::Error& e) {
   if (daemon)
     std::fprintf(stderr, "Error response from daemon: %s\n", e.message.substr(second + 2).c_str());
   else
-    std::fprintf(stderr, "sandbox-run: error: %s\n", e.message.c_str());
+    report_error(e);
 }
 
 std::string lifecycle_usage(std::string_view verb) {
@@ -136,8 +138,7 @@ int run_lifecycle(std::string_view verb, const std::vector<std::string>& args, d
   }
   auto parsed = parse(verb, args);
   if (!parsed) {
-    std::fprintf(stderr, "sandbox-run: error: %s\nSee 'sandbox-run %.*s --help'.\n", parsed.error().message.c_str(),
-                 static_cast<int>(verb.size()), verb.data());
+    report_error("usage", parsed.error().message, "See 'sandbox-run " + std::string(verb) + " --help'.");
     return usage_status(parsed.error());
   }
   int status = 0;

@@ -204,6 +204,14 @@ constexpr std::array kOptions = {
               [](B b, V v) -> Result<void> { b.host["Runtime"] = v; return {}; }},
     OptionDef{"security-opt", 0, S, A, "list", "Security Options",
               [](B b, V v) -> Result<void> { b.security_opts.push_back(v); return {}; }},
+    OptionDef{"error-format", 0, S, L, "string",
+              "sandbox-run's own errors on stderr: \"text\" or \"json\" (sandbox-run only)",
+              [](B, V v) -> Result<void> {
+                if (v == "text" || v == "json") return {};
+                return util::fail(util::ErrorKind::invalid_argument,
+                                  "invalid argument \"" + std::string(v) + "\" for \"--error-format\" flag: "
+                                  "expected text or json");
+              }},
     OptionDef{"show-tokens", 0, F, L, "", "Do not redact tokens in --dry-run output (sandbox-run only)",
               [](B b, V v) { return set_flag(b.spec.show_tokens, v); }},
     OptionDef{"shm-size", 0, S, L, "bytes", "Size of /dev/shm",

@@ -1,5 +1,7 @@
 #include "runtime/sandbox.hpp"
 
+#include <unistd.h>
+
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -10,6 +12,7 @@
 #include "daemon/daemon_state.hpp"
 #include "docker/client.hpp"
 #include "runtime/egress_launch.hpp"
+#include "runtime/error_report.hpp"
 #include "runtime/launch_guard.hpp"
 #include "runtime/launcher.hpp"
 #include "util/exit_status.hpp"
@@ -22,8 +25,23 @@ constexpr auto kDaemonCheckInterval = std::chrono::seconds(2);
 void warn(const std::string& msg) { std::fprintf(stderr, "sandbox-run: warning: %s\n", msg.c_str()); }
 
 int refuse(const util::Error& e) {
-  std::fprintf(stderr, "sandbox-run: error: %s\n", e.message.c_str());
+  report_error(e);
   return util::kExitLauncher;
+}
+
+// Drop-in: without egress the run is plain `docker run` and scripts see only
+// docker's output; a person at a terminal is told once what that means.
+util::Result<void> check_unprotected(const egress::Paths& paths, const egress::Config& config) {
+  if (config.sandbox.require_egress)
+    return util::fail(util::ErrorKind::security,
+                      "egress is not set up and sandbox.require_egress is true: the sandbox would have "
+                      "unrestricted network access; fix: run `sandbox-egress setup` (SANDBOX_RUN_HOME=" +
+                          paths.home.string() + ")");
+  if (::isatty(STDERR_FILENO))
+    std::fprintf(stderr, "sandbox-run: note: egress is not set up: this sandbox has unrestricted network "
+                         "access. Run `sandbox-egress setup` to route it through the credential proxy "
+                         "(see `sandbox-run --help`).\n");
+  return {};
 }
 
 std::vector<std::string> image_env(const nlohmann::json& image) {
@@ -95,7 +113,7 @@ int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
     warn("--show-tokens printed proxy tokens; they may end up in logs or shell history");
   std::cout << out.dump(2) << std::endl;
   if (refused.empty()) return 0;
-  for (const auto& r : refused) std::fprintf(stderr, "sandbox-run: error: would refuse: %s\n", r.c_str());
+  for (const auto& r : refused) report_error("egress_refused", "would refuse: " + r);
   return util::kExitLauncher;
 }
 
@@ -124,6 +142,8 @@ int run_sandbox(RunSpec spec, docker::Client& client) {
   if (!config) return refuse(config.error().context("reading the sandbox-run config"));
   for (const auto& w : config->warnings) warn(w);
   if (spec.dry_run) return dry_run(spec, client, paths, *config);
+  if (!config->proxy.enabled)
+    if (auto ok = check_unprotected(paths, *config); !ok) return refuse(ok.error());
   if (!config->proxy.enabled && config->docker_env.empty()) return launch(spec, client);
 
   if (config->proxy.enabled) {

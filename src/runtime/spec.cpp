@@ -42,8 +42,19 @@ std::string usage_text() {
          "Options:\n" +
          format_option_help(run_option_table()) +
          "\n"
+         "Egress:\n"
+         "  With egress set up (`sandbox-egress setup`, then `sandbox-egress start`) the\n"
+         "  sandbox reaches the network only through the credential proxy and holds proxy\n"
+         "  tokens, never real keys. Without it the run is a plain `docker run` with\n"
+         "  unrestricted network (said once on a terminal); `sandbox.require_egress: true`\n"
+         "  in config.yaml refuses it instead. Settings and egress state live in\n"
+         "  $SANDBOX_RUN_HOME (default ~/.sandbox-run): config.yaml and egress/.\n"
+         "  `sandbox-egress allow HOST`, `allow --preset pypi|github|huggingface`.\n"
+         "\n"
          "Exit status: 125 when sandbox-run or the daemon fails, 126 when the command\n"
-         "cannot be invoked, 127 when it is not found, otherwise the container's.\n";
+         "cannot be invoked, 127 when it is not found, otherwise the container's.\n"
+         "--error-format json (or SANDBOX_RUN_ERROR_FORMAT=json) prints sandbox-run's own\n"
+         "failures as one JSON object on stderr: {\"error\": {\"kind\", \"message\", \"fix\"}}.\n";
 }
 
 }  // namespace sr::runtime

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "egress/config.hpp"
+#include "egress/config_edit.hpp"
 #include "state_test_support.hpp"
 
 using namespace sr::egress;
@@ -97,4 +98,18 @@ TEST_CASE("fuzz: an explicit '?' key with a tag is refused by the rewrite, the f
   CHECK(r.error().message == path.string() + ":2: a tag ('!xrozy:tun'): this edit cannot keep it; "
                                              "change the file by hand");
   CHECK(sr_test::slurp(path) == text);
+}
+
+TEST_CASE("fuzz: removing a key of a section the file does not have leaves the text as it is") {
+  // The check for "the section's last key" looked the missing section up on a
+  // const node and threw YAML::InvalidNode (scripts/fuzz.sh egress_config,
+  // inputs kept in fuzz/corpus/egress_config).
+  const std::string text = "proxy:\n  engine: iron-proxy\n  bitwarden_token_env: BWS_TOKEN\n";
+  const std::array edits = {ConfigEdit{{"secrets", "NONE"}, std::nullopt}};
+  auto out = edit_config_text(text, "config.yaml", edits);
+  REQUIRE(out);
+  CHECK(*out == text);
+  auto empty = edit_config_text("", "config.yaml", edits);
+  REQUIRE(empty);
+  CHECK(empty->empty());
 }

@@ -261,6 +261,26 @@ const char* const kDeclared =
 
 }  // namespace
 
+TEST_CASE("setup golden: enabled presets (built in and user-defined) render for both engines") {
+  for (auto engine : {Engine::builtin, Engine::iron_proxy}) {
+    Harness h;
+    h.vars["GH_TOKEN"] = "ghp";  // the github preset's alias
+    h.vars["NPM_TOKEN"] = "n";
+    h.config("presets:\n  corp-npm:\n    hosts: [npm.corp.example]\n    credential: NPM_TOKEN\n"
+             "proxy:\n  presets: [pypi, github, corp-npm]\n");
+    SetupOptions o;
+    o.engine = engine;
+    REQUIRE(h.run(o));
+    auto m = load_mappings(h.paths.mappings());
+    REQUIRE(m);
+    REQUIRE(m->tokens.size() == 4);
+    CHECK(m->tokens[2].env_name == "GITHUB_TOKEN");
+    CHECK(m->tokens[2].proxy_token.rfind("github-", 0) == 0);
+    CHECK(m->tokens[3].env_name == "NPM_TOKEN");
+    check_golden(h.normalized_yaml(), engine == Engine::builtin ? "setup_presets.yaml" : "setup_presets_iron.yaml");
+  }
+}
+
 TEST_CASE("setup golden: declared secrets get tokens, join the allowlist, render for both engines") {
   for (auto engine : {Engine::builtin, Engine::iron_proxy}) {
     Harness h;

@@ -157,8 +157,11 @@ TEST_CASE("per-tool proxy and CA variables, and the engine's DNS responder as re
   CHECK(env_of(plan, "NODE_USE_ENV_PROXY") == "1");
   CHECK(env_of(plan, "GLOBAL_AGENT_HTTPS_PROXY") == "http://host.docker.internal:9090");
   CHECK(env_of(plan, "GLOBAL_AGENT_HTTP_PROXY") == "http://host.docker.internal:9091");
-  for (auto k : {"GIT_SSL_CAINFO", "AWS_CA_BUNDLE", "DENO_CERT", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"})
+  for (auto k : {"GIT_SSL_CAINFO", "AWS_CA_BUNDLE", "DENO_CERT", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "PIP_CERT",
+                 "npm_config_cafile", "CARGO_HTTP_CAINFO"}) {
     CHECK(env_of(plan, k) == "/etc/ssl/certs/sandbox-egress-ca.crt");
+    CHECK(is_proxy_control_var(k));
+  }
   CHECK(is_proxy_control_var("NODE_USE_ENV_PROXY"));
   nlohmann::json body = {{"HostConfig", nlohmann::json::object()}};
   apply_egress(plan, body, UserWins::no);

@@ -1,0 +1,297 @@
+// `sandbox-egress allow | deny | secrets add|rm|list | config get|set`: policy
+// from the command line. Each edits config.yaml in place (egress/config_edit:
+// atomic, no symlink followed, comments and unknown keys kept), then brings
+// proxy.yaml and a running daemon in line (daemon/policy_apply).
+#include <algorithm>
+#include <cstdio>
+
+#include "cli/cli_util.hpp"
+#include "cli/commands.hpp"
+#include "egress/config.hpp"
+#include "egress/config_edit.hpp"
+#include "egress/config_keys.hpp"
+#include "egress/paths.hpp"
+#include "daemon/policy_apply.hpp"
+#include "egress/provider_list.hpp"
+#include "egress/validate.hpp"
+
+namespace sr::egress {
+namespace {
+
+YAML::Node list_node(const std::vector<std::string>& v) {
+  YAML::Node n(YAML::NodeType::Sequence);
+  for (const auto& s : v) n.push_back(s);
+  return n;
+}
+
+// Presence of credential values: exported, then the recorded env file.
+PresenceLookup presence(const Config& config) {
+  std::optional<std::filesystem::path> file;
+  if (!config.proxy.env_file.empty()) file = config.proxy.env_file;
+  if (auto lookup = environment_lookup(file)) return *lookup;
+  return environment_lookup(std::map<std::string, std::string>{});
+}
+
+int usage(const CLI::App& app, const std::string& why) {
+  std::fprintf(stderr, "sandbox-egress %s: error: %s\n%s", app.get_name().c_str(), why.c_str(), app.help().c_str());
+  return 2;
+}
+
+int usage_error(const util::Error& e) {
+  cli::error(e);
+  return 2;
+}
+
+util::Result<Config> load(const Paths& paths) {
+  SR_ASSIGN(Config c, load_config(paths.config()));
+  for (const auto& w : c.warnings) cli::warn(w);
+  return c;
+}
+
+// Writes the edits, then re-renders and reloads; the exit code.
+int commit(const Paths& paths, std::span<const ConfigEdit> edits, const std::string& what, const char* cmd) {
+  if (auto ok = edit_config_file(paths.config(), edits); !ok) return cli::error(ok.error().context(cmd));
+  cli::info(paths.config().string() + ": " + what);
+  auto config = load_config(paths.config());
+  if (!config) return cli::error(config.error().context(cmd));
+  auto notes = apply_policy(paths, presence(*config));
+  if (!notes) return cli::error(notes.error().context(std::string(cmd) + ": config.yaml is saved, but"));
+  for (const auto& n : *notes) cli::info(n);
+  return 0;
+}
+
+// Where an allowed host comes from when it is not an extra_allowed_hosts entry.
+std::optional<std::string> other_source(const Config& c, const std::string& host) {
+  for (auto h : default_allowed_hosts())
+    if (h == host) return "the default allowlist";
+  for (const auto& p : c.secrets)
+    if (std::find(p.hosts.begin(), p.hosts.end(), host) != p.hosts.end())
+      return p.preset.empty() ? "the credential " + p.env_name + " (secrets:)" : "the preset " + p.preset;
+  for (const auto& name : c.proxy.presets)
+    if (const Preset* p = find_preset(name, c.presets);
+        p && std::find(p->hosts.begin(), p->hosts.end(), host) != p->hosts.end())
+      return "the preset " + name;
+  return std::nullopt;
+}
+
+util::Result<std::vector<std::string>> normalized(const std::vector<std::string>& hosts) {
+  std::vector<std::string> out;
+  for (const auto& h : hosts) {
+    SR_ASSIGN(std::string n, normalize_allowed_host(h));
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+// `allow` and `deny`: HOST... and --preset NAME, hosts normalised, and the
+// config they edit. nullopt: go on; otherwise the exit code.
+struct HostRequest {
+  std::vector<std::string> hosts;
+  std::string preset;
+  Paths paths = Paths::from_environment();
+  Config config;
+};
+
+std::optional<int> parse_request(CLI::App& app, std::span<const std::string> args, const char* host_help,
+                                 const char* preset_help, HostRequest& out) {
+  std::vector<std::string> raw;
+  app.add_option("HOST", raw, host_help);
+  app.add_option("--preset", out.preset, preset_help);
+  if (auto code = cli::parse(app, args)) return *code;
+  if (raw.empty() && out.preset.empty()) return usage(app, "give a HOST or --preset NAME");
+  auto hosts = normalized(raw);
+  if (!hosts) return usage_error(hosts.error().context(app.get_name()));
+  out.hosts = std::move(*hosts);
+  auto config = load(out.paths);
+  if (!config) return cli::error(config.error().context(app.get_name()));
+  out.config = std::move(*config);
+  return std::nullopt;
+}
+
+}  // namespace
+
+int cmd_allow(std::span<const std::string> args) {
+  CLI::App app{"Allow sandboxes to reach HOST (proxy.extra_allowed_hosts), or enable a preset "
+               "(proxy.presets); re-renders proxy.yaml and reloads a running daemon.", "allow"};
+  HostRequest req;
+  if (auto code = parse_request(app, args, "host name or *.wildcard",
+                                "enable a preset: pypi, github, huggingface or one defined in config.yaml", req))
+    return *code;
+  const Paths& paths = req.paths;
+  const std::string& preset = req.preset;
+  const Config* config = &req.config;
+  const auto* wanted = &req.hosts;
+  std::vector<ConfigEdit> edits;
+  std::string what;
+  if (!preset.empty()) {
+    if (!find_preset(preset, config->presets))
+      return cli::error("allow: unknown preset '" + preset + "' (built in: pypi, github, huggingface; define "
+                        "your own under presets: in " + paths.config().string() + ")");
+    auto list = config->proxy.presets;
+    if (std::find(list.begin(), list.end(), preset) == list.end()) {
+      list.push_back(preset);
+      edits.push_back({{"proxy", "presets"}, list_node(list)});
+      what = "preset " + preset + " enabled";
+    } else {
+      cli::info("preset " + preset + " is already enabled");
+    }
+  }
+  auto list = config->proxy.extra_allowed_hosts;
+  std::vector<std::string> added;
+  for (const auto& h : *wanted)
+    if (std::find(list.begin(), list.end(), h) == list.end()) {
+      list.push_back(h);
+      added.push_back(h);
+    } else {
+      cli::info(h + " is already allowed");
+    }
+  if (!added.empty()) {
+    edits.push_back({{"proxy", "extra_allowed_hosts"}, list_node(list)});
+    std::string joined;
+    for (const auto& h : added) joined += (joined.empty() ? "" : ", ") + h;
+    what += (what.empty() ? "" : "; ") + std::string("allowed ") + joined;
+  }
+  if (edits.empty()) return 0;
+  return commit(paths, edits, what, "allow");
+}
+
+int cmd_deny(std::span<const std::string> args) {
+  CLI::App app{"Remove HOST from proxy.extra_allowed_hosts, or disable a preset; re-renders proxy.yaml and "
+               "reloads a running daemon.", "deny"};
+  HostRequest req;
+  if (auto code = parse_request(app, args, "an entry of proxy.extra_allowed_hosts", "disable an enabled preset", req))
+    return *code;
+  const Paths& paths = req.paths;
+  const std::string& preset = req.preset;
+  const Config* config = &req.config;
+  const auto* unwanted = &req.hosts;
+  std::vector<ConfigEdit> edits;
+  std::string what;
+  if (!preset.empty()) {
+    auto list = config->proxy.presets;
+    auto it = std::find(list.begin(), list.end(), preset);
+    if (it == list.end()) return cli::error("deny: preset '" + preset + "' is not enabled");
+    list.erase(it);
+    edits.push_back({{"proxy", "presets"}, list.empty() ? std::optional<YAML::Node>() : list_node(list)});
+    what = "preset " + preset + " disabled";
+  }
+  auto list = config->proxy.extra_allowed_hosts;
+  std::vector<std::string> removed;
+  for (const auto& h : *unwanted) {
+    if (auto it = std::find(list.begin(), list.end(), h); it != list.end()) {
+      list.erase(it);
+      removed.push_back(h);
+    } else if (auto from = other_source(*config, h)) {
+      return cli::error("deny: " + h + " is allowed by " + *from + ", not by proxy.extra_allowed_hosts; "
+                        "nothing was changed");
+    } else {
+      cli::info(h + " is not in the allowlist");
+    }
+  }
+  if (!removed.empty()) {
+    edits.push_back({{"proxy", "extra_allowed_hosts"}, list.empty() ? std::optional<YAML::Node>() : list_node(list)});
+    std::string joined;
+    for (const auto& h : removed) joined += (joined.empty() ? "" : ", ") + h;
+    what += (what.empty() ? "" : "; ") + std::string("no longer allowed: ") + joined;
+  }
+  if (edits.empty()) return 0;
+  return commit(paths, edits, what, "deny");
+}
+
+int cmd_secrets(std::span<const std::string> args) {
+  CLI::App app{"Declare, remove or list the credentials of config.yaml's secrets: section.", "secrets"};
+  app.require_subcommand(1);
+  auto* add = app.add_subcommand("add", "declare a credential (the env var NAME holds its real value)");
+  std::string name;
+  std::vector<std::string> hosts, carriers;
+  std::string header, param, user;
+  bool match_body = false;
+  add->add_option("NAME", name, "env var (or Bitwarden secret) holding the real value")->required();
+  add->add_option("--host", hosts, "a host it may go to (exact or *.wildcard; repeat)")->required();
+  add->add_option("--carrier", carriers, "bearer (default) | header | query | basic (repeat for several)");
+  add->add_option("--header", header, "carrier header: the header name");
+  add->add_option("--param", param, "carrier query: the parameter name");
+  add->add_option("--user", user, "carrier basic: the fixed user name");
+  add->add_flag("--match-body", match_body, "also swap the token in request bodies");
+  auto* rm = app.add_subcommand("rm", "remove a declared credential");
+  std::string rm_name;
+  rm->add_option("NAME", rm_name, "its env var name")->required();
+  auto* list = app.add_subcommand("list", "list the declared credentials and those of enabled presets");
+  bool as_json = false;
+  list->add_flag("--json", as_json, "machine-readable output (as 'providers --json')");
+  if (auto code = cli::parse(app, args)) return *code;
+
+  Paths paths = Paths::from_environment();
+  auto config = load(paths);
+  if (!config) return cli::error(config.error().context("secrets"));
+  if (*list) {
+    if (as_json) std::printf("%s\n", providers_json(config->secrets, presence(*config)).dump(2).c_str());
+    else std::fputs(providers_text(config->secrets, presence(*config)).c_str(), stdout);
+    return 0;
+  }
+  if (*rm) {
+    auto it = std::find_if(config->secrets.begin(), config->secrets.end(),
+                           [&](const Provider& p) { return p.env_name == rm_name; });
+    if (it == config->secrets.end()) return cli::error("secrets rm: " + rm_name + " is not declared in secrets:");
+    if (!it->preset.empty())
+      return cli::error("secrets rm: " + rm_name + " comes from the preset " + it->preset +
+                        "; disable it with 'sandbox-egress deny --preset " + it->preset + "'");
+    const ConfigEdit edit{{"secrets", rm_name}, std::nullopt};
+    return commit(paths, std::span(&edit, 1), "secrets." + rm_name + " removed", "secrets rm");
+  }
+  YAML::Node entry(YAML::NodeType::Map);
+  entry["hosts"] = list_node(hosts);
+  if (carriers.size() == 1) entry["carrier"] = carriers.front();
+  else if (!carriers.empty()) entry["carrier"] = list_node(carriers);
+  if (!header.empty()) entry["header"] = header;
+  if (!param.empty()) entry["param"] = param;
+  if (!user.empty()) entry["user"] = user;
+  if (match_body) entry["match_body"] = true;
+  const ConfigEdit edit{{"secrets", name}, entry};
+  return commit(paths, std::span(&edit, 1), "secrets." + name + " declared", "secrets add");
+}
+
+int config_get(std::span<const std::string> args) {
+  CLI::App app{"Print the value of a setting (the file's, else the default).", "config get"};
+  std::string key;
+  app.add_option("KEY", key, "e.g. proxy.enabled, sandbox.require_egress, docker_env.NAME")->required();
+  if (auto code = cli::parse(app, args)) return *code;
+  auto path = setting_path(key);
+  if (!path) return usage_error(path.error().context("config get"));
+  auto config = load(Paths::from_environment());
+  if (!config) return cli::error(config.error().context("config get"));
+  auto value = effective_setting(*config, *path);
+  if (!value) return cli::error(value.error().context("config get"));
+  YAML::Emitter out;
+  if (value->IsSequence()) out << YAML::Flow;
+  out << *value;
+  cli::info(value->IsNull() ? "" : out.c_str());
+  return 0;
+}
+
+int config_set(std::span<const std::string> args) {
+  CLI::App app{"Set a setting in config.yaml (checked: the file must still load).", "config set"};
+  std::string key, value;
+  app.add_option("KEY", key, "e.g. proxy.extra_allowed_hosts, sandbox.require_egress, docker_env.NAME")->required();
+  app.add_option("VALUE", value, "YAML scalar or flow list ('[a.example, b.example]'); null removes it")->required();
+  if (auto code = cli::parse(app, args)) return *code;
+  auto path = setting_path(key);
+  if (!path) return usage_error(path.error().context("config set"));
+  Paths paths = Paths::from_environment();
+  YAML::Node node = parse_cli_value(value);
+  const ConfigEdit edit{*path, node.IsNull() ? std::optional<YAML::Node>() : node};
+  static constexpr std::string_view kRendered[] = {"proxy.extra_allowed_hosts", "proxy.upstream_deny_cidrs",
+                                                   "proxy.presets"};
+  if (std::find(std::begin(kRendered), std::end(kRendered), key) != std::end(kRendered))
+    return commit(paths, std::span(&edit, 1), key + " set", "config set");
+  if (auto ok = edit_config_file(paths.config(), std::span(&edit, 1)); !ok)
+    return cli::error(ok.error().context("config set"));
+  cli::info(paths.config().string() + ": " + key + " set");
+  if ((*path)[0] == "proxy" && key != "proxy.enabled" && key != "proxy.enforce")
+    cli::info("takes effect with 'sandbox-egress setup' and 'sandbox-egress restart'");
+  else
+    cli::info("new sandboxes use it");
+  return 0;
+}
+
+}  // namespace sr::egress
