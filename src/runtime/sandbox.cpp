@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <stop_token>
@@ -29,6 +30,16 @@ int refuse(const util::Error& e) {
   return util::kExitLauncher;
 }
 
+// SANDBOX_RUN_HINTS=false (or the Docker CLI's own DOCKER_CLI_HINTS=false,
+// for people who alias docker to sandbox-run) silences the note below.
+bool hints_wanted() {
+  for (const char* name : {"SANDBOX_RUN_HINTS", "DOCKER_CLI_HINTS"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && (std::string_view(v) == "false" || std::string_view(v) == "0")) return false;
+  }
+  return true;
+}
+
 // Drop-in: without egress the run is plain `docker run` and scripts see only
 // docker's output; a person at a terminal is told once what that means.
 util::Result<void> check_unprotected(const egress::Paths& paths, const egress::Config& config) {
@@ -37,7 +48,7 @@ util::Result<void> check_unprotected(const egress::Paths& paths, const egress::C
                       "egress is not set up and sandbox.require_egress is true: the sandbox would have "
                       "unrestricted network access; fix: run `sandbox-egress setup` (SANDBOX_RUN_HOME=" +
                           paths.home.string() + ")");
-  if (::isatty(STDERR_FILENO))
+  if (::isatty(STDERR_FILENO) && hints_wanted())
     std::fprintf(stderr, "sandbox-run: note: egress is not set up: this sandbox has unrestricted network "
                          "access. Run `sandbox-egress setup` to route it through the credential proxy "
                          "(see `sandbox-run --help`).\n");

@@ -59,6 +59,24 @@ class Unprotected(unittest.TestCase):
         self.assertEqual(seen.decode().count(NOTE), 1, seen)
         self.assertIn("sandbox-egress setup", seen.decode())
 
+    def test_hints_false_silences_the_note(self):
+        for var in ("SANDBOX_RUN_HINTS", "DOCKER_CLI_HINTS"):
+            controller, tty = pty.openpty()
+            try:
+                p = subprocess.run([harness.SANDBOX_RUN, "--rm", "--pull", "never", harness.BUSYBOX_IMAGE, "true"],
+                                   stdout=subprocess.PIPE, stderr=tty, env=dict(self.env, **{var: "false"}),
+                                   timeout=120)
+            finally:
+                os.close(tty)
+            os.set_blocking(controller, False)
+            try:
+                seen = os.read(controller, 4096)
+            except OSError:  # nothing written (BlockingIOError) or the pty is gone (EIO)
+                seen = b""
+            os.close(controller)
+            self.assertEqual(p.returncode, 0)
+            self.assertNotIn(NOTE, seen.decode(), var)
+
     def test_require_egress_refuses(self):
         with open(os.path.join(self.home, "config.yaml"), "w") as f:
             f.write("sandbox:\n  require_egress: true\n")
