@@ -46,13 +46,20 @@ command -v "$cxx" >/dev/null 2>&1 || { echo "fuzz.sh: $cxx not found (apt-get in
 
 cmake -S "$root" -B "$build" -G Ninja -DSANDBOX_RUN_FUZZ=ON -DSANDBOX_RUN_TESTS=OFF \
   -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# A target that does not build is reported and the others still run.
+status=0
+built=
 for t in $targets; do
-  nice cmake --build "$build" --target "fuzz_$t" -j2
+  if nice cmake --build "$build" --target "fuzz_$t" -j2; then
+    built="$built $t"
+  else
+    echo "fuzz.sh: building fuzz_$t FAILED" >&2
+    status=1
+  fi
 done
 
 mkdir -p "$build/artifacts"
-status=0
-for t in $targets; do
+for t in $built; do
   corpus=$root/fuzz/corpus/$t
   mkdir -p "$corpus"
   if [ $replay = 1 ]; then
