@@ -106,14 +106,19 @@ int do_stop(const Paths& paths, const Config& config) {
   return 0;
 }
 
+// start and restart: the credential file to read instead of setup's.
+void add_env_file_option(CLI::App& app, std::string& env_file) {
+  app.add_option("--env-file", env_file,
+                 "read mapped credentials from this dotenv file (0600, yours) instead of the one setup "
+                 "recorded; exported values win");
+}
+
 }  // namespace
 
 int cmd_start(std::span<const std::string> args) {
   CLI::App app{"Start the egress daemon (waits until its tunnel listener accepts connections).", "start"};
   std::string env_file;
-  app.add_option("--env-file", env_file,
-                 "read mapped credentials from this dotenv file (0600, yours) instead of the one setup "
-                 "recorded; exported values win");
+  add_env_file_option(app, env_file);
   if (auto code = cli::parse(app, args)) return *code;
   Paths paths = Paths::from_environment();
   auto config = load_checked_config(paths);
@@ -137,9 +142,7 @@ int cmd_stop(std::span<const std::string> args) {
 int cmd_restart(std::span<const std::string> args) {
   CLI::App app{"Stop, then start the egress daemon.", "restart"};
   std::string env_file;
-  app.add_option("--env-file", env_file,
-                 "read mapped credentials from this dotenv file (0600, yours) instead of the one setup "
-                 "recorded; exported values win");
+  add_env_file_option(app, env_file);
   if (auto code = cli::parse(app, args)) return *code;
   Paths paths = Paths::from_environment();
   auto config = load_checked_config(paths);
