@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -26,10 +27,15 @@ import bench as B  # noqa: E402
 
 def rounds(b, conns, seconds, n):
     out = []
-    for _ in range(n):
+    for i in range(n):
         d = b.run_loadgen("keepalive", "direct", conns, seconds)
-        c = b.run_loadgen("keepalive", "engine", conns, seconds)
-        t = b.run_loadgen("keepalive", "transparent", conns, seconds)
+        # Alternate which path goes first so neither always runs right after the direct run.
+        if i % 2 == 0:
+            c = b.run_loadgen("keepalive", "engine", conns, seconds)
+            t = b.run_loadgen("keepalive", "transparent", conns, seconds)
+        else:
+            t = b.run_loadgen("keepalive", "transparent", conns, seconds)
+            c = b.run_loadgen("keepalive", "engine", conns, seconds)
         dm = d["latency_ms"]["median"]
         added_c = c["latency_ms"]["median"] - dm
         added_t = t["latency_ms"]["median"] - dm
@@ -38,6 +44,14 @@ def rounds(b, conns, seconds, n):
                     "transparent_vs_connect_added": round(added_t / added_c, 3) if added_c > 0 else None,
                     "rps_ratio": round(t["per_second"] / c["per_second"], 3)})
     return out
+
+
+def summary(rs):
+    """Median over the rounds of each path's added median latency, and their ratio."""
+    c = statistics.median(r["added_median_ms"]["connect"] for r in rs)
+    t = statistics.median(r["added_median_ms"]["transparent"] for r in rs)
+    return {"rounds": len(rs), "added_median_ms": {"connect": round(c, 3), "transparent": round(t, 3)},
+            "transparent_vs_connect_added": round(t / c, 3) if c > 0 else None}
 
 
 def main():
@@ -67,6 +81,7 @@ def main():
         b.run_loadgen("keepalive", "transparent", 64, 1)
         out["keepalive64"] = rounds(b, 64, a.seconds, a.rounds)
         out["keepalive1"] = rounds(b, 1, a.seconds / 2, a.rounds)
+        out["summary"] = {key: summary(out[key]) for key in ("keepalive64", "keepalive1")}
         out["new_connections"] = {via: b.run_loadgen("tunnels", via, a.tunnel_workers, a.seconds)
                                   for via in ("engine", "transparent")}
     finally:
@@ -85,6 +100,12 @@ def main():
         print("| new connections | %s | %.0f/s | %.3f | %.3f | |" % (
             "connect" if via == "engine" else via, r["per_second"], r["latency_ms"]["median"],
             r["latency_ms"]["p99"]))
+    print("\n| load | rounds | added median, CONNECT (median of rounds) | added median, transparent | transparent / CONNECT |")
+    print("|---|---|---|---|---|")
+    for key, x in out["summary"].items():
+        print("| %s | %d | %.3f ms | %.3f ms | %s |" % (
+            key, x["rounds"], x["added_median_ms"]["connect"], x["added_median_ms"]["transparent"],
+            x["transparent_vs_connect_added"]))
 
 
 if __name__ == "__main__":
