@@ -7,9 +7,12 @@
 
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
+#include "egress/bitwarden.hpp"
 #include "egress/config.hpp"
 #include "egress/config_edit.hpp"
 #include "egress/config_keys.hpp"
+#include "egress/daemon_env.hpp"
+#include "egress/discovery.hpp"
 #include "egress/paths.hpp"
 #include "daemon/policy_apply.hpp"
 #include "egress/provider_list.hpp"
@@ -24,12 +27,36 @@ YAML::Node list_node(const std::vector<std::string>& v) {
   return n;
 }
 
-// Presence of credential values: exported, then the recorded env file.
+// Which credential values are present, decided as setup decides it: exported,
+// then the recorded env file; with credential_source: bitwarden, the names the
+// Bitwarden project holds. When Bitwarden cannot be asked, nothing new counts
+// as present: credentials already mapped keep their tokens, and one declared
+// now gets its token at the next setup (a warning says so).
 PresenceLookup presence(const Config& config) {
-  std::optional<std::filesystem::path> file;
-  if (!config.proxy.env_file.empty()) file = config.proxy.env_file;
-  if (auto lookup = environment_lookup(file)) return *lookup;
-  return environment_lookup(std::map<std::string, std::string>{});
+  std::map<std::string, std::string> file;
+  if (!config.proxy.env_file.empty()) {
+    if (auto loaded = load_credential_file(config.proxy.env_file, FileCheck::warn))
+      file = std::move(loaded->values);
+    else
+      cli::warn(loaded.error().message + " (its credentials are not seen by this command)");
+  }
+  PresenceLookup local = environment_lookup(file);
+  if (config.proxy.credential_source != CredentialSource::bitwarden) return local;
+  auto names = bitwarden_secret_names(
+      config.proxy, with_file_fallback(process_env_lookup(), file, {config.proxy.bitwarden_token_env}));
+  if (!names) {
+    if (config.proxy.allow_env_fallback) {
+      cli::warn(names.error().message + "; using the environment instead (allow_env_fallback)");
+      return local;
+    }
+    cli::warn(names.error().message + "; a credential not mapped yet gets its proxy token at the next "
+              "'sandbox-egress setup'");
+    return [](std::string_view) -> std::optional<CredentialOrigin> { return std::nullopt; };
+  }
+  return [set = std::move(*names)](std::string_view name) -> std::optional<CredentialOrigin> {
+    if (std::find(set.begin(), set.end(), name) != set.end()) return CredentialOrigin::bitwarden;
+    return std::nullopt;
+  };
 }
 
 int usage(const CLI::App& app, const std::string& why) {

@@ -355,6 +355,36 @@ class CredentialSources(unittest.TestCase):
         self.assertNotIn(b"BWS_ACCESS_TOKEN", env)
         self.ok(h.run("stop"))
 
+    def test_policy_commands_see_bitwarden_credentials(self):
+        h = self.make()
+        self.with_bws(h, {"OPENAI_API_KEY": "sk-bws-openai", "CORP_TOKEN": "corp-bws-value"})
+        tok = {"BWS_ACCESS_TOKEN": "tok-123"}
+        self.ok(h.run("setup", "--isolation", "bridge", "--tunnel-port", str(PORTS["bitwarden"]),
+                      "--from-bitwarden", "--bitwarden-project", "proj-1", env=tok), "tok-123")
+        self.assertEqual(h.mapped(), ["OPENAI_API_KEY"])
+        # A credential that only the Bitwarden project holds gets its token at once.
+        r = self.ok(h.run("secrets", "add", "CORP_TOKEN", "--host", "api.corp.example", "--carrier", "header",
+                          "--header", "X-Corp-Key", env=tok), "tok-123", "corp-bws-value")
+        self.assertIn("new proxy token for CORP_TOKEN", r.stdout)
+        self.assertEqual(h.mapped(), ["CORP_TOKEN", "OPENAI_API_KEY"])
+        self.assertEqual(self.bws_calls(h), 2)
+        # Exported but not in the project: not a Bitwarden credential, no token.
+        r = self.ok(h.run("secrets", "add", "OTHER_TOKEN", "--host", "api.other.example", "--carrier", "bearer",
+                          env=dict(tok, OTHER_TOKEN="other-env-value")), "other-env-value")
+        self.assertNotIn("new proxy token", r.stdout)
+        self.assertEqual(h.mapped(), ["CORP_TOKEN", "OPENAI_API_KEY"])
+        # Bitwarden unreachable: the edit is kept, mapped tokens stay, a warning says when the rest come.
+        self.with_bws(h, {"OPENAI_API_KEY": "sk-bws-openai", "CORP_TOKEN": "corp-bws-value",
+                          "OTHER_TOKEN": "other-bws-value"})
+        r = self.ok(h.run("allow", "api.extra.example", env={"BWS_ACCESS_TOKEN": "wrong"}), "wrong")
+        self.assertIn("invalid access token", r.stderr)
+        self.assertIn("next 'sandbox-egress setup'", r.stderr)
+        self.assertEqual(h.mapped(), ["CORP_TOKEN", "OPENAI_API_KEY"])
+        self.assertIn("api.extra.example", h.config())
+        r = self.ok(h.run("allow", "api.extra2.example", env=tok), "tok-123", "other-bws-value")
+        self.assertIn("new proxy token for OTHER_TOKEN", r.stdout)
+        self.assertEqual(h.mapped(), ["CORP_TOKEN", "OPENAI_API_KEY", "OTHER_TOKEN"])
+
     def test_from_bitwarden_refusals(self):
         h = self.make()
         self.with_bws(h, {"OPENAI_API_KEY": "sk-bws-openai"})
