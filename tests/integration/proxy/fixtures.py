@@ -45,11 +45,13 @@ def make_ca(d, name, cn):
     os.chmod(os.path.join(d, name + ".key"), 0o600)
 
 
-def make_pki(d):
+def make_pki(d, extra_hosts=()):
+    """The CAs and the upstream certificate, valid for PROVIDER_HOSTS,
+    `extra_hosts` and 127.0.0.1."""
     make_ca(d, "upstream-ca", "sandbox-egress test upstream CA")
     make_ca(d, "engine-ca", "sandbox-egress test MITM CA")
     with open(os.path.join(d, "upstream.ext"), "w") as f:
-        f.write("subjectAltName=" + ",".join("DNS:" + h for h in PROVIDER_HOSTS) +
+        f.write("subjectAltName=" + ",".join("DNS:" + h for h in PROVIDER_HOSTS + list(extra_hosts)) +
                 ",IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "upstream.key", "-out", "upstream.csr", "-subj", "/CN=upstream", cwd=d)
