@@ -117,29 +117,20 @@ def response(status, body=b"", headers=()):
 
 
 class Handler(fixtures.RawHandler):
-    """Serves `server.content` (a Content, set once the server runs); records {"raw", "host", "method",
-    "path", "headers"} per request in server.recorder."""
+    """Serves `server.content` (a Content, set once the server runs) on
+    keep-alive connections; records {"raw", "host", "method", "path",
+    "headers"} per request in server.recorder."""
 
-    def handle(self):
-        buf = b""
-        while True:
-            raw, buf = self._read_request(buf)
-            if raw is None:
-                return
-            head, _, body = raw.partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            method, target, _ = lines[0].split(" ", 2)
-            headers = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-            if headers.get("transfer-encoding", "").lower() == "chunked":
-                body = dechunk(body)
-            host = headers.get("host", "").split(":")[0]
-            self.server.recorder.add({"raw": raw, "host": host, "method": method, "path": target,
-                                      "headers": headers})
-            route = {PYPI: self.pypi, FILES: self.files, NPM_REGISTRY: self.npm, GITHUB: self.git}.get(host)
-            self.request.sendall(route(method, target, headers, body) if route else response(404))
+    def respond(self, raw):
+        head, _, body = raw.partition(b"\r\n\r\n")
+        method, target, headers = fixtures.parse_head(head)
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = dechunk(body)
+        host = headers.get("host", "").split(":")[0]
+        self.server.recorder.add({"raw": raw, "host": host, "method": method, "path": target,
+                                  "headers": headers})
+        route = {PYPI: self.pypi, FILES: self.files, NPM_REGISTRY: self.npm, GITHUB: self.git}.get(host)
+        return route(method, target, headers, body) if route else response(404)
 
     def pypi(self, method, target, headers, body):
         c = self.server.content

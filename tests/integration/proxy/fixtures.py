@@ -193,6 +193,18 @@ def read_head(sock):
     return read_until(sock, b"\r\n\r\n")
 
 
+def parse_head(head):
+    """(method, target, {lower-cased name: value}) of a raw request head
+    (bytes, without the blank line)."""
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, _ = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return method, target, headers
+
+
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
@@ -279,12 +291,7 @@ class _WsHandler(socketserver.BaseRequestHandler):
             if b"\r\n\r\n" not in data:
                 return
             head, _, rest = data.partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            method, path, _ = lines[0].split(" ", 2)
-            headers = {}
-            for line in lines[1:]:
-                k, _, v = line.partition(":")
-                headers[k.strip().lower()] = v.strip()
+            method, path, headers = parse_head(head)
             self.server.recorder.add({"method": method, "path": path, "headers": headers})
             if headers.get("upgrade", "").lower() != "websocket":
                 body = b"not an upgrade"
@@ -368,15 +375,19 @@ class RawHandler(socketserver.BaseRequestHandler):
             buf += chunk
         return buf[:stop], buf[stop:]
 
+    def respond(self, raw):
+        """Records one request and returns the response bytes to send;
+        subclasses answer otherwise."""
+        self.server.recorder.add({"raw": raw})
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+
     def handle(self):
         buf = b""
         while True:
             raw, buf = self._read_request(buf)
             if raw is None:
                 return
-            self.server.recorder.add({"raw": raw})
-            self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
-                                 b"Content-Type: text/plain\r\n\r\nok")
+            self.request.sendall(self.respond(raw))
 
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
