@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local test images without any registry or pull:
 #   sandbox-run-test/busybox:latest  busybox-static + /etc/passwd, /etc/group, /tmp
-#   sandbox-run-test/tools:latest    Debian minbase with curl, python3, nodejs, ca-certificates
+#   sandbox-run-test/tools:latest    Debian minbase with curl, python3, nodejs, ca-certificates,
+#                                    and the package tools pip, npm, git (for the preset tests)
 #   sandbox-run-test/debian:latest   Debian minbase with the packages in $SANDBOX_RUN_DEBIAN_PACKAGES
 #                                    (a clean machine to install the .deb into; only built when asked)
 #   sandbox-run-test/node-sdk:latest tools + the official OpenAI and Anthropic Node SDKs
@@ -21,6 +22,10 @@ CACHE=${SANDBOX_RUN_CACHE:-/var/cache/sandbox-run}
 LABEL=sandbox-run.inputs
 ENV_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 TOOLS_PACKAGES=(curl python3 nodejs ca-certificates)
+# Installed into the tools root by apt-get after debootstrap: debootstrap's
+# own resolver does not follow virtual packages (Provides), and npm's Debian
+# dependencies need them.
+TOOLS_APT_PACKAGES=(python3-pip npm git)
 # JavaScript packages (no binaries; install scripts are not run), installed by
 # the host's npm at these exact versions, for the Node of Debian's archive
 # (18): openai 4.x (as `openai`) and the last major that declares no newer
@@ -142,14 +147,33 @@ sys.exit(1)
 PY
 }
 
-# build_debootstrap TAG NAME CMD_JSON PACKAGES...: a minbase rootfs of the
-# host's Debian suite with PACKAGES, from the machine's own apt source.
+# apt_install DIR PACKAGES...: apt-get install (no recommends) inside the
+# root DIR that debootstrap made, from the apt source it was made from; the
+# package lists and archives are left out of the image.
+apt_install() {
+  local dir=$1; shift
+  cp /etc/resolv.conf "$dir/etc/resolv.conf"
+  local apt=(chroot "$dir" env DEBIAN_FRONTEND=noninteractive apt-get -q -y)
+  if ! { "${apt[@]}" update && "${apt[@]}" install --no-install-recommends "$@"; } \
+      >"$CACHE/apt-install.log" 2>&1; then
+    tail -n 30 "$CACHE/apt-install.log" >&2
+    die "apt-get install $* in the image root failed (full log: $CACHE/apt-install.log)"
+  fi
+  "${apt[@]}" clean
+  : >"$dir/etc/resolv.conf"
+}
+
+# build_debootstrap TAG NAME CMD_JSON PACKAGES... [-- APT_PACKAGES...]: a
+# minbase rootfs of the host's Debian suite with PACKAGES (debootstrap
+# --include), then APT_PACKAGES (apt_install), from the machine's own apt source.
 build_debootstrap() {
   local tag=$1 name=$2 cmd=$3; shift 3
-  local packages=("$@") suite pkg
+  local packages=() apt_packages=() suite pkg
+  while (($#)) && [[ $1 != -- ]]; do packages+=("$1"); shift; done
+  (($#)) && shift && apt_packages=("$@")
   suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
   local versions=("suite=$suite" "debootstrap=$(installed_version debootstrap)")
-  for pkg in "${packages[@]}"; do
+  for pkg in "${packages[@]}" "${apt_packages[@]}"; do
     versions+=("$pkg=$(candidate_version "$pkg")")
   done
   local hash; hash=$(inputs_hash "$name" "${versions[@]}")
@@ -178,6 +202,10 @@ build_debootstrap() {
     [[ -f "$dir/debootstrap/debootstrap.log" ]] && tail -n 30 "$dir/debootstrap/debootstrap.log" >&2
     die "debootstrap failed (full log: $CACHE/debootstrap-$name.log)"
   fi
+  if ((${#apt_packages[@]})); then
+    log "apt-get install ${apt_packages[*]} in the image root"
+    apt_install "$dir" "${apt_packages[@]}"
+  fi
   # Leave package lists and downloaded archives out of the image.
   rm -rf "$dir"/var/cache/apt/archives/*.deb "$dir"/var/lib/apt/lists/* "$dir"/debootstrap
   import_rootfs "$dir" "$tag" "$hash" "$cmd"
@@ -185,7 +213,8 @@ build_debootstrap() {
 }
 
 build_tools() {
-  build_debootstrap sandbox-run-test/tools:latest tools '["bash"]' "${TOOLS_PACKAGES[@]}"
+  build_debootstrap sandbox-run-test/tools:latest tools '["bash"]' "${TOOLS_PACKAGES[@]}" -- \
+    "${TOOLS_APT_PACKAGES[@]}"
 }
 
 # A clean Debian with only what the caller names (tests/integration/install

@@ -45,11 +45,13 @@ def make_ca(d, name, cn):
     os.chmod(os.path.join(d, name + ".key"), 0o600)
 
 
-def make_pki(d):
+def make_pki(d, extra_hosts=()):
+    """The CAs and the upstream certificate, valid for PROVIDER_HOSTS,
+    `extra_hosts` and 127.0.0.1."""
     make_ca(d, "upstream-ca", "sandbox-egress test upstream CA")
     make_ca(d, "engine-ca", "sandbox-egress test MITM CA")
     with open(os.path.join(d, "upstream.ext"), "w") as f:
-        f.write("subjectAltName=" + ",".join("DNS:" + h for h in PROVIDER_HOSTS) +
+        f.write("subjectAltName=" + ",".join("DNS:" + h for h in PROVIDER_HOSTS + list(extra_hosts)) +
                 ",IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "upstream.key", "-out", "upstream.csr", "-subj", "/CN=upstream", cwd=d)
@@ -191,6 +193,18 @@ def read_head(sock):
     return read_until(sock, b"\r\n\r\n")
 
 
+def parse_head(head):
+    """(method, target, {lower-cased name: value}) of a raw request head
+    (bytes, without the blank line)."""
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, _ = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return method, target, headers
+
+
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
@@ -277,12 +291,7 @@ class _WsHandler(socketserver.BaseRequestHandler):
             if b"\r\n\r\n" not in data:
                 return
             head, _, rest = data.partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            method, path, _ = lines[0].split(" ", 2)
-            headers = {}
-            for line in lines[1:]:
-                k, _, v = line.partition(":")
-                headers[k.strip().lower()] = v.strip()
+            method, path, headers = parse_head(head)
             self.server.recorder.add({"method": method, "path": path, "headers": headers})
             if headers.get("upgrade", "").lower() != "websocket":
                 body = b"not an upgrade"
@@ -366,15 +375,19 @@ class RawHandler(socketserver.BaseRequestHandler):
             buf += chunk
         return buf[:stop], buf[stop:]
 
+    def respond(self, raw):
+        """Records one request and returns the response bytes to send;
+        subclasses answer otherwise."""
+        self.server.recorder.add({"raw": raw})
+        return b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+
     def handle(self):
         buf = b""
         while True:
             raw, buf = self._read_request(buf)
             if raw is None:
                 return
-            self.server.recorder.add({"raw": raw})
-            self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
-                                 b"Content-Type: text/plain\r\n\r\nok")
+            self.request.sendall(self.respond(raw))
 
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

@@ -41,7 +41,8 @@ def start_upstream_at(pki, port=0, host="127.0.0.1"):
 
 class Stack:
     def __init__(self, tunnel_port, isolation="internal", deny=None, upstream_port=0,
-                 keys=None, extra_config="", upstream_host="127.0.0.1"):
+                 keys=None, extra_config="", upstream_host="127.0.0.1", upstream_names=(),
+                 upstream_handler=None):
         self.root = tempfile.mkdtemp(prefix="sr-egress-e2e-")
         self.home = os.path.join(self.root, "home")
         os.makedirs(self.home)
@@ -50,9 +51,13 @@ class Stack:
         self.reaped = reaper.watch(self.root, ["env", "SANDBOX_RUN_HOME=" + self.home,
                                                harness.SANDBOX_EGRESS, "disable"])
         self.keys = dict(KEYS if keys is None else keys)
-        self.pki = fixtures.make_pki(self.root)
+        # upstream_names: further names the stand-in's certificate is valid
+        # for; upstream_handler: a socketserver handler of the caller's
+        # instead of the JSON echo (fixtures.start_upstream's `handler`).
+        self.pki = fixtures.make_pki(self.root, upstream_names)
         self.upstream_host = upstream_host
-        self.upstream = start_upstream_at(self.pki, upstream_port, upstream_host)
+        self.upstream = fixtures.start_upstream(self.pki, host=upstream_host, port=upstream_port,
+                                                handler=upstream_handler)
         self.up_port = self.upstream.server_address[1]
         self.tunnel_port = tunnel_port
         # Further (name, port) pairs the engine resolves to the stand-in's
