@@ -198,8 +198,10 @@ class TransparentE2E(unittest.TestCase):
         self.assertTrue(env_key and env_key != KEYS["OPENAI_API_KEY"], env_key)
         got = [rec for rec in self.s.upstream.recorder.requests if rec["path"] == "/v1/chat/completions"]
         self.assertEqual(len(got), 1, got)
-        self.assertEqual(got[0]["headers"]["authorization"], "Bearer " + KEYS["OPENAI_API_KEY"])
-        self.assertIn("OpenAI/JS " + OPENAI7_VERSION, got[0]["headers"].get("user-agent", ""))
+        raw = got[0]["raw_head"].lower()
+        self.assertIn("\r\nauthorization: bearer " + KEYS["OPENAI_API_KEY"].lower() + "\r\n", raw)
+        self.assertIn("\r\nuser-agent: openai/js " + OPENAI7_VERSION + "\r\n", raw)
+        self.assertNotIn(env_key.lower(), raw)
         lines = self.audit_for("/v1/chat/completions", before + 1)[before:]
         self.assertEqual(len(lines), 1, lines)
         self.assertEqual(lines[0].get("original_dst"), path_taken, lines[0])
@@ -220,9 +222,10 @@ class TransparentE2E(unittest.TestCase):
         self.assertIn("FETCH 200", out)
         self.assertIn("HTTPS 200", out)
         self.assertIn("LOOPBACK ECONNREFUSED", out)  # NO_PROXY honoured
-        got = {rec["path"]: rec["headers"] for rec in self.s.upstream.recorder.requests}
+        got = {rec["path"]: rec for rec in self.s.upstream.recorder.requests}
         for client in ("fetch", "https"):
-            self.assertEqual(got[path + "/" + client]["x-api-key"], KEYS["ANTHROPIC_API_KEY"], got)
+            self.assertIn("\r\nx-api-key: " + KEYS["ANTHROPIC_API_KEY"] + "\r\n",
+                          got[path + "/" + client]["raw_head"].lower(), got)
             lines = self.audit_for(path + "/" + client)
             self.assertEqual(len(lines), 1, lines)
             self.assertEqual(lines[0].get("original_dst"), path_taken, (client, lines[0]))
