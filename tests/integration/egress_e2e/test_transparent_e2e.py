@@ -9,7 +9,13 @@ provider names to it with --resolve).
 Every client calls its provider by name on port 443, with the sandbox's token:
 with the proxy variables set (clients that ignore them are intercepted), and
 with all of them unset (interception alone). The stand-in must receive the real
-keys; the sandbox never holds them."""
+keys; the sandbox never holds them.
+
+The node24-sdk image adds Node 24 and the current OpenAI SDK major (7.x,
+which needs Node >= 22): it calls its provider on both paths, and Node 24's
+NODE_USE_ENV_PROXY (injected by sandbox-run) sends `fetch` and
+`https.request` to the CONNECT listener, which the audit line tells apart:
+only an intercepted connection records its original destination."""
 import json
 import os
 import random
@@ -23,6 +29,8 @@ import egress_stack  # noqa: E402
 from egress_stack import KEYS  # noqa: E402
 
 IMAGE = os.environ.get("SR_NODE_SDK_IMAGE", "sandbox-run-test/node-sdk:latest")
+NODE24_IMAGE = os.environ.get("SR_NODE24_SDK_IMAGE", "sandbox-run-test/node24-sdk:latest")
+OPENAI7_VERSION = "7.60.0"
 
 UNSET_PROXY = ("unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy NODE_USE_ENV_PROXY "
                "GLOBAL_AGENT_HTTPS_PROXY GLOBAL_AGENT_HTTP_PROXY; ")
@@ -57,6 +65,31 @@ new Anthropic({maxRetries: 0, timeout: 20000}).messages
 """
 
 PLAIN_HOST = "plain.test"
+
+# The current OpenAI SDK on Node 24; prints the token it was given, so the test
+# can check it is not the real key.
+OPENAI7 = r"""
+node -e '
+const OpenAI = require("openai");
+console.log("NODE", process.version, "SDK", require("openai/version").VERSION, "ENVKEY", process.env.OPENAI_API_KEY);
+new OpenAI({maxRetries: 0, timeout: 20000}).chat.completions
+  .create({model: "gpt-test", messages: [{role: "user", content: "hi"}]})
+  .then(r => console.log("OPENAI7", r.method, r.path), e => console.log("OPENAI7 failed", e.cause || e));'
+"""
+
+# Node 24's built-in fetch and https.request to the path in $P, and an
+# http.get to the sandbox's own loopback (NO_PROXY: never sent to the proxy).
+NODE24_BUILTINS = r"""
+node -e '
+const https = require("https"), http = require("http"), path = process.env.P;
+const headers = {"x-api-key": process.env.ANTHROPIC_API_KEY};
+fetch("https://api.anthropic.com" + path + "/fetch", {headers})
+  .then(r => console.log("FETCH", r.status), e => console.log("FETCH failed", e.cause || e));
+https.get("https://api.anthropic.com" + path + "/https", {headers}, r => { r.resume(); console.log("HTTPS", r.statusCode); })
+  .on("error", e => console.log("HTTPS failed", e));
+http.get("http://localhost:9/", r => console.log("LOOPBACK proxied", r.statusCode))
+  .on("error", e => console.log("LOOPBACK", e.code));'
+"""
 
 EXPECTED = ["CURL 200", "URLLIB 200", "FETCH 200", "OPENAI POST /v1/chat/completions",
             "OPENAI6 POST /v1/embeddings", "ANTHROPIC POST /v1/messages"]
@@ -106,6 +139,22 @@ class TransparentE2E(unittest.TestCase):
                     lines += [json.loads(l) for l in f if l.strip()]
         return lines
 
+    def audit_for(self, path, at_least=1):
+        """The audit lines for `path`, waiting a little for the engine's
+        batched writes."""
+        deadline = time.time() + 10
+        while True:
+            lines = [l for l in self.audit() if l.get("path") == path]
+            if len(lines) >= at_least or time.time() > deadline:
+                return lines
+            time.sleep(0.2)
+
+    def node24(self, script):
+        if harness.inspect("image", NODE24_IMAGE) is None:
+            self.skipTest(NODE24_IMAGE + " missing: run scripts/build-images.sh node24-sdk")
+        start = time.time()
+        return self.s.run("--rm", NODE24_IMAGE, "sh", "-c", script, timeout=180), time.time() - start
+
     def check_clients(self, script):
         self.s.upstream.recorder.clear()
         r, _ = self.sandbox(script)
@@ -134,6 +183,61 @@ class TransparentE2E(unittest.TestCase):
         # The intercepted requests name what the sandbox dialled: the gateway.
         lines = [l for l in self.audit() if l.get("path") == "/v1/messages"]
         self.assertTrue(lines and lines[-1]["original_dst"] == self.gateway + ":443", lines[-1:])
+
+    def check_openai7(self, script, path_taken):
+        self.s.upstream.recorder.clear()
+        before = len(self.audit_for("/v1/chat/completions"))
+        r, _ = self.node24(script)
+        out = r.stdout + r.stderr
+        self.assertIn("NODE v24.", out)
+        self.assertIn("SDK " + OPENAI7_VERSION, out)
+        self.assertIn("OPENAI7 POST /v1/chat/completions", out)
+        for key in KEYS.values():
+            self.assertNotIn(key, out)
+        env_key = out.split("ENVKEY ", 1)[1].split()[0]
+        self.assertTrue(env_key and env_key != KEYS["OPENAI_API_KEY"], env_key)
+        got = [rec for rec in self.s.upstream.recorder.requests if rec["path"] == "/v1/chat/completions"]
+        self.assertEqual(len(got), 1, got)
+        raw = got[0]["raw_head"].lower()
+        self.assertIn("\r\nauthorization: bearer " + KEYS["OPENAI_API_KEY"].lower() + "\r\n", raw)
+        self.assertIn("\r\nuser-agent: openai/js " + OPENAI7_VERSION + "\r\n", raw)
+        self.assertNotIn(env_key.lower(), raw)
+        lines = self.audit_for("/v1/chat/completions", before + 1)[before:]
+        self.assertEqual(len(lines), 1, lines)
+        self.assertEqual(lines[0].get("original_dst"), path_taken, lines[0])
+
+    def test_openai7_on_node24_with_the_proxy_variables(self):
+        # NODE_USE_ENV_PROXY=1: the SDK's fetch goes through the CONNECT
+        # listener, which records no original destination.
+        self.check_openai7(OPENAI7, None)
+
+    def test_openai7_on_node24_by_interception_alone(self):
+        self.check_openai7(UNSET_PROXY + OPENAI7, self.gateway + ":443")
+
+    def check_builtins(self, script, tag, path_taken):
+        self.s.upstream.recorder.clear()
+        path = "/v1/node24-" + tag
+        r, _ = self.node24("export P=%s; %s%s" % (path, script, NODE24_BUILTINS))
+        out = r.stdout + r.stderr
+        self.assertIn("FETCH 200", out)
+        self.assertIn("HTTPS 200", out)
+        self.assertIn("LOOPBACK ECONNREFUSED", out)  # NO_PROXY honoured
+        got = {rec["path"]: rec for rec in self.s.upstream.recorder.requests}
+        for client in ("fetch", "https"):
+            self.assertIn("\r\nx-api-key: " + KEYS["ANTHROPIC_API_KEY"] + "\r\n",
+                          got[path + "/" + client]["raw_head"].lower(), got)
+            lines = self.audit_for(path + "/" + client)
+            self.assertEqual(len(lines), 1, lines)
+            self.assertEqual(lines[0].get("original_dst"), path_taken, (client, lines[0]))
+        for key in KEYS.values():
+            self.assertNotIn(key, out)
+
+    def test_node24_env_proxy_sends_builtins_through_connect(self):
+        self.check_builtins("", "env-proxy-%d" % random.randint(0, 1 << 30), None)
+
+    def test_node24_without_env_proxy_is_intercepted(self):
+        self.check_builtins("unset NODE_USE_ENV_PROXY;", "no-env-proxy-%d" % random.randint(0, 1 << 30),
+                            self.gateway + ":443")
 
     def test_the_sandbox_never_holds_a_real_key(self):
         r, _ = self.sandbox("env; cat /proc/self/environ")

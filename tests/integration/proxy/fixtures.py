@@ -82,11 +82,33 @@ class Recorder:
             self.requests.clear()
 
 
+class _LineTap:
+    """Forwards readline() to a file and keeps the bytes it returned."""
+    def __init__(self, f):
+        self.f, self.data = f, b""
+
+    def readline(self, *args):
+        line = self.f.readline(*args)
+        self.data += line
+        return line
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
         pass
+
+    def parse_request(self):
+        # Keep the header section as received (raw_head in the record, as
+        # latin-1 text), so a test can assert the exact bytes the engine wrote.
+        rfile, tap = self.rfile, _LineTap(self.rfile)
+        self.rfile = tap
+        try:
+            return super().parse_request()
+        finally:
+            self.rfile = rfile
+            self.raw_head = self.raw_requestline + tap.data
 
     def _body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -116,7 +138,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self._body()
         rec = {"method": self.command, "path": self.path, "host": self.headers.get("Host"),
                "headers": {k.lower(): v for k, v in self.headers.items()},
-               "body": body.decode("latin-1"), "peer_port": self.client_address[1]}
+               "body": body.decode("latin-1"), "peer_port": self.client_address[1],
+               "raw_head": self.raw_head.decode("latin-1")}
         self.server.recorder.add(rec)
         path = self.path.split("?")[0]
         if path == "/slow":
@@ -148,7 +171,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(0.3)
             self.wfile.write(b"0\r\n\r\n")
             return
-        self._send(200, json.dumps(rec).encode(), [("Content-Type", "application/json")])
+        echo = {k: v for k, v in rec.items() if k != "raw_head"}  # the body as before raw_head
+        self._send(200, json.dumps(echo).encode(), [("Content-Type", "application/json")])
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
