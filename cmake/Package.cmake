@@ -26,6 +26,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sandbox-run_0.1.0_amd64.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# Loaded with dlopen (src/util/nettle_api.hpp), so dpkg-shlibdeps cannot see it.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libnettle8")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "docker.io | docker-ce, iptables")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "runsc")
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)

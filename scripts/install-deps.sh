@@ -27,6 +27,8 @@ BUILD=(
   # cmake/Dependencies.cmake (Boost: the header-only Asio, Beast and Process, plus Boost.Filesystem)
   libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libboost-dev libboost-filesystem-dev
   libcli11-dev libfmt-dev libarchive-dev libssl-dev
+  # SHA-256 and base64 (loaded with dlopen by src/util/nettle_api.cpp: headers only at build time)
+  nettle-dev
 )
 DEMO=(
   # test images (scripts/build-images.sh) and the demo's provider stand-in

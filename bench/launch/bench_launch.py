@@ -291,7 +291,8 @@ def parse_args():
     ap.add_argument("--parallel", type=int, default=16, help="launches per parallel batch (default 16; 0 = skip)")
     ap.add_argument("--rounds", type=int, default=3, help="parallel batches per variant (default 3)")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=COMMAND",
-                    help="extra variant, NAME=COMMAND-PREFIX (shell-split; `--rm IMAGE CMD` is appended)")
+                    help="extra variant, NAME=COMMAND-PREFIX (shell-split; `--rm IMAGE CMD` is appended, "
+                         "with --exec `exec NAME CMD`)")
     ap.add_argument("--json", metavar="FILE", help="also write the raw samples as JSON")
     ap.add_argument("--exec", action="store_true",
                     help="measure `sandbox-run exec` against `docker exec` into one long-lived sandbox "
@@ -300,10 +301,14 @@ def parse_args():
     return ap.parse_args()
 
 
-def exec_variants(args, name):
-    """`sandbox-run exec NAME CMD` against `docker exec NAME CMD`."""
-    return [Variant.raw("sandbox-run exec", shlex.split(args.sandbox_run) + ["exec", name] + args.command),
-            Variant.raw("docker exec", [args.docker, "exec", name] + args.command)]
+def exec_variants(args, name, extra):
+    """`sandbox-run exec NAME CMD` against `docker exec NAME CMD`; each --variant
+    (NAME=COMMAND-PREFIX) runs `PREFIX exec NAME CMD`."""
+    variants = [Variant.raw("sandbox-run exec", shlex.split(args.sandbox_run) + ["exec", name] + args.command),
+                Variant.raw("docker exec", [args.docker, "exec", name] + args.command)]
+    for label, prefix in extra:
+        variants.append(Variant.raw(label, prefix + ["exec", name] + args.command))
+    return variants
 
 
 def start_exec_target(args):
@@ -323,10 +328,12 @@ def main():
         Variant("sandbox-run", shlex.split(args.sandbox_run), args.image, args.command),
         Variant(docker_name, [args.docker, "run"], args.image, args.command),
     ]
+    extra = []
     for spec in args.variant:
         name, sep, prefix = spec.partition("=")
         if not sep or not name or not prefix:
             sys.exit("bench_launch: --variant wants NAME=COMMAND, got %r" % spec)
+        extra.append((name, shlex.split(prefix)))
         variants.append(Variant(name, shlex.split(prefix), args.image, args.command))
     check = subprocess.run([args.docker, "image", "inspect", args.image], capture_output=True)
     if check.returncode != 0:
@@ -334,7 +341,7 @@ def main():
                  "(this benchmark never pulls)" % args.image)
     if args.exec:
         target = start_exec_target(args)
-        variants = exec_variants(args, target)
+        variants = exec_variants(args, target, extra)
     try:
         run_and_report(args, variants, docker_name)
     finally:

@@ -2,7 +2,11 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -29,7 +34,8 @@ void collect_listen_inodes(const char* file, std::uint16_t port, std::set<std::s
   while (std::getline(in, line)) {
     std::istringstream ls(line);
     std::string sl, local, remote, st, txrx, trtm, retr, uid, timeout, inode;
-    if (!(ls >> sl >> local >> remote >> st >> txrx >> trtm >> retr >> uid >> timeout >> inode)) continue;
+    if (!(ls >> sl >> local >> remote >> st >> txrx >> trtm >> retr >> uid >> timeout >> inode))
+      continue;
     if (st != "0A") continue;
     auto colon = local.rfind(':');
     if (colon == std::string::npos) continue;
@@ -37,6 +43,49 @@ void collect_listen_inodes(const char* file, std::uint16_t port, std::set<std::s
     std::from_chars(local.data() + colon + 1, local.data() + local.size(), p, 16);
     if (p == port) out.insert("socket:[" + inode + "]");
   }
+}
+
+// The same from the kernel's sock_diag netlink interface (what `ss -ltn`
+// uses): a dump restricted to TCP_LISTEN walks only the listening sockets,
+// while every read of /proc/net/tcp walks all buckets of the established
+// hash table, milliseconds of kernel time per launch on a large machine
+// (docs/benchmarks.md). nullopt when the interface is not available.
+std::optional<std::set<std::string>> diag_listen_inodes(std::uint16_t port) {
+  std::set<std::string> out;
+  for (std::uint8_t family : {AF_INET, AF_INET6}) {
+    util::UniqueFd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+    if (!fd) return std::nullopt;
+    struct {
+      nlmsghdr header;
+      inet_diag_req_v2 request;
+    } req{};
+    req.header.nlmsg_len = sizeof req;
+    req.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    req.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    req.request.sdiag_family = family;
+    req.request.sdiag_protocol = IPPROTO_TCP;
+    req.request.idiag_states = 1u << TCP_LISTEN;
+    if (::send(fd.get(), &req, sizeof req, 0) != static_cast<ssize_t>(sizeof req))
+      return std::nullopt;
+    alignas(nlmsghdr) char buf[16384];
+    for (bool done = false; !done;) {
+      ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return std::nullopt;
+      int left = static_cast<int>(n);
+      for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+        if (h->nlmsg_type == NLMSG_DONE) {
+          done = true;
+          break;
+        }
+        if (h->nlmsg_type == NLMSG_ERROR) return std::nullopt;
+        const auto* m = static_cast<const inet_diag_msg*>(NLMSG_DATA(h));
+        if (ntohs(m->id.idiag_sport) == port)
+          out.insert("socket:[" + std::to_string(m->idiag_inode) + "]");
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -61,7 +110,8 @@ util::Result<HostPort> parse_host_port(const std::string& address) {
   unsigned port = 0;
   auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-    return util::fail(util::ErrorKind::invalid_argument, "bad port in listen address '" + address + "'");
+    return util::fail(util::ErrorKind::invalid_argument,
+                      "bad port in listen address '" + address + "'");
   if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
   if (host == "::") host = "::1";
   return HostPort{host, static_cast<std::uint16_t>(port)};
@@ -97,8 +147,12 @@ bool tcp_accepts(const HostPort& address, std::chrono::milliseconds timeout) {
 
 bool listener_owned_by(pid_t pid, std::uint16_t port) {
   std::set<std::string> inodes;
-  collect_listen_inodes("/proc/net/tcp", port, inodes);
-  collect_listen_inodes("/proc/net/tcp6", port, inodes);
+  if (auto diag = diag_listen_inodes(port)) {
+    inodes = std::move(*diag);
+  } else {
+    collect_listen_inodes("/proc/net/tcp", port, inodes);
+    collect_listen_inodes("/proc/net/tcp6", port, inodes);
+  }
   if (inodes.empty()) return false;
   std::error_code ec;
   std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec);

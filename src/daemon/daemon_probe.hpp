@@ -24,8 +24,9 @@ util::Result<HostPort> parse_host_port(const std::string& address);
 // True when a TCP connection to `address` completes within `timeout`.
 bool tcp_accepts(const HostPort& address, std::chrono::milliseconds timeout);
 
-// True when a socket LISTENing on `port` (TCP, IPv4 or IPv6, per
-// /proc/net/tcp{,6}) is held open by process `pid` (per /proc/<pid>/fd).
+// True when a socket LISTENing on `port` (TCP, IPv4 or IPv6, per the
+// kernel's sock_diag netlink interface, else /proc/net/tcp{,6}) is held open
+// by process `pid` (per /proc/<pid>/fd).
 bool listener_owned_by(pid_t pid, std::uint16_t port);
 
 }  // namespace sr::egress

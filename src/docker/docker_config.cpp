@@ -37,4 +37,14 @@ util::Result<nlohmann::json> load_docker_config(const std::string& dir) {
   return j;
 }
 
+util::Result<std::string> config_detach_keys(const EnvLookup& lookup) {
+  const std::string dir = docker_config_dir(lookup);
+  SR_ASSIGN(auto config, load_docker_config(dir));
+  auto it = config.find("detachKeys");
+  if (it == config.end() || it->is_null()) return std::string();
+  if (!it->is_string())
+    return util::fail(util::ErrorKind::invalid_argument, "reading " + dir + "/config.json: detachKeys is not a string");
+  return it->get<std::string>();
+}
+
 }  // namespace sr::docker

@@ -18,6 +18,11 @@ std::string docker_config_dir(const EnvLookup& lookup = {});
 // invalid_argument when it is not a JSON object.
 util::Result<nlohmann::json> load_docker_config(const std::string& dir);
 
+// config.json's "detachKeys": the Docker CLI's default for --detach-keys (run,
+// start, attach, exec) when the flag is not given; empty when unset.
+// invalid_argument when it is not a string.
+util::Result<std::string> config_detach_keys(const EnvLookup& lookup = {});
+
 // The lookup itself, or one reading the process environment when empty.
 EnvLookup env_or_getenv(const EnvLookup& lookup);
 

@@ -165,7 +165,11 @@ int run_exec(const ExecSpec& spec, docker::Client& client) {
     return kExitDaemonError;
   }
   if (auto ok = check_egress_current(*info, spec.container); !ok) return own_failure(ok.error());
-  auto exec_id = client.create_exec(spec.container, exec_create_body(spec));
+  nlohmann::json body = exec_create_body(spec);
+  // As in `run`, config.json's detachKeys is the default; it acts only on an attached stdin.
+  if (spec.detach_keys.empty() && spec.interactive && !spec.detach)
+    if (std::string keys = default_detach_keys(); !keys.empty()) body["DetachKeys"] = keys;
+  auto exec_id = client.create_exec(spec.container, body);
   if (!exec_id) {
     print_cli_error(exec_id.error());
     return kExitDaemonError;

@@ -5,8 +5,10 @@
 
 #include <array>
 #include <cctype>
+#include <cstdio>
 #include <string>
 
+#include "docker/docker_config.hpp"
 #include "docker/frames.hpp"
 
 namespace sr::runtime {
@@ -202,6 +204,13 @@ util::Result<std::string> detach_key_bytes(std::string_view keys) {
     }
   }
   return out;
+}
+
+std::string default_detach_keys() {
+  auto keys = docker::config_detach_keys();
+  if (keys) return *keys;
+  std::fprintf(stderr, "WARNING: Error loading config file: %s\n", keys.error().message.c_str());
+  return {};
 }
 
 }  // namespace sr::runtime

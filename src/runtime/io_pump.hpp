@@ -42,6 +42,12 @@ struct PumpEnd {
 // --detach-keys "ctrl-p,ctrl-q" / "a,ctrl-@" to the bytes (moby term.ToBytes).
 util::Result<std::string> detach_key_bytes(std::string_view keys);
 
+// The default for --detach-keys, as the Docker CLI's: config.json's detachKeys
+// ($DOCKER_CONFIG, else ~/.docker), empty when unset (the daemon's
+// ctrl-p,ctrl-q). A config.json that cannot be read is a warning on stderr and
+// no default, as the CLI treats a config file it cannot load.
+std::string default_detach_keys();
+
 util::Result<PumpEnd> pump(const PumpConfig& cfg);
 
 }  // namespace sr::runtime

@@ -60,6 +60,8 @@ class Launch {
     auto ref = docker::parse_image_ref(spec_.image);
     if (!ref) return fail(ref.error());
     ref_ = *ref;
+    // The keys act only on an attached stdin: other launches skip config.json.
+    if (spec_.detach_keys.empty() && streams_.in && !spec_.detach) spec_.detach_keys = default_detach_keys();
     // The Docker CLI watches a TTY's input for the detach keys itself
     // (default ctrl-p,ctrl-q); without a TTY only the daemon does.
     if (spec_.tty && streams_.in && !spec_.detach) {

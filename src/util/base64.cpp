@@ -1,16 +1,16 @@
 #include "util/base64.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
+#include <cstdint>
+
+#include "util/nettle_api.hpp"
 
 namespace sr::util {
 
 std::string base64_encode(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
-  out.resize(static_cast<std::size_t>(std::max(n, 0)));
+  std::string out(BASE64_ENCODE_RAW_LENGTH(raw.size()), '\0');
+  detail::nettle().base64_encode_raw(out.data(), raw.size(),
+                                     reinterpret_cast<const std::uint8_t*>(raw.data()));
   return out;
 }
 
@@ -24,14 +24,16 @@ std::string base64url_encode(std::string_view raw) {
 std::optional<std::string> base64_decode(std::string_view text) {
   std::string padded(text);
   while (padded.size() % 4 != 0) padded += '=';
-  std::string out(3 * padded.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(padded.data()), static_cast<int>(padded.size()));
-  if (n < 0) return std::nullopt;
-  // EVP_DecodeBlock counts the padding as zero bytes; drop them.
-  std::size_t pad = static_cast<std::size_t>(std::ranges::count(padded, '='));
-  if (pad > 2) return std::nullopt;
-  out.resize(static_cast<std::size_t>(n) - pad);
+  const auto& n = detail::nettle();
+  base64_decode_ctx ctx;
+  n.base64_decode_init(&ctx);
+  std::string out(BASE64_DECODE_LENGTH(padded.size()), '\0');
+  std::size_t len = out.size();
+  if (!n.base64_decode_update(&ctx, &len, reinterpret_cast<std::uint8_t*>(out.data()),
+                              padded.size(), padded.data()) ||
+      !n.base64_decode_final(&ctx))
+    return std::nullopt;
+  out.resize(len);
   return out;
 }
 

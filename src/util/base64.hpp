@@ -1,4 +1,4 @@
-// Base64 (RFC 4648) over OpenSSL's EVP encoder.
+// Base64 (RFC 4648) over Nettle.
 #pragma once
 
 #include <optional>

@@ -1,32 +1,28 @@
 #include "util/digest.hpp"
 
-#include <openssl/evp.h>
-
+#include "util/nettle_api.hpp"
 #include "util/random.hpp"
 
 namespace sr::util {
 
 std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  // EVP_Digest with SHA-256 cannot fail for in-memory input short of OOM, in
-  // which case OpenSSL leaves len 0 and we return an empty string.
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return to_hex(md, len);
+  const auto& n = detail::nettle();
+  sha256_ctx ctx;
+  n.sha256_init(&ctx);
+  n.sha256_update(&ctx, data.size(), reinterpret_cast<const std::uint8_t*>(data.data()));
+  std::uint8_t md[SHA256_DIGEST_SIZE];
+  n.sha256_digest(&ctx, sizeof md, md);
+  return to_hex(md, sizeof md);
 }
 
-}  // namespace sr::util
-
-#include <openssl/hmac.h>
-
-namespace sr::util {
-
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len);
-  return to_hex(md, len);
+  const auto& n = detail::nettle();
+  hmac_sha256_ctx ctx;
+  n.hmac_sha256_set_key(&ctx, key.size(), reinterpret_cast<const std::uint8_t*>(key.data()));
+  n.hmac_sha256_update(&ctx, data.size(), reinterpret_cast<const std::uint8_t*>(data.data()));
+  std::uint8_t md[SHA256_DIGEST_SIZE];
+  n.hmac_sha256_digest(&ctx, sizeof md, md);
+  return to_hex(md, sizeof md);
 }
 
 }  // namespace sr::util

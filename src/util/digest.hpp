@@ -1,4 +1,4 @@
-// Message digests (OpenSSL EVP).
+// Message digests (Nettle).
 #pragma once
 
 #include <string>

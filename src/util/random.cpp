@@ -1,8 +1,8 @@
 #include "util/random.hpp"
 
-#include <openssl/err.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
 
+#include <cerrno>
 #include <vector>
 
 namespace sr::util {
@@ -19,12 +19,19 @@ std::string to_hex(const unsigned char* data, std::size_t size) {
 }
 
 Result<std::string> random_hex(std::size_t nbytes) {
+  // The kernel's CSPRNG directly (it seeds OpenSSL's too), so no crypto
+  // library is loaded for a token or a nonce. getrandom blocks only until
+  // the pool is initialised once after boot; reads up to 256 bytes are not
+  // split, larger ones may be, and a signal may interrupt any of them.
   std::vector<unsigned char> buf(nbytes);
-  if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1) {
-    char err[256];
-    ERR_error_string_n(ERR_get_error(), err, sizeof err);
-    ERR_clear_error();
-    return fail(ErrorKind::generic, std::string("RAND_bytes: ") + err);
+  std::size_t done = 0;
+  while (done < buf.size()) {
+    ssize_t n = ::getrandom(buf.data() + done, buf.size() - done, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("getrandom");
+    }
+    done += static_cast<std::size_t>(n);
   }
   return to_hex(buf.data(), buf.size());
 }

@@ -1,4 +1,4 @@
-// Random values from the OS CSPRNG (OpenSSL RAND_bytes).
+// Random values from the OS CSPRNG (getrandom(2)).
 #pragma once
 
 #include <cstddef>

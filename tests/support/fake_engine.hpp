@@ -69,6 +69,7 @@ class FakeEngine final : public docker::ContainerEngine {
   std::function<void()> on_start;           // e.g. raise a signal mid-run
   std::function<void()> on_kill;            // runs on every kill call, failed or not
   int log_fd = -1;
+  std::string attach_detach_keys;           // the last attach's detachKeys
 
   // Ends the running container with `status`.
   void exit(int status) {
@@ -100,8 +101,9 @@ class FakeEngine final : public docker::ContainerEngine {
   }
 
   util::Result<std::unique_ptr<docker::RawStream>> attach_container(std::string_view id, docker::AttachStreams,
-                                                                    std::string_view) override {
+                                                                    std::string_view detach_keys) override {
     record("attach " + std::string(id));
+    attach_detach_keys = detach_keys;
     if (auto f = failure("attach")) return std::unexpected(*f);
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return util::fail_errno("socketpair");

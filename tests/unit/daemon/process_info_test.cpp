@@ -1,3 +1,6 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -8,12 +11,14 @@
 #include "daemon/daemon_probe.hpp"
 #include "daemon/pidfile.hpp"
 #include "daemon/process_info.hpp"
+#include "util/unique_fd.hpp"
 
 using namespace sr::egress;
 
 TEST_CASE("stat start time is field 22 counted after the last ')'") {
   // comm "a) b (c" holds spaces and parentheses, as a hostile process name can.
-  std::string stat = "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
+  std::string stat =
+      "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
   auto t = parse_stat_start_time(stat);
   REQUIRE(t);
   CHECK(*t == 987654);
@@ -28,7 +33,8 @@ TEST_CASE("environ block match is exact per entry") {
   CHECK(environ_block_has(block, "SANDBOX_EGRESS_NONCE", "abc"));
   CHECK_FALSE(environ_block_has(block, "SANDBOX_EGRESS_NONCE", "ab"));
   CHECK_FALSE(environ_block_has(block, "SANDBOX_EGRESS_NONC", "abc"));
-  CHECK_FALSE(environ_block_has(std::string("XSANDBOX_EGRESS_NONCE=abc", 25), "SANDBOX_EGRESS_NONCE", "abc"));
+  CHECK_FALSE(environ_block_has(std::string("XSANDBOX_EGRESS_NONCE=abc", 25),
+                                "SANDBOX_EGRESS_NONCE", "abc"));
 }
 
 TEST_CASE("our own process is alive, has a start time and its environ is readable") {
@@ -103,4 +109,35 @@ TEST_CASE("state lock: a second non-blocking holder gets a conflict") {
   REQUIRE_FALSE(second);
   CHECK(second.error().kind == sr::util::ErrorKind::conflict);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("listener_owned_by: our own loopback listener, per process and port") {
+  for (int family : {AF_INET, AF_INET6}) {
+    CAPTURE(family);
+    sr::util::UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    REQUIRE(fd);
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    if (family == AF_INET) {
+      auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+      v4->sin_family = AF_INET;
+      v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      len = sizeof *v4;
+    } else {
+      auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      v6->sin6_family = AF_INET6;
+      v6->sin6_addr = in6addr_loopback;
+      len = sizeof *v6;
+    }
+    REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&ss), len) == 0);
+    REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) == 0);
+    const auto port = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
+                                              : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
+    CHECK_FALSE(listener_owned_by(::getpid(), port));  // bound, not listening
+    REQUIRE(::listen(fd.get(), 1) == 0);
+    CHECK(listener_owned_by(::getpid(), port));
+    CHECK_FALSE(listener_owned_by(1, port));  // init does not hold it
+    fd.reset();
+    CHECK_FALSE(listener_owned_by(::getpid(), port));
+  }
 }
