@@ -3,6 +3,8 @@
 #include <optional>
 #include <sstream>
 
+#include "util/host_port.hpp"
+
 namespace sr::egress {
 
 namespace {
@@ -14,8 +16,7 @@ bool is_v6(const std::string& address) { return address.find(':') != std::string
 std::string tool(const InterceptionSpec& s) { return is_v6(s.gateway) ? "ip6tables" : "iptables"; }
 
 std::string destination(const InterceptionSpec& s, int offset) {
-  std::string host = is_v6(s.gateway) ? "[" + s.gateway + "]" : s.gateway;
-  return host + ":" + std::to_string(s.tunnel_port + offset);
+  return util::format_host_port(s.gateway, static_cast<std::uint16_t>(s.tunnel_port + offset));
 }
 
 Argv prerouting_jump(const InterceptionSpec& s) {
