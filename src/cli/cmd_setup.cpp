@@ -130,7 +130,7 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
         settings, with_file_fallback(process_env_lookup(), file, {settings.bitwarden_token_env}));
   };
   env.network = network;
-  env.firewall = &system_command_runner();
+  env.firewall = &system_iptables_runner();
   env.confirm_rotation = confirm_rotation;
   env.info = cli::info;
   env.warn = cli::warn;

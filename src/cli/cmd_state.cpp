@@ -66,12 +66,12 @@ int cmd_disable(std::span<const std::string> args) {
             ": new sandboxes start without the proxy");
   // The interception first: its UDP accept lives in the firewall's chain.
   if (auto spec = read_firewall_record(paths); spec && *spec && !(*spec)->bridge.empty()) {
-    if (auto ok = remove_interception(interception_spec(**spec), system_command_runner()); !ok)
+    if (auto ok = remove_interception(interception_spec(**spec), system_iptables_runner()); !ok)
       cli::warn(ok.error().message);
     else
       cli::info("firewall: removed the interception of " + (*spec)->bridge + "'s ports 443, 80 and 53");
   }
-  auto removed = remove_recorded_firewall(paths, system_command_runner());
+  auto removed = remove_recorded_firewall(paths, system_iptables_runner());
   if (!removed)
     cli::warn(removed.error().message);
   else if (!removed->empty())

@@ -56,7 +56,7 @@ util::Result<Config> load_checked_config(const Paths& paths) {
 // sandboxes would silently reach that home's engine.
 util::Result<void> reapply_firewall(const Paths& paths, const Config& config) {
   if (config.proxy.isolation != Isolation::internal) return {};
-  auto done = reapply_recorded_firewall(paths, system_command_runner());
+  auto done = reapply_recorded_firewall(paths, system_iptables_runner());
   if (!done) {
     cli::warn(done.error().message + "; sandboxes may reach every service on this host (run 'sandbox-egress setup')");
     return {};
@@ -65,7 +65,7 @@ util::Result<void> reapply_firewall(const Paths& paths, const Config& config) {
   cli::info("firewall: rules for the sandbox network are in place (IPv4 and IPv6)");
   auto spec = read_firewall_record(paths);
   if (!spec || !*spec) return {};
-  auto ok = install_interception(interception_spec(**spec), system_command_runner());
+  auto ok = install_interception(interception_spec(**spec), system_iptables_runner());
   if (!ok && ok.error().kind == util::ErrorKind::conflict) return ok;
   if (!ok) cli::warn(ok.error().message + "; clients that ignore HTTPS_PROXY get no connection (run 'sandbox-egress setup')");
   return {};

@@ -35,7 +35,7 @@ int cmd_doctor(std::span<const std::string> args) {
   }
   DoctorEnv env{egress::Paths::from_environment(), client.get(),
                 [](const char* n) { return static_cast<const char*>(std::getenv(n)); },
-                &egress::system_command_runner()};
+                &egress::system_iptables_runner()};
   auto results = run_doctor(env, options);
   auto summary = doctor_json(results);
   if (json) {

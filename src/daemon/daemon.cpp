@@ -201,7 +201,7 @@ util::Result<void> wait_ready(SpawnedDaemon& child, const HostPort& tunnel, cons
     if (!child.running())
       return util::fail(util::ErrorKind::generic,
                         "the daemon exited (status " + std::to_string(child.exit_status()) +
-                            ") before listening on " + tunnel.host + ":" + std::to_string(tunnel.port));
+                            ") before listening on " + util::format_host_port(tunnel.host, tunnel.port));
     if (tcp_accepts(tunnel, options.poll_interval) && listener_owned_by(child.pid(), tunnel.port))
       return {};
     if (Clock::now() >= deadline)
@@ -265,7 +265,7 @@ util::Result<StartOutcome> start_daemon(const Paths& paths, const Config& config
                                         const StartOptions& options) {
   SR_TRY(check_startable(paths, config));
   SR_ASSIGN(auto pc, util::with_context(proxyconf::load(paths.proxy_yaml()), "reading proxy.yaml"));
-  SR_ASSIGN(HostPort tunnel, util::with_context(parse_host_port(pc.tunnel_listen), "proxy.tunnel_listen"));
+  SR_ASSIGN(HostPort tunnel, util::with_context(dial_address(pc.tunnel_listen), "proxy.tunnel_listen"));
   DaemonState st = inspect_daemon(paths, config);
   if (st.ours && st.listening) return already_running(st);
 

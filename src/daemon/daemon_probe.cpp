@@ -90,31 +90,14 @@ std::optional<std::set<std::string>> diag_listen_inodes(std::uint16_t port) {
 
 }  // namespace
 
-util::Result<HostPort> parse_host_port(const std::string& address) {
-  std::string host;
-  std::string port_text;
-  if (!address.empty() && address.front() == '[') {
-    auto close = address.find("]:");
-    if (close == std::string::npos)
-      return util::fail(util::ErrorKind::invalid_argument, "bad listen address '" + address + "'");
-    host = address.substr(1, close - 1);
-    port_text = address.substr(close + 2);
-  } else {
-    auto colon = address.rfind(':');
-    if (colon == std::string::npos)
-      return util::fail(util::ErrorKind::invalid_argument,
-                        "bad listen address '" + address + "': expected host:port");
-    host = address.substr(0, colon);
-    port_text = address.substr(colon + 1);
-  }
-  unsigned port = 0;
-  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-    return util::fail(util::ErrorKind::invalid_argument,
-                      "bad port in listen address '" + address + "'");
-  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
-  if (host == "::") host = "::1";
-  return HostPort{host, static_cast<std::uint16_t>(port)};
+// An unbracketed "::1:9090" reads as host ::1, port 9090, as the engine's
+// own listener parsing reads it.
+util::Result<HostPort> dial_address(const std::string& listen) {
+  SR_ASSIGN(HostPort out, util::with_context(util::parse_host_port(listen, {.colons = util::BareColons::last_is_port}),
+                                             "bad listen address '" + listen + "'"));
+  if (out.host.empty() || out.host == "0.0.0.0") out.host = "127.0.0.1";
+  if (out.host == "::") out.host = "::1";
+  return out;
 }
 
 bool tcp_accepts(const HostPort& address, std::chrono::milliseconds timeout) {

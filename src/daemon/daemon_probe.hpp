@@ -10,16 +10,16 @@
 #include <string>
 
 #include "util/error.hpp"
+#include "util/host_port.hpp"
 
 namespace sr::egress {
 
-struct HostPort {
-  std::string host;  // IPv4 or IPv6 literal (brackets removed)
-  std::uint16_t port = 0;
-};
+using util::HostPort;
 
-// "127.0.0.1:9090", "[::1]:9090", ":9090" (-> 127.0.0.1).
-util::Result<HostPort> parse_host_port(const std::string& address);
+// The address a client dials to reach a listener configured as `listen`:
+// "127.0.0.1:9090", "[::1]:9090", ":9090" and "0.0.0.0:9090" (-> 127.0.0.1),
+// "[::]:9090" (-> ::1). The port is required and not 0.
+util::Result<HostPort> dial_address(const std::string& listen);
 
 // True when a TCP connection to `address` completes within `timeout`.
 bool tcp_accepts(const HostPort& address, std::chrono::milliseconds timeout);

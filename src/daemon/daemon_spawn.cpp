@@ -15,6 +15,10 @@
 
 #include "util/unique_fd.hpp"
 
+// Not util::CommandRunner: that runs a child to completion and collects its
+// output, while the daemon must outlive this process (its own session, its
+// output on the log file, detached once it serves) and be killed as a group
+// when it fails to come up. Boost.Process's child gives exactly that.
 namespace bp = boost::process;
 
 namespace sr::egress {

@@ -47,7 +47,7 @@ DaemonState inspect_daemon(const Paths& paths, const Config& config) {
   std::optional<HostPort> tunnel;
   if (auto pc = proxyconf::load(paths.proxy_yaml())) {
     s.tunnel_address = pc->tunnel_listen;
-    if (auto hp = parse_host_port(pc->tunnel_listen)) tunnel = *hp;
+    if (auto hp = dial_address(pc->tunnel_listen)) tunnel = *hp;
   }
   const bool accepts = tunnel && tcp_accepts(*tunnel, std::chrono::milliseconds(500));
 

@@ -8,26 +8,18 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
-#include <boost/process/io.hpp>
-#include <boost/process/pipe.hpp>
-#include <boost/process/search_path.hpp>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <system_error>
 
 #include "util/atomic_file.hpp"
+#include "util/command_runner.hpp"
 #include "util/random.hpp"
 #include "util/secure_dir.hpp"
 
-namespace bp = boost::process;
 
 namespace sr::egress {
 namespace {
@@ -82,30 +74,12 @@ util::Result<std::string> sha256_hex(const std::string& data) {
   return util::to_hex(md, len);
 }
 
-struct ProcessRun {
-  int status = -1;
-  std::string out;
-};
-
 // Runs a short helper (gpgv, the version probe) with a minimal environment.
-util::Result<ProcessRun> run_capture(const std::filesystem::path& exe, const std::vector<std::string>& args) {
-  bp::environment env;
-  for (const char* name : {"PATH", "HOME", "LANG"})
-    if (const char* v = std::getenv(name)) env[name] = v;
-  bp::ipstream out;
-  ProcessRun run;
-  try {
-    bp::child c(exe.string(), bp::args = args, env, bp::std_out > out, bp::std_err > bp::null,
-                bp::std_in < bp::null);
-    std::stringstream ss;
-    ss << out.rdbuf();
-    run.out = ss.str();
-    c.wait();
-    run.status = c.exit_code();
-  } catch (const std::system_error& e) {
-    return util::fail(util::ErrorKind::io, "running " + exe.string() + ": " + e.code().message());
-  }
-  return run;
+util::Result<util::CommandResult> run_capture(const std::string& exe, std::vector<std::string> args) {
+  args.insert(args.begin(), exe);
+  return util::with_context(
+      util::system_command_runner().run({.argv = std::move(args), .env = util::environment_subset({"PATH", "HOME", "LANG"})}),
+      "running " + exe);
 }
 
 // A private scratch directory removed on scope exit.
@@ -119,8 +93,8 @@ struct TempDir {
 
 util::Result<void> verify_signature(const Paths& paths, const std::string& base, const std::string& checksums,
                                     std::vector<std::string>& warnings) {
-  auto gpgv = bp::search_path("gpgv");
-  if (gpgv.empty()) {
+  auto gpgv = util::find_program("gpgv");
+  if (!gpgv) {
     warnings.push_back("gpgv is not installed: the signature of checksums.txt was NOT verified");
     return {};
   }
@@ -136,10 +110,10 @@ util::Result<void> verify_signature(const Paths& paths, const std::string& base,
   SR_TRY(util::ensure_private_dir(tmp.path));
   SR_TRY(util::write_file_atomic(tmp.path / "checksums.txt", checksums, 0600));
   SR_TRY(util::write_file_atomic(tmp.path / "checksums.txt.asc", signature, 0600));
-  SR_ASSIGN(ProcessRun run, run_capture(gpgv.string(), {"--status-fd", "1", "--keyring", std::filesystem::absolute(keyring).string(),
+  SR_ASSIGN(util::CommandResult run, run_capture(*gpgv, {"--status-fd", "1", "--keyring", std::filesystem::absolute(keyring).string(),
                                                (tmp.path / "checksums.txt.asc").string(),
                                                (tmp.path / "checksums.txt").string()}));
-  if (run.status != 0)
+  if (!run.ok())
     return util::fail(util::ErrorKind::security, "gpgv: BAD or unverifiable signature on checksums.txt (keyring " +
                                                      keyring.string() + "); refusing to install");
   SR_ASSIGN(const std::string pinned,
@@ -310,9 +284,9 @@ util::Result<std::string> probe_version(const Paths& paths, const std::filesyste
     auto cached = nlohmann::json::parse(*text, nullptr, false);
     if (cached.is_object() && cached.value("key", nlohmann::json()) == key) return cached.value("version", "");
   }
-  SR_ASSIGN(ProcessRun run, run_capture(binary, {"--version"}));
-  if (run.status != 0)
-    return util::fail(util::ErrorKind::api, binary.string() + " --version exited with status " + std::to_string(run.status));
+  SR_ASSIGN(util::CommandResult run, run_capture(binary.string(), {"--version"}));
+  if (!run.ok())
+    return util::fail(util::ErrorKind::api, binary.string() + " --version failed (" + run.status_text() + ")");
   std::string version = run.out.substr(0, run.out.find('\n'));
   (void)util::write_file_atomic(cache, nlohmann::json{{"key", key}, {"version", version}}.dump(), 0600);
   return version;

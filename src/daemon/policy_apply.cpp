@@ -51,7 +51,7 @@ util::Result<std::vector<std::string>> apply_policy(const Paths& paths, const Pr
   SR_ASSIGN(Config config, load_config(paths.config()));
   SR_ASSIGN(Mappings old, load_mappings(paths.mappings()));
   SR_ASSIGN(auto current, util::with_context(proxyconf::load(paths.proxy_yaml()), "reading proxy.yaml"));
-  SR_ASSIGN(HostPort tunnel, util::with_context(parse_host_port(current.tunnel_listen), "proxy.yaml tunnel_listen"));
+  SR_ASSIGN(HostPort tunnel, util::with_context(dial_address(current.tunnel_listen), "proxy.yaml tunnel_listen"));
 
   const auto table = known_providers(config.secrets);
   ReconcileReport report;

@@ -69,12 +69,11 @@ util::Result<void> reload_daemon(const Paths& paths, const Config& config) {
   } else {
     local_problem = " (note: " + pc.error().message + ")";
   }
-  SR_ASSIGN(HostPort mgmt, util::with_context(parse_host_port(listen), "management.listen"));
+  SR_ASSIGN(HostPort mgmt, util::with_context(dial_address(listen), "management.listen"));
   SR_ASSIGN(std::string key, util::with_context(read_private_file(paths.management_token()),
                                                 "reading the management token"));
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-  const std::string host = mgmt.host.find(':') != std::string::npos ? "[" + mgmt.host + "]" : mgmt.host;
-  const std::string url = "http://" + host + ":" + std::to_string(mgmt.port) + "/v1/reload";
+  const std::string url = "http://" + util::format_host_port(mgmt.host, mgmt.port) + "/v1/reload";
   auto reply = post_reload(url, key);
   if (!reply)
     return util::fail(util::ErrorKind::connect, "the management listener is unreachable: " + reply.error().message +

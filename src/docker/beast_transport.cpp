@@ -15,6 +15,7 @@
 #include "docker/errors.hpp"
 #include "docker/fd_stream.hpp"
 #include "docker/plain_transport.hpp"
+#include "util/host_port.hpp"
 
 namespace sr::docker {
 
@@ -176,11 +177,10 @@ util::Result<std::unique_ptr<Transport>> make_plain_transport(const Endpoint& en
   std::string host, port;
   if (endpoint.unix_socket.empty()) {
     // base_url is "http://host:port" (docker/host.cpp always adds the port).
-    std::string_view rest = std::string_view(endpoint.base_url).substr(7);
-    auto colon = rest.rfind(':');
-    host = std::string(rest.substr(0, colon));
-    port = std::string(rest.substr(colon + 1));
-    if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    SR_ASSIGN(util::HostPort hp, util::parse_host_port(std::string_view(endpoint.base_url).substr(7),
+                                                       {.colons = util::BareColons::last_is_port}));
+    host = std::move(hp.host);
+    port = std::to_string(hp.port);
   }
   return std::unique_ptr<Transport>(std::make_unique<PlainTransport>(endpoint, std::move(host), std::move(port)));
 }

@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
-#include <charconv>
 #include <cstdlib>
 
 #include "docker/context.hpp"
 #include "docker/docker_config.hpp"
+#include "util/host_port.hpp"
 
 namespace sr::docker {
 
@@ -14,38 +14,15 @@ namespace {
 
 bool file_exists(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
 
-// tcp://host[:port][/path]; IPv6 as [::1]:2376.
+// tcp://host[:port][/path]; IPv6 as [::1]:2376. Without brackets the last
+// colon starts the port.
 util::Result<std::string> tcp_base_url(std::string_view rest, TlsMode tls) {
   if (auto slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
-  std::string_view host = rest;
-  std::string_view port;
-  if (!rest.empty() && rest.front() == '[') {
-    auto close = rest.find(']');
-    if (close == std::string_view::npos)
-      return util::fail(util::ErrorKind::invalid_argument, "unterminated IPv6 address");
-    host = rest.substr(0, close + 1);
-    if (close + 1 < rest.size()) {
-      if (rest[close + 1] != ':') return util::fail(util::ErrorKind::invalid_argument, "bad address");
-      port = rest.substr(close + 2);
-    }
-  } else if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-    host = rest.substr(0, colon);
-    port = rest.substr(colon + 1);
-  }
-  if (host.empty()) host = "localhost";
-  unsigned value = 0;
-  if (!port.empty()) {
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || p != port.data() + port.size() || value == 0 || value > 65535)
-      return util::fail(util::ErrorKind::invalid_argument, "invalid port \"" + std::string(port) + "\"");
-  } else {
-    value = tls == TlsMode::off ? 2375 : 2376;
-  }
-  std::string url = tls == TlsMode::off ? "http://" : "https://";
-  url += host;
-  url += ':';
-  url += std::to_string(value);
-  return url;
+  const std::uint16_t default_port = tls == TlsMode::off ? 2375 : 2376;
+  SR_ASSIGN(util::HostPort hp, util::parse_host_port(rest, {.default_port = default_port,
+                                                            .colons = util::BareColons::last_is_port}));
+  if (hp.host.empty()) hp.host = "localhost";
+  return std::string(tls == TlsMode::off ? "http://" : "https://") + util::format_host_port(hp.host, hp.port);
 }
 
 }  // namespace

@@ -1,62 +1,30 @@
 #include "egress/bitwarden.hpp"
 
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/io.hpp>
-#include <boost/process/pipe.hpp>
-#include <boost/process/search_path.hpp>
 #include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
-#include <system_error>
 
-namespace bp = boost::process;
+#include "util/command_runner.hpp"
 
 namespace sr::egress {
 namespace {
 
-struct BwsRun {
-  int status = 0;
-  std::string out;
-  std::string err;
-};
-
-// bws output is a small JSON document and its errors a few lines, so stdout
-// is drained first and stderr after it without risk of filling a pipe.
-util::Result<BwsRun> run_bws(const std::string& project, const std::string& token,
-                             const EnvLookup& caller_env) {
-  auto exe = bp::search_path("bws");
-  if (exe.empty())
+// bws's output is a small JSON document; the token goes to it through the
+// environment, never argv (visible in ps), and the child sees only the
+// variables bws needs from ours.
+util::Result<util::CommandResult> run_bws(const std::string& project, const std::string& token,
+                                          const EnvLookup& caller_env) {
+  std::map<std::string, std::string> env;
+  for (const char* name : {"PATH", "HOME", "TMPDIR", "LANG", "SSL_CERT_FILE", "SSL_CERT_DIR"})
+    if (auto v = caller_env(name)) env[name] = *v;
+  env["BWS_ACCESS_TOKEN"] = token;
+  auto run = util::system_command_runner().run(
+      {.argv = {"bws", "secret", "list", project, "--output", "json"}, .env = std::move(env)});
+  if (!run && run.error().kind == util::ErrorKind::not_found)
     return util::fail(util::ErrorKind::not_found,
                       "the Bitwarden Secrets Manager CLI 'bws' is not on PATH (needed by "
                       "proxy.credential_source: bitwarden)");
-  bp::environment env;
-  for (const char* name : {"PATH", "HOME", "TMPDIR", "LANG", "SSL_CERT_FILE", "SSL_CERT_DIR"})
-    if (auto v = caller_env(name)) env[name] = *v;
-  // The token goes through the environment, never argv (visible in ps).
-  env["BWS_ACCESS_TOKEN"] = token;
-  bp::ipstream out;
-  bp::ipstream err;
-  BwsRun run;
-  try {
-    bp::child c(exe, bp::args = {"secret", "list", project, "--output", "json"}, env,
-                bp::std_out > out, bp::std_err > err, bp::std_in < bp::null);
-    std::stringstream o;
-    o << out.rdbuf();
-    run.out = o.str();
-    std::stringstream e;
-    e << err.rdbuf();
-    run.err = e.str();
-    c.wait();
-    run.status = c.exit_code();
-  } catch (const std::system_error& e) {
-    return util::fail(util::ErrorKind::io, "running " + exe.string() + ": " + e.code().message());
-  }
   return run;
 }
 
@@ -91,10 +59,11 @@ util::Result<std::vector<std::pair<std::string, std::string>>> list_project(
     return util::fail(util::ErrorKind::invalid_argument,
                       "Bitwarden: proxy.bitwarden_project is not set in config.yaml (pass "
                       "'sandbox-egress setup --bitwarden-project NAME')");
-  SR_ASSIGN(BwsRun run, util::with_context(run_bws(settings.bitwarden_project, *token, env), "Bitwarden"));
-  if (run.status != 0)
+  SR_ASSIGN(util::CommandResult run,
+            util::with_context(run_bws(settings.bitwarden_project, *token, env), "Bitwarden"));
+  if (!run.ok())
     return util::fail(util::ErrorKind::api, "Bitwarden: 'bws secret list " + settings.bitwarden_project +
-                                                "' failed (status " + std::to_string(run.status) + "): " + run.err);
+                                                "' failed (" + run.status_text() + "): " + run.err);
   return util::with_context(parse_bws_secret_list(run.out), "Bitwarden");
 }
 

@@ -5,57 +5,35 @@
 #include <iterator>
 #include <sstream>
 
-#include <boost/process/child.hpp>
-#include <boost/process/io.hpp>
-#include <boost/process/pipe.hpp>
-#include <boost/process/search_path.hpp>
-
 #include "util/atomic_file.hpp"
+#include "util/command_runner.hpp"
 
 namespace sr::egress {
 namespace {
 
-namespace bp = boost::process;
 using Argv = std::vector<std::string>;
 
-class BoostRunner final : public CommandRunner {
+// iptables' own messages go to a log nobody reads here: the callers report
+// the command and its status, and what to check.
+class SystemRunner final : public IptablesRunner {
  public:
   util::Result<int> run(const Argv& argv) override {
-    SR_ASSIGN(auto exe, find(argv));
-    std::error_code ec;
-    bp::child child(exe, Argv(argv.begin() + 1, argv.end()), bp::std_out > bp::null,
-                    bp::std_err > bp::null, bp::std_in < bp::null, ec);
-    return finish(child, argv, ec);
+    SR_ASSIGN(util::CommandResult r, start(argv));
+    return r.signal != 0 ? 128 + r.signal : r.exit_code;
   }
 
   util::Result<std::string> output(const Argv& argv) override {
-    SR_ASSIGN(auto exe, find(argv));
-    std::error_code ec;
-    bp::ipstream out;
-    bp::child child(exe, Argv(argv.begin() + 1, argv.end()), bp::std_out > out,
-                    bp::std_err > bp::null, bp::std_in < bp::null, ec);
-    std::string text, line;
-    while (!ec && std::getline(out, line)) text += line + "\n";
-    SR_ASSIGN(int status, finish(child, argv, ec));
-    if (status != 0)
-      return util::fail(util::ErrorKind::io, "`" + argv[0] + "` exited with status " + std::to_string(status));
-    return text;
+    SR_ASSIGN(util::CommandResult r, start(argv));
+    if (!r.ok()) return util::fail(util::ErrorKind::io, "`" + argv.at(0) + "` failed (" + r.status_text() + ")");
+    return std::move(r.out);
   }
 
  private:
-  static util::Result<boost::filesystem::path> find(const Argv& argv) {
-    auto exe = bp::search_path(argv.at(0));
-    if (exe.empty())
-      return util::fail(util::ErrorKind::not_found,
-                        argv[0] + " not found on PATH (install the iptables package)");
-    return exe;
-  }
-
-  static util::Result<int> finish(bp::child& child, const Argv& argv, std::error_code ec) {
-    if (ec) return util::fail(util::ErrorKind::io, "running " + argv[0] + ": " + ec.message());
-    child.wait(ec);
-    if (ec) return util::fail(util::ErrorKind::io, "waiting for " + argv[0] + ": " + ec.message());
-    return child.exit_code();
+  static util::Result<util::CommandResult> start(const Argv& argv) {
+    auto r = util::system_command_runner().run({.argv = argv});
+    if (!r && r.error().kind == util::ErrorKind::not_found)
+      return util::fail(util::ErrorKind::not_found, argv.at(0) + " not found on PATH (install the iptables package)");
+    return r;
   }
 };
 
@@ -65,7 +43,7 @@ std::string join(const Argv& argv) {
   return s;
 }
 
-util::Result<void> must(CommandRunner& r, const Argv& argv) {
+util::Result<void> must(IptablesRunner& r, const Argv& argv) {
   SR_ASSIGN(int status, r.run(argv));
   if (status != 0)
     return util::fail(util::ErrorKind::io,
@@ -91,7 +69,7 @@ Argv legacy_jump(const std::string& subnet) {
 }
 
 // Adds `spec` to `chain` unless an identical rule is there (-C).
-util::Result<void> ensure(CommandRunner& r, const char* tool, std::string_view chain, const Argv& spec,
+util::Result<void> ensure(IptablesRunner& r, const char* tool, std::string_view chain, const Argv& spec,
                           bool first) {
   SR_ASSIGN(int present, r.run(rule(tool, "-C", chain, spec)));
   if (present == 0) return {};
@@ -105,7 +83,7 @@ util::Result<void> ensure(CommandRunner& r, const char* tool, std::string_view c
 
 // The rules of `iptables -S <chain>` ("-A CHAIN arg..."), split on blanks
 // (iptables prints no quoted arguments for the rules this file writes).
-std::vector<Argv> list_rules(CommandRunner& r, const char* tool, std::string_view chain) {
+std::vector<Argv> list_rules(IptablesRunner& r, const char* tool, std::string_view chain) {
   std::vector<Argv> rules;
   auto text = r.output({tool, "-w", "-S", std::string(chain)});
   if (!text) return rules;
@@ -125,7 +103,7 @@ bool jumps_to_port_chain(const Argv& spec, std::string_view shared) {
 const Argv kEstablished{"-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"};
 const Argv kReject{"-j", "REJECT"};
 
-util::Result<void> install_v4_port_chain(const FirewallSpec& spec, CommandRunner& r) {
+util::Result<void> install_v4_port_chain(const FirewallSpec& spec, IptablesRunner& r) {
   const std::string mine = port_chain(spec.ports.front());
   // -N fails when a chain exists; -F then empties this port's chain either way.
   (void)r.run({"iptables", "-w", "-N", mine});
@@ -138,7 +116,7 @@ util::Result<void> install_v4_port_chain(const FirewallSpec& spec, CommandRunner
 
 // The shared chain and the INPUT jump of one tool; IPv4 also jumps to this
 // home's port chain first, so it always precedes the final REJECT.
-util::Result<void> install_shared(const FirewallSpec& spec, const char* tool, CommandRunner& r) {
+util::Result<void> install_shared(const FirewallSpec& spec, const char* tool, IptablesRunner& r) {
   (void)r.run({tool, "-w", "-N", kFirewallChain});
   if (std::string_view(tool) == "iptables") SR_TRY(ensure(r, tool, kFirewallChain, {"-j", port_chain(spec.ports.front())}, true));
   SR_TRY(ensure(r, tool, kFirewallChain, kEstablished, false));
@@ -147,7 +125,7 @@ util::Result<void> install_shared(const FirewallSpec& spec, const char* tool, Co
 }
 
 // Deletes every copy of `spec` in `chain` (each may be gone already).
-util::Result<void> delete_all(CommandRunner& r, const char* tool, std::string_view chain, const Argv& spec) {
+util::Result<void> delete_all(IptablesRunner& r, const char* tool, std::string_view chain, const Argv& spec) {
   for (int i = 0; i < 16; ++i) {
     SR_ASSIGN(int st, r.run(rule(tool, "-D", chain, spec)));
     if (st != 0) break;
@@ -155,12 +133,12 @@ util::Result<void> delete_all(CommandRunner& r, const char* tool, std::string_vi
   return {};
 }
 
-void drop_chain(CommandRunner& r, const char* tool, const std::string& chain) {
+void drop_chain(IptablesRunner& r, const char* tool, const std::string& chain) {
   (void)r.run({tool, "-w", "-F", chain});
   (void)r.run({tool, "-w", "-X", chain});
 }
 
-util::Result<void> remove_legacy(const FirewallSpec& spec, CommandRunner& r) {
+util::Result<void> remove_legacy(const FirewallSpec& spec, IptablesRunner& r) {
   const std::string shared = kLegacyFirewallChain;
   if (!spec.ports.empty() && spec.ports.front() != 0) {
     const std::string mine = shared + "-" + std::to_string(spec.ports.front());
@@ -181,12 +159,12 @@ std::string port_chain(std::uint16_t tunnel_port) {
   return std::string(kFirewallChain) + "-" + std::to_string(tunnel_port);
 }
 
-CommandRunner& system_command_runner() {
-  static BoostRunner runner;
+IptablesRunner& system_iptables_runner() {
+  static SystemRunner runner;
   return runner;
 }
 
-util::Result<void> install_firewall(const FirewallSpec& spec, CommandRunner& r) {
+util::Result<void> install_firewall(const FirewallSpec& spec, IptablesRunner& r) {
   auto ctx = [](util::Error e) { return std::unexpected(e.context("installing the egress firewall")); };
   if (spec.ports.empty() || spec.bridge.empty())
     return util::fail(util::ErrorKind::invalid_argument, "installing the egress firewall: no port or bridge");
@@ -196,7 +174,7 @@ util::Result<void> install_firewall(const FirewallSpec& spec, CommandRunner& r) 
   return {};
 }
 
-std::vector<std::string> firewall_problems(const FirewallSpec& spec, CommandRunner& r) {
+std::vector<std::string> firewall_problems(const FirewallSpec& spec, IptablesRunner& r) {
   std::vector<std::string> out;
   for (const char* tool : kTools) {
     const std::string t = tool;
@@ -211,7 +189,7 @@ std::vector<std::string> firewall_problems(const FirewallSpec& spec, CommandRunn
   return out;
 }
 
-util::Result<void> remove_firewall(const FirewallSpec& spec, CommandRunner& r) {
+util::Result<void> remove_firewall(const FirewallSpec& spec, IptablesRunner& r) {
   auto ctx = [](util::Error e) { return std::unexpected(e.context("removing the egress firewall")); };
   if (spec.bridge.empty()) {
     if (auto ok = remove_legacy(spec, r); !ok) return ctx(ok.error());
@@ -266,7 +244,7 @@ util::Result<void> write_firewall_record(const Paths& paths, const FirewallSpec&
                             "recording the firewall");
 }
 
-util::Result<std::string> remove_recorded_firewall(const Paths& paths, CommandRunner& r) {
+util::Result<std::string> remove_recorded_firewall(const Paths& paths, IptablesRunner& r) {
   SR_ASSIGN(auto spec, read_firewall_record(paths));
   if (!spec) return std::string();
   SR_TRY(remove_firewall(*spec, r));
@@ -275,7 +253,7 @@ util::Result<std::string> remove_recorded_firewall(const Paths& paths, CommandRu
   return spec->subnet;
 }
 
-util::Result<bool> reapply_recorded_firewall(const Paths& paths, CommandRunner& r) {
+util::Result<bool> reapply_recorded_firewall(const Paths& paths, IptablesRunner& r) {
   SR_ASSIGN(auto spec, read_firewall_record(paths));
   if (!spec || spec->bridge.empty() || spec->gateway.empty() || spec->ports.front() == 0) return false;
   SR_TRY(install_firewall(*spec, r));

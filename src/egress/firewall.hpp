@@ -35,17 +35,19 @@ namespace sr::egress {
 inline constexpr const char* kFirewallChain = "SANDBOX-ISOLATION";
 inline constexpr const char* kLegacyFirewallChain = "SANDBOX-EGRESS";
 
-// Runs a command (argv[0] searched on PATH) and returns its exit status.
-class CommandRunner {
+// The firewall's and the interception's view of running iptables-like tools
+// (argv[0] searched on PATH): exit status or standard output. The real one
+// goes through util::system_command_runner(); tests answer from a table.
+class IptablesRunner {
  public:
-  virtual ~CommandRunner() = default;
+  virtual ~IptablesRunner() = default;
   virtual util::Result<int> run(const std::vector<std::string>& argv) = 0;
   // Its standard output, for `iptables -S`; an error when it exits non-zero.
   virtual util::Result<std::string> output(const std::vector<std::string>& argv) = 0;
 };
 
-// The real runner (Boost.Process, output discarded).
-CommandRunner& system_command_runner();
+// The real runner (iptables' own messages are discarded).
+IptablesRunner& system_iptables_runner();
 
 struct FirewallSpec {
   std::string subnet;   // internal network, e.g. 172.30.0.0/16
@@ -67,17 +69,17 @@ std::string port_chain(std::uint16_t tunnel_port);
 
 // What `doctor` checks: each missing piece, as one line ("ip6tables: INPUT
 // does not jump from br-x to SANDBOX-ISOLATION"); empty when all is there.
-std::vector<std::string> firewall_problems(const FirewallSpec& spec, CommandRunner& run);
+std::vector<std::string> firewall_problems(const FirewallSpec& spec, IptablesRunner& run);
 
 // Idempotent: the per-port chain is rebuilt from scratch; the shared chain's
 // rules and the INPUT jump are added once. Direct port rules left in the
 // shared chain by an older version are deleted.
-util::Result<void> install_firewall(const FirewallSpec& spec, CommandRunner& run);
+util::Result<void> install_firewall(const FirewallSpec& spec, IptablesRunner& run);
 // Removes this tunnel port's chain; when no other per-port chain is left, the
 // INPUT jump(s) for `subnet` and the shared chain too. tunnel_port 0 (a
 // record from an older version) removes everything. Absent rules are not an
 // error.
-util::Result<void> remove_firewall(const FirewallSpec& spec, CommandRunner& run);
+util::Result<void> remove_firewall(const FirewallSpec& spec, IptablesRunner& run);
 
 // Where setup records "<subnet> <tunnel port> <bridge> <gateway>", so
 // `disable` can remove the rules and `start` re-apply them without asking
@@ -93,11 +95,11 @@ util::Result<void> write_firewall_record(const Paths& paths, const FirewallSpec&
 
 // `disable`: removes the rule recorded by setup (nothing recorded: no-op).
 // Returns the subnet it unprotected, or "" when there was none.
-util::Result<std::string> remove_recorded_firewall(const Paths& paths, CommandRunner& run);
+util::Result<std::string> remove_recorded_firewall(const Paths& paths, IptablesRunner& run);
 
 // `start`: re-installs the recorded rules (after a reboot or a dockerd
 // restart flushed them); false when nothing is recorded or the record is
 // from an older version (run setup again).
-util::Result<bool> reapply_recorded_firewall(const Paths& paths, CommandRunner& run);
+util::Result<bool> reapply_recorded_firewall(const Paths& paths, IptablesRunner& run);
 
 }  // namespace sr::egress

@@ -24,7 +24,7 @@ std::string_view backend_name(Backend backend) {
   return "unknown";
 }
 
-Backend iptables_backend(CommandRunner& r) {
+Backend iptables_backend(IptablesRunner& r) {
   auto version = r.output({"iptables", "-V"});
   if (!version) return Backend::unknown;
   if (version->find("(legacy)") != std::string::npos) return Backend::legacy;
@@ -32,7 +32,7 @@ Backend iptables_backend(CommandRunner& r) {
   return Backend::unknown;
 }
 
-std::vector<std::string> other_backend_rules(CommandRunner& r) {
+std::vector<std::string> other_backend_rules(IptablesRunner& r) {
   std::vector<std::string> found;
   const Backend on_path = iptables_backend(r);
   if (on_path == Backend::unknown) return found;

@@ -24,14 +24,14 @@ namespace sr::egress {
 enum class Backend { nft, legacy, unknown };
 
 // From `iptables -V` ("iptables v1.8.9 (legacy)" / "(nf_tables)").
-Backend iptables_backend(CommandRunner& run);
+Backend iptables_backend(IptablesRunner& run);
 std::string_view backend_name(Backend backend);  // "nft", "legacy", "unknown"
 
 // This project's chains and nat jumps found with the back end PATH does not
 // select (via iptables-nft / iptables-legacy and the ip6tables pair), one
 // line each, naming the tool and what it holds; empty when there are none or
 // the back end on PATH is unknown.
-std::vector<std::string> other_backend_rules(CommandRunner& run);
+std::vector<std::string> other_backend_rules(IptablesRunner& run);
 
 // What to do about other_backend_rules(): the commands that list and remove
 // them with the other back end's tools.

@@ -3,6 +3,8 @@
 #include <optional>
 #include <sstream>
 
+#include "util/host_port.hpp"
+
 namespace sr::egress {
 
 namespace {
@@ -14,8 +16,7 @@ bool is_v6(const std::string& address) { return address.find(':') != std::string
 std::string tool(const InterceptionSpec& s) { return is_v6(s.gateway) ? "ip6tables" : "iptables"; }
 
 std::string destination(const InterceptionSpec& s, int offset) {
-  std::string host = is_v6(s.gateway) ? "[" + s.gateway + "]" : s.gateway;
-  return host + ":" + std::to_string(s.tunnel_port + offset);
+  return util::format_host_port(s.gateway, static_cast<std::uint16_t>(s.tunnel_port + offset));
 }
 
 Argv prerouting_jump(const InterceptionSpec& s) {
@@ -32,7 +33,7 @@ Argv command(const InterceptionSpec& s, const std::string& op, const Argv& rule)
   return argv;
 }
 
-util::Result<void> must(CommandRunner& r, const Argv& argv) {
+util::Result<void> must(IptablesRunner& r, const Argv& argv) {
   SR_ASSIGN(int status, r.run(argv));
   if (status != 0) {
     std::string text;
@@ -60,7 +61,7 @@ Argv udp_accept(const InterceptionSpec& s) {
 
 // Another home's jump from the same bridge ("-A PREROUTING -i <bridge> -j
 // SANDBOX-ISOLATION-NAT-<other port>"), as its chain name.
-std::optional<std::string> foreign_jump(const InterceptionSpec& s, CommandRunner& r) {
+std::optional<std::string> foreign_jump(const InterceptionSpec& s, IptablesRunner& r) {
   auto listing = r.output({tool(s), "-w", "-t", "nat", "-S", "PREROUTING"});
   if (!listing) return std::nullopt;
   const std::string head = "-A PREROUTING -i " + s.bridge + " -j " + kFirewallChain + "-NAT-";
@@ -73,7 +74,7 @@ std::optional<std::string> foreign_jump(const InterceptionSpec& s, CommandRunner
 
 }  // namespace
 
-util::Result<void> check_no_foreign_interception(const InterceptionSpec& s, CommandRunner& r) {
+util::Result<void> check_no_foreign_interception(const InterceptionSpec& s, IptablesRunner& r) {
   auto other = foreign_jump(s, r);
   if (!other) return {};
   const std::string port = other->substr(other->rfind('-') + 1);
@@ -97,7 +98,7 @@ std::vector<Argv> interception_rules(const InterceptionSpec& s) {
   return out;
 }
 
-util::Result<void> install_interception(const InterceptionSpec& s, CommandRunner& r) {
+util::Result<void> install_interception(const InterceptionSpec& s, IptablesRunner& r) {
   auto ctx = [](util::Error e) { return std::unexpected(e.context("installing the egress interception")); };
   if (auto ok = check_no_foreign_interception(s, r); !ok) return ctx(ok.error());
   const std::string t = tool(s);
@@ -115,7 +116,7 @@ util::Result<void> install_interception(const InterceptionSpec& s, CommandRunner
   return {};
 }
 
-util::Result<void> remove_interception(const InterceptionSpec& s, CommandRunner& r) {
+util::Result<void> remove_interception(const InterceptionSpec& s, IptablesRunner& r) {
   const std::string t = tool(s);
   const std::string chain = nat_chain(s.tunnel_port);
   for (int i = 0; i < 16; ++i) {
@@ -128,7 +129,7 @@ util::Result<void> remove_interception(const InterceptionSpec& s, CommandRunner&
   return {};
 }
 
-std::string check_interception(const InterceptionSpec& s, CommandRunner& r) {
+std::string check_interception(const InterceptionSpec& s, IptablesRunner& r) {
   std::vector<Argv> rules = chain_rules(s);
   rules.push_back(udp_accept(s));
   rules.push_back(prerouting_jump(s));

@@ -53,18 +53,18 @@ std::vector<std::vector<std::string>> interception_rules(const InterceptionSpec&
 // traffic: the first PREROUTING jump wins, so the second home's sandboxes
 // would silently reach the first home's engine. The error names that chain
 // (and so its tunnel port) and the command that removes a stale jump.
-util::Result<void> check_no_foreign_interception(const InterceptionSpec& spec, CommandRunner& run);
+util::Result<void> check_no_foreign_interception(const InterceptionSpec& spec, IptablesRunner& run);
 
 // Refuses like check_no_foreign_interception, else idempotent: the nat chain is rebuilt, the PREROUTING jump added once, the
 // UDP accept appended to the per-port filter chain (rebuilt by
 // install_firewall, so call this after it).
-util::Result<void> install_interception(const InterceptionSpec& spec, CommandRunner& run);
+util::Result<void> install_interception(const InterceptionSpec& spec, IptablesRunner& run);
 
 // Removes the jump(s) from `spec.bridge` and this port's nat chain; absent
 // rules are not an error.
-util::Result<void> remove_interception(const InterceptionSpec& spec, CommandRunner& run);
+util::Result<void> remove_interception(const InterceptionSpec& spec, IptablesRunner& run);
 
 // "" when every rule is in place, else what is missing (for doctor).
-std::string check_interception(const InterceptionSpec& spec, CommandRunner& run);
+std::string check_interception(const InterceptionSpec& spec, IptablesRunner& run);
 
 }  // namespace sr::egress

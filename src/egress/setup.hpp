@@ -53,7 +53,7 @@ struct SetupEnv {
   SandboxNetwork* network = nullptr;    // null: Docker not available to this caller
   // Installs the host firewall for isolation: internal (egress/firewall.hpp);
   // null skips it (unit tests, callers without root).
-  CommandRunner* firewall = nullptr;
+  IptablesRunner* firewall = nullptr;
   std::function<util::Result<std::vector<InterfaceAddress>>()> interfaces;
   // Asked before --rotate-tokens replaces existing tokens; false aborts.
   std::function<bool()> confirm_rotation;

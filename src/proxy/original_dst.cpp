@@ -8,11 +8,12 @@
 
 #include <cstring>
 
+#include "util/host_port.hpp"
+
 namespace sr::proxy {
 
 std::string address_text(const tcp::endpoint& endpoint) {
-  auto a = endpoint.address();
-  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(endpoint.port());
+  return util::format_host_port(endpoint.address().to_string(), endpoint.port());
 }
 
 std::string redirected_from(tcp::socket& socket) {

@@ -1,12 +1,14 @@
 // serve: the command; server: the event loops; engine: their shared state; session: a connection.
 #include "proxy/serve.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "proxy/policy/rules.hpp"
 #include "proxy/server.hpp"
@@ -42,13 +44,8 @@ constexpr const char* kUsage =
     "\n"
     "Signals: SIGHUP reloads proxy.yaml; SIGTERM/SIGINT drain (up to 10 s) and exit 0.\n";
 
-struct Flag {
-  std::string_view name;
-  std::function<bool(ServeOptions&, const std::string&)> apply;  // false = bad value
-};
-
+// HOST:PORT:ADDR; ADDR may be a bracketed IPv6 literal.
 bool add_resolve(ServeOptions& o, const std::string& v) {
-  // HOST:PORT:ADDR; ADDR may be a bracketed IPv6 literal.
   std::size_t first = v.find(':');
   if (first == std::string::npos) return false;
   std::size_t second = v.find(':', first + 1);
@@ -71,10 +68,32 @@ std::optional<std::size_t> parse_count(const std::string& v, std::size_t low, st
   }
 }
 
+// Every flag takes one value, checked and stored by `apply` (false: a bad
+// value); a flag given twice keeps the last value, as pflag does.
+void add_flag(CLI::App& app, ServeOptions& o, const std::string& name,
+              std::function<bool(ServeOptions&, const std::string&)> apply) {
+  app.add_option_function<std::string>(
+         name,
+         [&o, name, apply = std::move(apply)](const std::string& v) {
+           if (!apply(o, v)) throw CLI::ValidationError("invalid value for " + name + ": '" + v + "'");
+         })
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+}
+
+// Repeatable: each occurrence adds one value.
+void add_list(CLI::App& app, ServeOptions& o, const std::string& name,
+              std::function<bool(ServeOptions&, const std::string&)> apply) {
+  app.add_option_function<std::vector<std::string>>(name, [&o, name, apply = std::move(apply)](
+                                                              const std::vector<std::string>& values) {
+    for (const auto& v : values)
+      if (!apply(o, v)) throw CLI::ValidationError("invalid value for " + name + ": '" + v + "'");
+  });
+}
+
 std::function<bool(ServeOptions&, const std::string&)> count_flag(std::size_t ServeOptions::*field,
-                                                                  std::size_t low) {
+                                                                  std::size_t low, std::size_t high) {
   return [=](ServeOptions& o, const std::string& v) {
-    auto n = parse_count(v, low, 1'000'000);
+    auto n = parse_count(v, low, high);
     if (n) o.*field = *n;
     return n.has_value();
   };
@@ -91,31 +110,22 @@ std::function<bool(ServeOptions&, const std::string&)> duration_flag(
   };
 }
 
-const std::vector<Flag>& flags() {
-  static const std::vector<Flag> table = {
-      {"--config", [](ServeOptions& o, const std::string& v) { o.config_path = v; return true; }},
-      {"--audit-log", [](ServeOptions& o, const std::string& v) { o.audit_log = v; return true; }},
-      {"--resolve", add_resolve},
-      {"--listen-extra",
-       [](ServeOptions& o, const std::string& v) { o.listen_extra.push_back(v); return true; }},
-      {"--threads",
-       [](ServeOptions& o, const std::string& v) {
-         auto n = parse_count(v, 1, 64);
-         if (n) o.threads = static_cast<unsigned>(*n);
-         return n.has_value();
-       }},
-      {"--upstream-idle",
-       [](ServeOptions& o, const std::string& v) {
-         auto n = parse_count(v, 0, 100'000);
-         if (n) o.upstream_idle_per_host = *n;
-         return n.has_value();
-       }},
-      {"--max-client-connections", count_flag(&ServeOptions::max_client_connections, 1)},
-      {"--max-connections", count_flag(&ServeOptions::max_connections, 1)},
-      {"--client-idle", duration_flag(&ClientTimeouts::idle)},
-      {"--websocket-idle", duration_flag(&ClientTimeouts::websocket_idle)},
-  };
-  return table;
+void add_flags(CLI::App& app, ServeOptions& o) {
+  add_flag(app, o, "--config", [](ServeOptions& s, const std::string& v) { s.config_path = v; return true; });
+  add_flag(app, o, "--audit-log", [](ServeOptions& s, const std::string& v) { s.audit_log = v; return true; });
+  add_list(app, o, "--resolve", add_resolve);
+  add_list(app, o, "--listen-extra",
+           [](ServeOptions& s, const std::string& v) { s.listen_extra.push_back(v); return true; });
+  add_flag(app, o, "--threads", [](ServeOptions& s, const std::string& v) {
+    auto n = parse_count(v, 1, 64);
+    if (n) s.threads = static_cast<unsigned>(*n);
+    return n.has_value();
+  });
+  add_flag(app, o, "--upstream-idle", count_flag(&ServeOptions::upstream_idle_per_host, 0, 100'000));
+  add_flag(app, o, "--max-client-connections", count_flag(&ServeOptions::max_client_connections, 1, 1'000'000));
+  add_flag(app, o, "--max-connections", count_flag(&ServeOptions::max_connections, 1, 1'000'000));
+  add_flag(app, o, "--client-idle", duration_flag(&ClientTimeouts::idle));
+  add_flag(app, o, "--websocket-idle", duration_flag(&ClientTimeouts::websocket_idle));
 }
 
 int usage_error(const std::string& message) {
@@ -127,27 +137,17 @@ int usage_error(const std::string& message) {
 
 int cmd_serve(std::span<const std::string> args) {
   ServeOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-    std::string value;
-    bool inline_value = false;
-    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      inline_value = true;
-    }
-    auto flag = std::find_if(flags().begin(), flags().end(),
-                             [&](const Flag& f) { return f.name == arg; });
-    if (flag == flags().end()) return usage_error("unknown option '" + arg + "'");
-    if (!inline_value) {
-      if (i + 1 >= args.size()) return usage_error(arg + " needs a value");
-      value = args[++i];
-    }
-    if (!flag->apply(options, value)) return usage_error("invalid value for " + arg + ": '" + value + "'");
+  CLI::App app{"Runs the built-in credential-injecting egress proxy in the foreground.", "serve"};
+  add_flags(app, options);
+  // CLI11 consumes a vector in reverse order.
+  std::vector<std::string> rev(args.rbegin(), args.rend());
+  try {
+    app.parse(rev);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(kUsage, stdout);  // the hand-laid table above, not CLI11's
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
   }
   if (options.config_path.empty()) return usage_error("--config is required");
   auto server = Server::create(std::move(options));

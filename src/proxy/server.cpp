@@ -15,8 +15,10 @@
 #include "proxy/admin/admin_http.hpp"
 #include "proxy/admin/canary.hpp"
 #include "proxy/error_categories.hpp"
+#include "proxy/original_dst.hpp"
 #include "proxy/session.hpp"
 #include "proxy/transparent.hpp"
+#include "util/host_port.hpp"
 
 namespace sr::proxy {
 
@@ -45,31 +47,18 @@ util::Result<tcp::endpoint> parse_listen(const std::string& address) {
     return util::fail(util::ErrorKind::invalid_argument,
                       "invalid listen address '" + address + "': " + why);
   };
-  std::size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return bad("expected host:port");
-  std::string host = address.substr(0, colon);
-  std::string port_text = address.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
+  // Port 0 asks for an ephemeral port; an unbracketed "::1:9090" reads as
+  // host ::1, port 9090 (the last colon starts the port).
+  auto parts = util::parse_host_port(
+      address, {.colons = util::BareColons::last_is_port, .port_zero = util::PortZero::allowed});
+  if (!parts) return bad(parts.error().message);
+  std::string host = parts->host;
   if (host.empty()) host = "0.0.0.0";
   if (host == "localhost") host = "127.0.0.1";
-  unsigned long port = 0;
-  try {
-    std::size_t used = 0;
-    port = std::stoul(port_text, &used);
-    if (used != port_text.size() || port > 65535) return bad("port out of range");
-  } catch (const std::exception&) {
-    return bad("port is not a number");
-  }
   error_code ec;
   auto addr = asio::ip::make_address(host, ec);
   if (ec) return bad("host must be an IP address");
-  return tcp::endpoint(addr, static_cast<std::uint16_t>(port));
-}
-
-std::string endpoint_text(const tcp::endpoint& ep) {
-  auto a = ep.address();
-  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+  return tcp::endpoint(addr, parts->port);
 }
 
 util::Result<std::shared_ptr<const Rules>> load_rules(const std::filesystem::path& path) {
@@ -208,7 +197,7 @@ util::Result<void> Server::bind(const std::string& role, const std::string& addr
   if (ec) return step("binding");
   acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return step("listening on");
-  log_line("listening " + role + " " + endpoint_text(acceptor->local_endpoint(ec)));
+  log_line("listening " + role + " " + address_text(acceptor->local_endpoint(ec)));
   listeners_.push_back(Listener{role, std::move(acceptor)});
   return {};
 }
@@ -216,7 +205,7 @@ util::Result<void> Server::bind(const std::string& role, const std::string& addr
 util::Result<void> Server::bind_dns(const std::string& address, const std::string& proxy_ip) {
   SR_ASSIGN(auto endpoint, util::with_context(parse_listen(address), "dns listener"));
   SR_ASSIGN(dns_, DnsResponder::bind(loops_[0]->ioc, *engine_, endpoint, proxy_ip));
-  log_line("listening dns " + endpoint_text(dns_->local_endpoint()));
+  log_line("listening dns " + address_text(dns_->local_endpoint()));
   return {};
 }
 

@@ -6,6 +6,7 @@
 #include "proxy/original_dst.hpp"
 #include "proxy/policy/host_match.hpp"
 #include "proxy/session.hpp"
+#include "util/host_port.hpp"
 
 namespace sr::proxy {
 
@@ -29,9 +30,8 @@ int choice_index() {
 }
 
 bool is_ip_literal(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   error_code ec;
-  asio::ip::make_address(std::string(host), ec);
+  asio::ip::make_address(std::string(util::strip_brackets(host)), ec);
   return !ec;
 }
 

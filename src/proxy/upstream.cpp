@@ -1,6 +1,7 @@
 #include "proxy/upstream.hpp"
 
 #include "proxy/policy/cidr.hpp"
+#include "util/host_port.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -138,10 +139,7 @@ awaitable<std::expected<std::vector<tcp::endpoint>, DialError>> UpstreamPool::re
   auto over = overrides_.find(target.host + ":" + std::to_string(target.port));
   if (over != overrides_.end()) {
     error_code ec;
-    std::string_view text = over->second;
-    if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
-      text = text.substr(1, text.size() - 2);
-    auto addr = asio::ip::make_address(text, ec);
+    auto addr = asio::ip::make_address(util::strip_brackets(over->second), ec);
     if (!ec) addresses.push_back(addr);
   } else {
     error_code ec;

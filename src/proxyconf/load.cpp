@@ -17,6 +17,7 @@
 
 #include "proxyconf/proxy_config.hpp"
 #include "util/duration.hpp"
+#include "util/host_port.hpp"
 
 namespace sr::proxyconf {
 namespace {
@@ -109,16 +110,10 @@ class Walker {
 
 // "host:port", "[v6]:port" or ":port"; the host part is not resolved here.
 bool valid_listen(const std::string& s) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos) return false;
-  std::string_view host(s.data(), colon);
-  std::string_view port(s.data() + colon + 1, s.size() - colon - 1);
-  unsigned value = 0;
-  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || ec != std::errc() || p != port.data() + port.size() || value > 65535) return false;
-  if (host.starts_with('[')) return host.size() > 2 && host.ends_with(']');
-  if (host.find(':') != std::string_view::npos) return false;  // unbracketed IPv6
-  for (char c : host)
+  auto parts = util::split_host_port(s, util::BareColons::refused);
+  if (!parts || !parts->port) return false;
+  if (parts->bracketed) return !parts->host.empty();
+  for (char c : parts->host)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) return false;
   return true;
 }

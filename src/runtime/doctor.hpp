@@ -45,7 +45,7 @@ struct DoctorEnv {
   egress::Paths paths;
   docker::Client* docker = nullptr;  // null: Docker checks skip
   std::function<const char*(const char*)> getenv;
-  egress::CommandRunner* firewall = nullptr;  // null: the interception check skips
+  egress::IptablesRunner* firewall = nullptr;  // null: the interception check skips
 };
 
 // Names in run order.

@@ -57,7 +57,7 @@ CheckResult check_firewall(const IsolationContext& ctx) {
     return result(name, CheckStatus::fail,
                   "the rules match " + (*spec)->bridge + " but " + net->name + " is now on " + net->bridge,
                   "sandbox-egress setup");
-  auto& runner = egress::system_command_runner();
+  auto& runner = egress::system_iptables_runner();
   if (auto stale = egress::other_backend_rules(runner); !stale.empty()) {
     std::string detail;
     for (const auto& s : stale) detail += (detail.empty() ? "" : "; ") + s;

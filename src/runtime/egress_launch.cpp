@@ -246,7 +246,7 @@ util::Result<std::string> current_egress_fingerprint(const egress::Paths& paths,
 }
 
 std::string proxy_listen_host(const std::string& listen) {
-  auto hp = egress::parse_host_port(listen);
+  auto hp = egress::dial_address(listen);
   return hp ? hp->host : std::string();
 }
 

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <string>
 
+#include "util/host_port.hpp"
+
 // Semantics follow the Docker CLI's dependencies so that the create body is
 // the one `docker run` sends:
 //   strconv.ParseBool / ParseInt           https://pkg.go.dev/strconv
@@ -201,8 +203,7 @@ util::Result<std::string> parse_extra_host(std::string_view s) {
   if (sep == std::string_view::npos) sep = s.find(':');
   if (sep == std::string_view::npos || sep == 0)
     return fail(ErrorKind::invalid_argument, "bad format for add-host: " + quoted(s));
-  std::string_view ip = s.substr(sep + 1);
-  if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+  std::string_view ip = util::strip_brackets(s.substr(sep + 1));
   if (ip != "host-gateway" && !is_ip_address(ip))
     return fail(ErrorKind::invalid_argument, "invalid IP address in add-host: " + quoted(ip));
   return std::string(s.substr(0, sep)) + ":" + std::string(ip);

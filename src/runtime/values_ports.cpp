@@ -4,6 +4,7 @@
 #include <string>
 
 #include "runtime/values.hpp"
+#include "util/host_port.hpp"
 
 namespace sr::runtime {
 namespace {
@@ -87,8 +88,7 @@ PortParts split_parts(std::string_view raw) {
 util::Result<std::vector<PortMapping>> parse_publish(std::string_view s) {
   SR_ASSIGN(const std::string raw, to_standard_notation(s));
   PortParts parts = split_parts(raw);
-  if (parts.ip.size() >= 2 && parts.ip.front() == '[' && parts.ip.back() == ']')
-    parts.ip = parts.ip.substr(1, parts.ip.size() - 2);
+  parts.ip = std::string(util::strip_brackets(parts.ip));
   if (!parts.ip.empty() && !is_ip_address(parts.ip))
     return fail(ErrorKind::invalid_argument, "invalid IP address: " + parts.ip);
   if (parts.container_port.empty())

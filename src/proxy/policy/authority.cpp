@@ -3,6 +3,7 @@
 #include "proxy/policy/framing.hpp"
 #include "proxy/policy/host_match.hpp"
 #include "proxy/policy/text.hpp"
+#include "util/host_port.hpp"
 
 namespace sr::proxy::policy {
 
@@ -102,12 +103,7 @@ std::string origin_form(std::string_view rest) {
 }
 
 std::string host_field(const Authority& a) {
-  std::string out;
-  bool v6 = a.host.find(':') != std::string::npos;
-  out.reserve(a.host.size() + 8);
-  if (v6) out += '[';
-  out += a.host;
-  if (v6) out += ']';
+  std::string out = util::bracket_host(a.host);
   if (a.port != (a.tls ? 443 : 80)) {
     out += ':';
     out += std::to_string(a.port);

@@ -1,7 +1,8 @@
 #include "proxy/policy/host_match.hpp"
 
 #include <boost/asio/ip/address.hpp>
-#include <charconv>
+
+#include "util/host_port.hpp"
 
 namespace sr::proxy {
 namespace {
@@ -14,15 +15,6 @@ std::string to_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = lower(c);
   return out;
-}
-
-bool valid_port(std::string_view digits, unsigned short* port) {
-  if (digits.empty() || digits.size() > 5) return false;
-  unsigned value = 0;
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || ptr != digits.data() + digits.size() || value > 65535) return false;
-  if (port) *port = static_cast<unsigned short>(value);
-  return true;
 }
 
 // A DNS-ish name: labels of [a-z0-9_-], no empty label. Underscores occur in
@@ -60,27 +52,6 @@ std::optional<std::string> canonical_ip(std::string_view s) {
   return addr.to_string();
 }
 
-// Splits host text from an optional port. Sets *port_seen when a port was present.
-std::optional<std::string_view> strip_port(std::string_view s, unsigned short* port, bool* port_seen) {
-  *port_seen = false;
-  if (!s.empty() && s.front() == '[') {
-    auto close = s.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    std::string_view rest = s.substr(close + 1);
-    std::string_view inner = s.substr(1, close - 1);
-    if (rest.empty()) return inner;
-    if (rest.front() != ':' || !valid_port(rest.substr(1), port)) return std::nullopt;
-    *port_seen = true;
-    return inner;
-  }
-  auto colon = s.find(':');
-  if (colon == std::string_view::npos) return s;
-  if (s.find(':', colon + 1) != std::string_view::npos) return s;  // bare IPv6
-  if (!valid_port(s.substr(colon + 1), port)) return std::nullopt;
-  *port_seen = true;
-  return s.substr(0, colon);
-}
-
 std::optional<std::string> normalize_bare(std::string_view host, bool bracketed) {
   if (host.empty() || host.size() > kMaxHostLength + 1) return std::nullopt;
   if (auto ip = canonical_ip(host)) return ip;
@@ -93,25 +64,20 @@ std::optional<std::string> normalize_bare(std::string_view host, bool bracketed)
 
 }  // namespace
 
+// Unbracketed text with several colons is a bare IPv6 host: a port after an
+// IPv6 host needs brackets (RFC 3986 §3.2.2).
 std::optional<std::string> normalize_host(std::string_view host) {
-  unsigned short port = 0;
-  bool port_seen = false;
-  bool bracketed = !host.empty() && host.front() == '[';
-  auto bare = strip_port(host, &port, &port_seen);
-  if (!bare) return std::nullopt;
-  return normalize_bare(*bare, bracketed);
+  auto parts = util::split_host_port(host, util::BareColons::ipv6_host);
+  if (!parts) return std::nullopt;
+  return normalize_bare(parts->host, parts->bracketed);
 }
 
 std::optional<HostPort> split_host_port(std::string_view authority) {
-  HostPort out;
-  bool port_seen = false;
-  bool bracketed = !authority.empty() && authority.front() == '[';
-  auto bare = strip_port(authority, &out.port, &port_seen);
-  if (!bare || !port_seen) return std::nullopt;
-  auto host = normalize_bare(*bare, bracketed);
+  auto parts = util::split_host_port(authority, util::BareColons::ipv6_host);
+  if (!parts || !parts->port) return std::nullopt;
+  auto host = normalize_bare(parts->host, parts->bracketed);
   if (!host) return std::nullopt;
-  out.host = std::move(*host);
-  return out;
+  return HostPort{std::move(*host), *parts->port};
 }
 
 util::Result<HostMatcher> HostMatcher::create(const std::vector<std::string>& patterns) {

@@ -140,6 +140,35 @@ class LifecycleTest(unittest.TestCase):
         self.assertIn("127.0.0.1:%d" % port, r.stderr)
         self.assertIn("errno 98", r.stderr)
 
+    def test_flag_errors_exit_2_with_usage(self):
+        serve = [harness.SANDBOX_EGRESS, "serve"]
+        cases = [([], "--config is required"),
+                 (["--config"], "--config"),
+                 (["--config", "x.yaml", "--bogus"], "--bogus"),
+                 (["--config", "x.yaml", "extra"], "extra"),
+                 (["--config", "x.yaml", "--threads", "0"], "invalid value for --threads: '0'"),
+                 (["--config=x.yaml", "--threads=65"], "invalid value for --threads: '65'"),
+                 (["--config", "x.yaml", "--upstream-idle", "1x"], "invalid value for --upstream-idle: '1x'"),
+                 (["--config", "x.yaml", "--client-idle", "0s"], "invalid value for --client-idle: '0s'"),
+                 (["--config", "x.yaml", "--resolve", "host-only"], "invalid value for --resolve: 'host-only'")]
+        for args, needle in cases:
+            r = subprocess.run(serve + args, env=self.env(), capture_output=True, text=True, timeout=20)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn("sandbox-egress serve: error: ", r.stderr, args)
+            self.assertIn(needle, r.stderr, args)
+            self.assertIn("Usage: sandbox-egress serve --config PATH", r.stderr, args)
+        r = subprocess.run(serve + ["--help"], env=self.env(), capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("--websocket-idle DURATION", r.stdout)
+        # Values are checked before the config is read; a good set of flags
+        # (repeated single flags keep the last value) gets as far as the config.
+        r = subprocess.run(serve + ["--config", os.path.join(self.dir, "absent.yaml"), "--threads", "1",
+                                    "--threads=3", "--resolve", "a.test:443:127.0.0.1", "--resolve=b.test:80:[::1]",
+                                    "--client-idle", "90s", "--max-connections", "10"],
+                           env=self.env(), capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("absent.yaml", r.stderr)
+
     def test_invalid_config_exits_non_zero(self):
         config = os.path.join(self.dir, "invalid.yaml")
         with open(config, "w") as f:

@@ -49,17 +49,25 @@ TEST_CASE("our own process is alive, has a start time and its environ is readabl
 }
 
 TEST_CASE("listen addresses parse; wildcard probes loopback") {
-  auto a = parse_host_port("127.0.0.1:9090");
+  auto a = dial_address("127.0.0.1:9090");
   REQUIRE(a);
   CHECK(a->host == "127.0.0.1");
   CHECK(a->port == 9090);
-  auto b = parse_host_port("[::1]:10");
+  auto b = dial_address("[::1]:10");
   REQUIRE(b);
   CHECK(b->host == "::1");
-  CHECK(parse_host_port(":9090")->host == "127.0.0.1");
-  CHECK_FALSE(parse_host_port("127.0.0.1"));
-  CHECK_FALSE(parse_host_port("127.0.0.1:0"));
-  CHECK_FALSE(parse_host_port("127.0.0.1:70000"));
+  CHECK(dial_address(":9090")->host == "127.0.0.1");
+  CHECK_FALSE(dial_address("127.0.0.1"));
+  CHECK_FALSE(dial_address("127.0.0.1:0"));
+  CHECK_FALSE(dial_address("127.0.0.1:70000"));
+  CHECK(dial_address("[::]:9090")->host == "::1");
+  CHECK(dial_address("0.0.0.0:1")->host == "127.0.0.1");
+  auto bare = dial_address("::1:9090");  // the last colon starts the port, as the engine reads it
+  REQUIRE(bare);
+  CHECK(bare->host == "::1");
+  CHECK(bare->port == 9090);
+  CHECK_FALSE(dial_address("[::1]"));
+  CHECK(dial_address("x").error().message == "bad listen address 'x': expected host:port");
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// A CommandRunner for the firewall and interception tests: records each
+// An IptablesRunner for the firewall and interception tests: records each
 // command as one line; "-C" (check) answers `present`, "-D" succeeds
 // `deletes` times, "-S" prints `listing`. The operation is found after an
 // optional "-t TABLE".
@@ -11,7 +11,7 @@
 
 namespace sr_test {
 
-struct FakeCommandRunner : sr::egress::CommandRunner {
+struct FakeCommandRunner : sr::egress::IptablesRunner {
   std::vector<std::string> ran;
   bool present = false;
   int deletes = 1;

@@ -10,7 +10,7 @@ namespace {
 
 // Answers by the command's words: `outputs` for output(), `statuses` for
 // run(); anything else exits 1 (a chain that is not there).
-struct TableRunner : CommandRunner {
+struct TableRunner : IptablesRunner {
   std::map<std::string, std::string> outputs;
   std::map<std::string, int> statuses;
 
