@@ -43,11 +43,16 @@ bool is_ours(pid_t pid, const Paths& paths, const Config& config, std::string& w
 }  // namespace
 
 DaemonState inspect_daemon(const Paths& paths, const Config& config) {
+  auto pc = proxyconf::load(paths.proxy_yaml());
+  return inspect_daemon(paths, config, pc ? pc->tunnel_listen : std::string());
+}
+
+DaemonState inspect_daemon(const Paths& paths, const Config& config, const std::string& tunnel_listen) {
   DaemonState s;
   std::optional<HostPort> tunnel;
-  if (auto pc = proxyconf::load(paths.proxy_yaml())) {
-    s.tunnel_address = pc->tunnel_listen;
-    if (auto hp = dial_address(pc->tunnel_listen)) tunnel = *hp;
+  if (!tunnel_listen.empty()) {
+    s.tunnel_address = tunnel_listen;
+    if (auto hp = dial_address(tunnel_listen)) tunnel = *hp;
   }
   const bool accepts = tunnel && tcp_accepts(*tunnel, std::chrono::milliseconds(500));
 

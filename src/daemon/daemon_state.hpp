@@ -22,6 +22,11 @@ struct DaemonState {
   std::string detail;          // one line for humans
 };
 
+// Reads the tunnel's listen address from proxy.yaml, then probes.
 DaemonState inspect_daemon(const Paths& paths, const Config& config);
+// The same, for a caller that has already loaded proxy.yaml (`tunnel_listen`
+// as written there; empty when it has none): saves the launcher a second
+// YAML parse, its largest start-up cost with egress on.
+DaemonState inspect_daemon(const Paths& paths, const Config& config, const std::string& tunnel_listen);
 
 }  // namespace sr::egress

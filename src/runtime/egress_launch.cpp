@@ -91,7 +91,7 @@ util::Result<Checked> check_egress(const egress::Paths& paths, const egress::Con
     return std::unexpected(refusal("no provider mappings in " + paths.mappings().string(),
                                    "run `sandbox-egress setup --env-file FILE` with your API keys"));
   c.mappings = std::move(*mappings);
-  c.daemon = egress::inspect_daemon(paths, config);
+  c.daemon = egress::inspect_daemon(paths, config, c.proxy.tunnel_listen);
   if (!c.daemon.ours)
     return std::unexpected(refusal("the egress daemon is not running (" + c.daemon.detail + ")",
                                    "run `sandbox-egress start`"));
