@@ -23,6 +23,8 @@ constexpr const char* kUsage =
     "\n"
     "Options:\n"
     "  --config PATH             proxy.yaml to serve (required)\n"
+    "  --narrowings PATH         per-sandbox narrowings (narrowings.json), read at start\n"
+    "                            and on every reload; a file that does not load is an error\n"
     "  --audit-log PATH          JSON-lines audit log, created 0600 (default: stderr)\n"
     "  --resolve HOST:PORT:ADDR  dial ADDR instead of resolving HOST for PORT (repeatable;\n"
     "                            deny CIDRs still apply to ADDR)\n"
@@ -95,6 +97,7 @@ const std::vector<Flag>& flags() {
   static const std::vector<Flag> table = {
       {"--config", [](ServeOptions& o, const std::string& v) { o.config_path = v; return true; }},
       {"--audit-log", [](ServeOptions& o, const std::string& v) { o.audit_log = v; return true; }},
+      {"--narrowings", [](ServeOptions& o, const std::string& v) { o.narrowings_path = v; return true; }},
       {"--resolve", add_resolve},
       {"--listen-extra",
        [](ServeOptions& o, const std::string& v) { o.listen_extra.push_back(v); return true; }},
