@@ -53,7 +53,7 @@ util::Result<EngineCommand> engine_command(const Paths& paths, const Config& con
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (ec) return util::fail(util::ErrorKind::io, "resolving /proc/self/exe: " + ec.message());
     EngineCommand cmd{self, {"serve", "--config", paths.proxy_yaml().string(), "--audit-log",
-                             paths.audit_log().string()}};
+                             paths.audit_log().string(), "--narrowings", paths.narrowings().string()}};
     for (auto& flag : serve_flags(config.proxy)) cmd.args.push_back(std::move(flag));
     // Test hook: SANDBOX_EGRESS_SERVE_ARGS (whitespace-separated) is appended
     // to the serve argv, e.g. "--resolve api.openai.com:443:127.0.0.1:8443".

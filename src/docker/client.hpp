@@ -77,8 +77,10 @@ class Client final : public ContainerEngine {
   // taken, e.g. created concurrently) is ErrorKind::conflict.
   util::Result<nlohmann::json> inspect_network(std::string_view name);
   util::Result<void> create_network(const nlohmann::json& body);
-  // GET /containers/json?filters=..., e.g. {"label": ["io.x"]}: running ones.
-  util::Result<nlohmann::json> list_containers(const nlohmann::json& filters);
+  // GET /containers/json?filters=..., e.g. {"label": ["io.x"]}: running ones
+  // (with All::yes, stopped and created ones too).
+  enum class All { no, yes };
+  util::Result<nlohmann::json> list_containers(const nlohmann::json& filters, All all = All::no);
   util::Result<nlohmann::json> inspect_volume(std::string_view name);
   // GET /info: the daemon's configuration (Runtimes, DefaultRuntime, ...).
   util::Result<nlohmann::json> info();

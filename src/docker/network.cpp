@@ -60,9 +60,10 @@ util::Result<void> Client::create_network(const json& body) {
   return expect_status(r, "POST", path, {201, 200});
 }
 
-util::Result<json> Client::list_containers(const json& filters) {
+util::Result<json> Client::list_containers(const json& filters, All all) {
   const char* path = "/containers/json";
-  SR_ASSIGN(Response r, call("GET", path, "filters=" + url_encode(filters.dump())));
+  SR_ASSIGN(Response r, call("GET", path, std::string(all == All::yes ? "all=1&" : "") + "filters=" +
+                                              url_encode(filters.dump())));
   SR_TRY(expect_status(r, "GET", path, {200}));
   return parse_json(r, "GET", path);
 }

@@ -406,6 +406,8 @@ util::Result<Config> parse_config(const std::string& text, const std::string& so
       SR_ASSIGN(c.secrets, parse_declared_secrets(kv.second, source_name));
     } else if (key == "presets") {
       SR_ASSIGN(c.presets, parse_presets(kv.second, source_name));
+    } else if (key == "profiles") {
+      SR_ASSIGN(c.profiles, parse_profiles(kv.second, source_name));
     }
     else c.warnings.push_back(loc.at(kv.first) + ": unknown key '" + key + "' (ignored)");
   }

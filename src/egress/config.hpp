@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "egress/presets.hpp"
+#include "egress/profiles.hpp"
 #include "egress/providers.hpp"
 #include "util/error.hpp"
 
@@ -78,6 +79,7 @@ struct Config {
   std::vector<Provider> secrets;
   std::vector<Preset> presets;            // user-defined presets (presets:)
   std::vector<std::string> preset_hosts;  // the enabled presets' hosts, in order
+  std::vector<Profile> profiles;          // per-sandbox narrowings (profiles:)
   std::map<std::string, std::string> docker_env;  // added to every sandbox
   std::vector<std::string> warnings;  // unknown keys etc., reported by callers
 };

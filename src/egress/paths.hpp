@@ -5,7 +5,7 @@
 //     bin/iron-proxy              installed engine binary (iron-proxy engine)
 //     egress/                     state dir, 0700
 //       ca.crt ca.key proxy.yaml mappings.json management.token
-//       daemon.pid daemon.nonce daemon.log audit.log
+//       daemon.pid daemon.nonce daemon.log audit.log narrowings.json narrowings.lock
 #pragma once
 
 #include <filesystem>
@@ -28,6 +28,10 @@ struct Paths {
   std::filesystem::path nonce() const { return state_dir() / "daemon.nonce"; }
   std::filesystem::path daemon_log() const { return state_dir() / "daemon.log"; }
   std::filesystem::path audit_log() const { return state_dir() / "audit.log"; }
+  // Per-sandbox narrowings (proxyconf/narrowings.hpp) and the lock that
+  // serialises the launches editing them.
+  std::filesystem::path narrowings() const { return state_dir() / "narrowings.json"; }
+  std::filesystem::path narrowings_lock() const { return state_dir() / "narrowings.lock"; }
 
   // Whether `setup` ever ran here (the state directory exists, not as a symlink).
   bool set_up() const;

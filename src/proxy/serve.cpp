@@ -25,6 +25,8 @@ constexpr const char* kUsage =
     "\n"
     "Options:\n"
     "  --config PATH             proxy.yaml to serve (required)\n"
+    "  --narrowings PATH         per-sandbox narrowings (narrowings.json), read at start\n"
+    "                            and on every reload; a file that does not load is an error\n"
     "  --audit-log PATH          JSON-lines audit log, created 0600 (default: stderr)\n"
     "  --resolve HOST:PORT:ADDR  dial ADDR instead of resolving HOST for PORT (repeatable;\n"
     "                            deny CIDRs still apply to ADDR)\n"
@@ -113,6 +115,8 @@ std::function<bool(ServeOptions&, const std::string&)> duration_flag(
 void add_flags(CLI::App& app, ServeOptions& o) {
   add_flag(app, o, "--config", [](ServeOptions& s, const std::string& v) { s.config_path = v; return true; });
   add_flag(app, o, "--audit-log", [](ServeOptions& s, const std::string& v) { s.audit_log = v; return true; });
+  add_flag(app, o, "--narrowings",
+           [](ServeOptions& s, const std::string& v) { s.narrowings_path = v; return true; });
   add_list(app, o, "--resolve", add_resolve);
   add_list(app, o, "--listen-extra",
            [](ServeOptions& s, const std::string& v) { s.listen_extra.push_back(v); return true; });

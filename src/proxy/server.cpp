@@ -61,12 +61,22 @@ util::Result<tcp::endpoint> parse_listen(const std::string& address) {
   return tcp::endpoint(addr, parts->port);
 }
 
-util::Result<std::shared_ptr<const Rules>> load_rules(const std::filesystem::path& path) {
+// proxy.yaml, and the narrowings file when one is given: a narrowings file
+// that cannot be read fails the load like a bad proxy.yaml (start refused,
+// reload refused), so a narrowed sandbox never falls back to the allowlist.
+util::Result<std::shared_ptr<const Rules>> load_rules(const ServeOptions& opts) {
   std::vector<std::string> ignored;
-  SR_ASSIGN(auto config, proxyconf::load(path, &ignored));
+  SR_ASSIGN(auto config, proxyconf::load(opts.config_path, &ignored));
   for (const auto& line : ignored) log_line("config: " + line);
-  return util::with_context(build_rules(std::move(config), environment_lookup()),
-                            path.string());
+  std::vector<proxyconf::SandboxNarrowing> narrowings;
+  if (opts.narrowings_path) {
+    SR_ASSIGN(narrowings, proxyconf::load_narrowings(*opts.narrowings_path));
+  }
+  SR_ASSIGN(auto rules, util::with_context(build_rules(std::move(config), environment_lookup(), narrowings),
+                                           opts.config_path.string()));
+  if (opts.narrowings_path)
+    log_line(std::to_string(rules->narrowings.size()) + " narrowed sandbox(es) from " + opts.narrowings_path->string());
+  return rules;
 }
 
 // The open-file soft limit raised to the hard limit (every client
@@ -137,7 +147,7 @@ util::Result<std::unique_ptr<Server>> Server::create(ServeOptions options) {
            " per client address and " + std::to_string(caps.total) + " in total");
   server->limits_ = std::make_unique<ConnLimits>(caps);
   set_client_timeouts(opts.timeouts);
-  SR_ASSIGN(auto rules, load_rules(opts.config_path));
+  SR_ASSIGN(auto rules, load_rules(opts));
   const auto& cfg = rules->config;
   SR_ASSIGN(auto ca, util::with_context(CertAuthority::load(cfg.ca_cert, cfg.ca_key),
                                         "loading the CA (tls.ca_cert, tls.ca_key)"));
@@ -210,7 +220,7 @@ util::Result<void> Server::bind_dns(const std::string& address, const std::strin
 }
 
 std::optional<std::string> Server::reload() {
-  auto rules = load_rules(options_.config_path);
+  auto rules = load_rules(options_);
   if (!rules) {
     log_line("reload refused, running rules unchanged: " + rules.error().message);
     return rules.error().message;

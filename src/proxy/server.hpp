@@ -26,6 +26,9 @@ namespace sr::proxy {
 
 struct ServeOptions {
   std::filesystem::path config_path;
+  // narrowings.json (proxyconf/narrowings.hpp), read with proxy.yaml at
+  // start and on every reload; absent = no sandbox is narrowed.
+  std::optional<std::filesystem::path> narrowings_path;
   std::optional<std::filesystem::path> audit_log;  // stderr when absent
   ResolveOverrides resolve;
   std::vector<std::string> listen_extra;  // more CONNECT/forward listeners

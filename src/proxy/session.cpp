@@ -15,6 +15,7 @@ awaitable<void> run_client(tcp::socket socket, LoopContext& ctx,
   auto peer = socket.remote_endpoint(ec);
   if (ec) co_return;
   info.client = address_text(peer);
+  info.client_ip = peer.address().to_string();
   info.original_dst = redirected_from(socket);
   socket.set_option(tcp::no_delay(true), ec);
   PlainStream stream(std::move(socket));

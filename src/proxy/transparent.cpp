@@ -90,7 +90,9 @@ void record_refusal(LoopContext& ctx, const ConnInfo& info, const std::string& h
   rec.decision = Decision::reject;
   rec.reason = std::move(reason);
   rec.original_dst = info.original_dst;
-  ctx.engine.record(rec, *ctx.engine.rules());
+  auto rules = ctx.engine.rules();
+  if (const auto* n = rules->narrowings.find(info.client_ip)) rec.narrowing = n->label;
+  ctx.engine.record(rec, *rules);
 }
 
 }  // namespace
@@ -103,6 +105,7 @@ awaitable<void> run_transparent_tls(tcp::socket socket, LoopContext& ctx,
   auto peer = socket.remote_endpoint(ec);
   if (ec) co_return;
   info.client = address_text(peer);
+  info.client_ip = peer.address().to_string();
   info.original_dst = redirected_from(socket);
   if (info.original_dst.empty()) info.original_dst = address_text(socket.local_endpoint(ec));
   socket.set_option(tcp::no_delay(true), ec);
@@ -112,6 +115,9 @@ awaitable<void> run_transparent_tls(tcp::socket socket, LoopContext& ctx,
     co_return;
   }
   auto rules = ctx.engine.rules();
+  // A sandbox's narrowing is not applied to the SNI: an allowlisted host
+  // outside it completes the handshake and each request is answered 403 by
+  // the gate, which a client reports better than an unrecognized_name alert.
   SniChoice choice{ctx.engine.certs(), *rules, {}, {}, {}};
   TlsStream tls(PlainStream(std::move(socket)), *base);
   SSL_set_ex_data(tls.native_handle(), choice_index(), &choice);

@@ -19,7 +19,9 @@ void record_refusal(LoopContext& ctx, const ConnInfo& info, const std::string& h
   rec.status = status;
   rec.decision = decision;
   rec.reason = std::move(reason);
-  ctx.engine.record(rec, *ctx.engine.rules());
+  auto rules = ctx.engine.rules();
+  if (const auto* n = rules->narrowings.find(info.client_ip)) rec.narrowing = n->label;
+  ctx.engine.record(rec, *rules);
 }
 
 awaitable<void> answer_connect(PlainStream& stream) {
@@ -72,6 +74,15 @@ awaitable<void> run_tunnel(PlainStream stream, beast::flat_buffer buffer, LoopCo
     std::string text = "sandbox-egress: host " + hp->host + " is not on the allowlist\n";
     co_await send_text(stream, 11, http::status::forbidden, text, KeepAlive::no);
     record_refusal(ctx, info, hp->host, 403, Decision::reject, "host not on the allowlist");
+    co_return;
+  }
+  // The CONNECT target is checked against the sandbox's narrowing here, as
+  // every request inside the tunnel is again by the gate.
+  if (const auto* n = rules->narrowings.find(info.client_ip);
+      n && !n->hosts.matches_normalized(hp->host)) {
+    std::string why = narrowing_refusal(*n, hp->host);
+    co_await send_text(stream, 11, http::status::forbidden, "sandbox-egress: " + why + "\n", KeepAlive::no);
+    record_refusal(ctx, info, hp->host, 403, Decision::reject, "host outside the sandbox's narrowing (" + n->label + ")");
     co_return;
   }
   info.tunnel = Target{Scheme::http, hp->host, hp->port};

@@ -32,6 +32,8 @@ struct RunSpec {
   bool show_tokens = false;         // --show-tokens: do not redact tokens in --dry-run
   std::string cidfile;              // --cidfile: refused when it exists, written after create
   std::string detach_keys;          // --detach-keys: the attach's detachKeys
+  std::vector<std::string> egress_allow;     // --egress-allow HOST (runtime/egress_narrowing.hpp)
+  std::vector<std::string> egress_profiles;  // --egress-profile NAME
 };
 
 }  // namespace sr::runtime

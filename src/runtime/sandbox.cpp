@@ -13,6 +13,7 @@
 #include "daemon/daemon_state.hpp"
 #include "docker/client.hpp"
 #include "runtime/egress_launch.hpp"
+#include "runtime/egress_narrowing.hpp"
 #include "runtime/error_report.hpp"
 #include "runtime/launch_guard.hpp"
 #include "runtime/launcher.hpp"
@@ -153,6 +154,12 @@ int run_sandbox(RunSpec spec, docker::Client& client) {
   if (!config) return refuse(config.error().context("reading the sandbox-run config"));
   for (const auto& w : config->warnings) warn(w);
   if (spec.dry_run) return dry_run(spec, client, paths, *config);
+  const bool narrowed = !spec.egress_allow.empty() || !spec.egress_profiles.empty();
+  if (narrowed && !config->proxy.enabled)
+    return refuse(util::Error{util::ErrorKind::security,
+                              "--egress-allow/--egress-profile: egress is not enabled (proxy.enabled: false); a "
+                              "narrowing needs the proxy; fix: run `sandbox-egress setup`",
+                              0});
   if (!config->proxy.enabled)
     if (auto ok = check_unprotected(paths, *config); !ok) return refuse(ok.error());
   if (!config->proxy.enabled && config->docker_env.empty()) return launch(spec, client);
@@ -164,17 +171,26 @@ int run_sandbox(RunSpec spec, docker::Client& client) {
     if (auto rt = check_runtime(spec, client); !rt) return refuse(rt.error());
   }
   EgressResult egress;
+  std::optional<RegisteredNarrowing> narrowing;
   LaunchHooks hooks;
   hooks.before_create = [&](RunSpec& s, const nlohmann::json& image) -> util::Result<void> {
     SR_ASSIGN(egress, prepare_egress(s, paths, *config, image_env(image), mount_lookup(client)));
     for (const auto& w : egress.warnings) warn(w);
+    // A sandbox that asked for a narrowing never starts without it.
+    if (narrowed && egress.outcome != EgressOutcome::applied)
+      return util::fail(util::ErrorKind::security,
+                        "--egress-allow/--egress-profile: the sandbox would start without the egress proxy");
+    SR_ASSIGN(narrowing, register_narrowing(s, paths, *config, client));
     return {};
   };
   std::jthread watcher;
   hooks.after_start = [&] {
     if (egress.outcome == EgressOutcome::applied && !spec.detach) watcher = watch_daemon(paths, *config);
   };
-  return launch(spec, client, hooks);
+  int status = launch(spec, client, hooks);
+  if (narrowing)
+    if (auto problem = release_narrowing(*narrowing, paths, *config, client)) warn(*problem);
+  return status;
 }
 
 }  // namespace sr::runtime

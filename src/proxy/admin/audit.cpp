@@ -155,6 +155,7 @@ std::string AuditLog::format(const AuditRecord& r, const SecretSet* redactor) {
   }
   out += ']';
   if (!r.original_dst.empty()) append_field(out, R"(,"original_dst":)", clean(r.original_dst));
+  if (!r.narrowing.empty()) append_field(out, R"(,"narrowing":)", clean(r.narrowing));
   out += '}';
   return out;
 }

@@ -48,6 +48,9 @@ struct AuditRecord {
   // Intercepted connections only: the "ip:port" the sandbox dialled before
   // the firewall redirected it (written only when set).
   std::string original_dst;
+  // A narrowed sandbox: its narrowing's label ("profile docs"), written
+  // only when set, on every line of that sandbox, allowed or refused.
+  std::string narrowing;
 };
 
 // "/v1/x?key=abc&a=1&flag" -> "/v1/x?key=&a=&flag". An absolute-form target

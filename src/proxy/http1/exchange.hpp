@@ -24,6 +24,7 @@ enum class Mode {
 
 struct ConnInfo {
   std::string client;  // "ip:port"
+  std::string client_ip;  // the address alone: selects a sandbox's narrowing
   Mode mode = Mode::forward;
   Target tunnel;                 // tunnel modes: the CONNECT target
   std::string connect_authority; // set when the loop ends on a CONNECT

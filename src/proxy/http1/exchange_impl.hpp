@@ -461,7 +461,9 @@ awaitable<Next> handle_request(Stream& client, beast::flat_buffer& cbuf, Request
   st.version = req.version();
   st.client_keep = req.keep_alive();
 
-  const auto cctx = conn_context(info);
+  auto cctx = conn_context(info);
+  cctx.narrowing = rules.narrowings.find(info.client_ip);
+  if (cctx.narrowing) st.rec.narrowing = cctx.narrowing->label;
   auto verdict = policy::check_request(head_view(req), cctx, rules);
   if (!verdict) {
     st.take(std::move(verdict.error()));

@@ -5,6 +5,7 @@
 #include "proxy/policy/authority.hpp"
 #include "proxy/policy/framing.hpp"
 #include "proxy/policy/host_match.hpp"
+#include "proxy/policy/narrowing.hpp"
 #include "proxy/policy/text.hpp"
 
 namespace sr::proxy::policy {
@@ -196,6 +197,10 @@ Verdict check_request(const RequestHead& head, const ConnContext& ctx, const Rul
   if (!rules.allowlist.matches_normalized(out.target.host))
     return std::unexpected(refuse(403, "host not on the allowlist",
                                   "host " + out.target.host + " is not on the allowlist", out.target.host));
+  // After the allowlist, so a narrowing can only take hosts away.
+  if (ctx.narrowing && !ctx.narrowing->hosts.matches_normalized(out.target.host))
+    return std::unexpected(refuse(403, "host outside the sandbox's narrowing (" + ctx.narrowing->label + ")",
+                                  narrowing_refusal(*ctx.narrowing, out.target.host), out.target.host));
   bool continue_wanted = false;
   if (auto r = check_expect(head, continue_wanted)) {
     r->host = out.target.host;

@@ -14,7 +14,8 @@
 //      authority equals the tunnel's (else 403), rewritten to origin-form.
 //   4. Host: more than one field 400; none in HTTP/1.1 400 (HTTP/1.0: added);
 //      one that does not name the effective host after normalisation 403.
-//   5. the allowlist (403); Expect other than "100-continue" (417).
+//   5. the allowlist, then the client sandbox's narrowing when it has one
+//      (403, proxy/policy/narrowing.hpp); Expect other than "100-continue" (417).
 //   6. the canonical head: Host first, then the client's fields minus the
 //      hop-by-hop ones (and those Connection names), the framing fields, Expect,
 //      Proxy-Authorization, Upgrade unless a WebSocket upgrade, and towards a

@@ -18,6 +18,10 @@
 
 #include "proxy/policy/decision.hpp"
 
+namespace sr::proxy {
+struct Narrowing;  // proxy/policy/narrowing.hpp
+}
+
 namespace sr::proxy::policy {
 
 // One header field as received: name as sent, value without the optional
@@ -55,6 +59,9 @@ struct ConnContext {
   Listener listener = Listener::forward;
   Authority tunnel;  // tunnel and transparent listeners: the CONNECT target or SNI + port
   UpstreamLeg leg = UpstreamLeg::plain;
+  // The client sandbox's narrowing (Rules::narrowings), nullptr when none:
+  // a host must then match it as well as the allowlist.
+  const Narrowing* narrowing = nullptr;
 };
 
 // A refusal: the status and body the client gets, the audit decision and

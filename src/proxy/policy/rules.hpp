@@ -10,6 +10,7 @@
 
 #include "proxy/policy/cidr.hpp"
 #include "proxy/policy/host_match.hpp"
+#include "proxy/policy/narrowing.hpp"
 #include "proxy/policy/scrubber.hpp"
 #include "proxy/policy/secrets.hpp"
 #include "proxyconf/proxy_config.hpp"
@@ -20,6 +21,7 @@ namespace sr::proxy {
 struct Rules {
   proxyconf::ProxyConfig config;
   HostMatcher allowlist;
+  NarrowingTable narrowings;  // per-sandbox subsets of the allowlist, by source address
   CidrSet deny;
   SecretSet secrets;
   std::shared_ptr<const ScrubRules> scrub;  // never null; empty() when no secrets
@@ -27,7 +29,9 @@ struct Rules {
 };
 
 // Builds the snapshot; fails (invalid_argument) naming the offending section.
-util::Result<std::shared_ptr<const Rules>> build_rules(proxyconf::ProxyConfig config,
-                                                       const SecretLookup& lookup);
+// `narrowings`: the entries of narrowings.json (none when not given).
+util::Result<std::shared_ptr<const Rules>> build_rules(
+    proxyconf::ProxyConfig config, const SecretLookup& lookup,
+    const std::vector<proxyconf::SandboxNarrowing>& narrowings = {});
 
 }  // namespace sr::proxy
