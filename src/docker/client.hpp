@@ -77,6 +77,7 @@ class Client final : public ContainerEngine {
   // taken, e.g. created concurrently) is ErrorKind::conflict.
   util::Result<nlohmann::json> inspect_network(std::string_view name);
   util::Result<void> create_network(const nlohmann::json& body);
+  util::Result<void> remove_network(std::string_view name);
   // GET /containers/json?filters=..., e.g. {"label": ["io.x"]}: running ones
   // (with All::yes, stopped and created ones too).
   enum class All { no, yes };

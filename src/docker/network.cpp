@@ -60,6 +60,12 @@ util::Result<void> Client::create_network(const json& body) {
   return expect_status(r, "POST", path, {201, 200});
 }
 
+util::Result<void> Client::remove_network(std::string_view name) {
+  const std::string path = "/networks/" + std::string(name);
+  SR_ASSIGN(Response r, call("DELETE", path, {}));
+  return expect_status(r, "DELETE", path, {204, 200});
+}
+
 util::Result<json> Client::list_containers(const json& filters, All all) {
   const char* path = "/containers/json";
   SR_ASSIGN(Response r, call("GET", path, std::string(all == All::yes ? "all=1&" : "") + "filters=" +

@@ -34,22 +34,42 @@ util::Result<egress::InternalNetwork> DockerSandboxNetwork::inspect() {
   return internal_network_from_inspect(n);
 }
 
+namespace {
+
+json network_body(const std::string& name, bool icc, const json& ipam_config) {
+  json ipam = {{"Driver", "default"}};
+  if (!ipam_config.empty()) ipam["Config"] = ipam_config;
+  return {{"Name", name},
+          {"CheckDuplicate", true},
+          {"Driver", "bridge"},
+          {"Internal", true},
+          {"EnableIPv6", false},
+          {"Options", {{"com.docker.network.bridge.enable_icc", icc ? "true" : "false"}}},
+          {"IPAM", ipam},
+          {"Labels", {{"io.sandbox-run.egress", "internal"}}}};
+}
+
+}  // namespace
+
 // The subnet comes from the daemon's own address pools, as for
 // `docker network create`: it never clashes with another Docker network and
-// stays inside the ranges the daemon is configured to own.
+// stays inside the ranges the daemon is configured to own. The network is
+// then made again with that subnet and gateway written in, because Docker
+// gives a container a fixed address (`--egress-allow`'s narrowing registers
+// one) only on a network whose subnet was given at creation. Nothing is
+// attached to it in between; a failure leaves no network behind.
 util::Result<egress::InternalNetwork> DockerSandboxNetwork::create(bool icc) {
-  json body = {{"Name", name_},
-               {"CheckDuplicate", true},
-               {"Driver", "bridge"},
-               {"Internal", true},
-               {"EnableIPv6", false},
-               {"Options", {{"com.docker.network.bridge.enable_icc", icc ? "true" : "false"}}},
-               {"IPAM", {{"Driver", "default"}}},
-               {"Labels", {{"io.sandbox-run.egress", "internal"}}}};
-  auto made = client_->create_network(body);
+  auto made = client_->create_network(network_body(name_, icc, json::array()));
   // A conflict: created concurrently.
   if (!made && made.error().kind != util::ErrorKind::conflict)
     return std::unexpected(std::move(made.error()).context("creating network " + name_));
+  if (made) {
+    SR_ASSIGN(auto chosen, inspect());
+    SR_TRY(util::with_context(client_->remove_network(name_), "re-creating network " + name_));
+    json config = json::array({{{"Subnet", chosen.subnet}, {"Gateway", chosen.gateway}}});
+    SR_TRY(util::with_context(client_->create_network(network_body(name_, icc, config)),
+                              "creating network " + name_ + " with subnet " + chosen.subnet));
+  }
   SR_ASSIGN(auto net, inspect());
   net.created = made.has_value();
   return net;
