@@ -1,8 +1,5 @@
 #include "daemon/reload_client.hpp"
 
-#include <curl/curl.h>
-
-#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "daemon/daemon_probe.hpp"
@@ -13,11 +10,6 @@
 namespace sr::egress {
 namespace {
 
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
-  return size * n;
-}
-
 // The engine's reason from a JSON error body ({"error": "..."}), else the body.
 std::string reason_of(const std::string& body) {
   auto doc = nlohmann::json::parse(body, nullptr, false);
@@ -26,29 +18,6 @@ std::string reason_of(const std::string& body) {
 }
 
 }  // namespace
-
-util::Result<HttpReply> post_reload(const std::string& url, const std::string& key) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return util::fail(util::ErrorKind::io, "curl_easy_init failed");
-  const std::string auth = "Authorization: Bearer " + key;
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
-      curl_slist_append(nullptr, auth.c_str()), &curl_slist_free_all);
-  HttpReply reply;
-  char errbuf[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_POST, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, "");
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");  // never through a caller's HTTP_PROXY
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 30L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, errbuf);
-  if (CURLcode rc = curl_easy_perform(curl.get()); rc != CURLE_OK)
-    return util::fail(util::ErrorKind::connect, "POST " + url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc)));
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
-  return reply;
-}
 
 util::Result<void> reload_daemon(const Paths& paths, const Config& config) {
   DaemonState st = inspect_daemon(paths, config);
@@ -74,7 +43,7 @@ util::Result<void> reload_daemon(const Paths& paths, const Config& config) {
                                                 "reading the management token"));
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
   const std::string url = "http://" + util::format_host_port(mgmt.host, mgmt.port) + "/v1/reload";
-  auto reply = post_reload(url, key);
+  auto reply = post_management(mgmt, "/v1/reload", key);
   if (!reply)
     return util::fail(util::ErrorKind::connect, "the management listener is unreachable: " + reply.error().message +
                                                     "; is the daemon healthy? try 'sandbox-egress restart'" + local_problem);

@@ -13,16 +13,20 @@
 #include "egress/config.hpp"
 #include "egress/paths.hpp"
 #include "util/error.hpp"
+#include "util/host_port.hpp"
 
 namespace sr::egress {
 
 util::Result<void> reload_daemon(const Paths& paths, const Config& config);
 
-// POST <url> with the bearer key: the HTTP status and body, or a connect error.
+// POST <target> (e.g. "/v1/reload") to the management listener at `at` (an
+// IP address and port) with the bearer key, never through a proxy: the HTTP
+// status and body, or a connect error. Plain HTTP on Boost.Beast (no libcurl:
+// the launcher calls this and must not load it); 30 s for the whole exchange.
 struct HttpReply {
   long status = 0;
   std::string body;
 };
-util::Result<HttpReply> post_reload(const std::string& url, const std::string& key);
+util::Result<HttpReply> post_management(const util::HostPort& at, const std::string& target, const std::string& key);
 
 }  // namespace sr::egress

@@ -82,9 +82,8 @@ CheckResult check_canary(const ProbeContext& ctx) {
   while (!key->empty() && (key->back() == '\n' || key->back() == '\r')) key->pop_back();
   auto nonce = util::random_hex(16);
   if (!nonce) return result(name, CheckStatus::fail, nonce.error().message);
-  const std::string url = "http://127.0.0.1:" + std::to_string(ctx.config.proxy.tunnel_port + 2) +
-                          "/v1/canary?nonce=" + *nonce;
-  auto reply = egress::post_reload(url, *key);
+  const util::HostPort management{"127.0.0.1", static_cast<std::uint16_t>(ctx.config.proxy.tunnel_port + 2)};
+  auto reply = egress::post_management(management, "/v1/canary?nonce=" + *nonce, *key);
   if (!reply) return result(name, CheckStatus::fail, reply.error().message, "sandbox-egress restart");
   if (reply->status != 200)
     return result(name, CheckStatus::fail, "canary answered HTTP " + std::to_string(reply->status),
