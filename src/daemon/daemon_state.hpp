@@ -10,7 +10,7 @@
 #include "egress/config.hpp"
 #include "egress/paths.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 struct DaemonState {
   std::optional<pid_t> pid;  // from the pidfile, if one exists
@@ -22,6 +22,6 @@ struct DaemonState {
   std::string detail;          // one line for humans
 };
 
-DaemonState inspect_daemon(const Paths& paths, const Config& config);
+DaemonState inspect_daemon(const egress::Paths& paths, const egress::Config& config);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -10,7 +10,7 @@
 #include "daemon/pidfile.hpp"
 #include "proxyconf/proxy_config.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
@@ -50,7 +50,7 @@ util::Result<HttpReply> post_reload(const std::string& url, const std::string& k
   return reply;
 }
 
-util::Result<void> reload_daemon(const Paths& paths, const Config& config) {
+util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config) {
   DaemonState st = inspect_daemon(paths, config);
   if (!st.ours)
     return util::fail(util::ErrorKind::not_found,
@@ -93,4 +93,4 @@ util::Result<void> reload_daemon(const Paths& paths, const Config& config) {
   }
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -14,9 +14,9 @@
 #include "egress/paths.hpp"
 #include "util/error.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
-util::Result<void> reload_daemon(const Paths& paths, const Config& config);
+util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config);
 
 // POST <url> with the bearer key: the HTTP status and body, or a connect error.
 struct HttpReply {
@@ -25,4 +25,4 @@ struct HttpReply {
 };
 util::Result<HttpReply> post_reload(const std::string& url, const std::string& key);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon
