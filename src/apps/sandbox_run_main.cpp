@@ -6,10 +6,9 @@
 #include <vector>
 
 #include "apps/version.hpp"
+#include "cli/run_subcommands.hpp"
 #include "docker/client.hpp"
 #include "runtime/error_report.hpp"
-#include "runtime/exec_command.hpp"
-#include "runtime/lifecycle.hpp"
 #include "runtime/sandbox.hpp"
 #include "runtime/spec.hpp"
 #include "util/exit_status.hpp"
@@ -21,36 +20,16 @@ int fail(std::string_view kind, const std::string& message) {
   return sr::util::kExitLauncher;
 }
 
-// `exec`, `stop`, `kill`, `rm` are subcommands only as the first word;
-// `run` as the first word is dropped, so `sandbox-run run exec` runs an
-// image named exec.
-int subcommand(const std::string& verb, const std::vector<std::string>& rest) {
-  if (verb == "exec") {
-    auto spec = sr::runtime::parse_exec_args(rest, sr::runtime::process_env_lookup());
-    if (!spec) {
-      sr::runtime::report_error("usage", spec.error().message, "See 'sandbox-run exec --help'.");
-      return sr::runtime::usage_status(spec.error());
-    }
-    if (spec->help) {
-      std::fputs(sr::runtime::exec_usage_text().c_str(), stdout);
-      return 0;
-    }
-    auto client = sr::docker::Client::from_env();
-    if (!client) return fail("docker_unreachable", client.error().message);
-    return sr::runtime::run_exec(*spec, **client);
-  }
-  auto client = sr::docker::Client::from_env();
-  if (!client) return fail("docker_unreachable", client.error().message);
-  return sr::runtime::run_lifecycle(verb, rest, **client);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
   std::vector<std::string> args(argv + 1, argv + argc);
   sr::runtime::set_error_format(sr::runtime::error_format_from(args));
-  if (!args.empty() && sr::runtime::is_subcommand(args.front()))
-    return subcommand(args.front(), std::vector<std::string>(args.begin() + 1, args.end()));
+  // `exec`, `stop`, `kill`, `rm` are subcommands only as the first word;
+  // `run` as the first word is dropped, so `sandbox-run run exec` runs an
+  // image named exec.
+  if (!args.empty() && sr::cli::is_subcommand(args.front()))
+    return sr::cli::run_subcommand(args.front(), std::vector<std::string>(args.begin() + 1, args.end()));
   if (!args.empty() && args.front() == "run") args.erase(args.begin());
   auto command = sr::runtime::parse_run_command(args, sr::runtime::process_context());
   if (!command) return fail("usage", command.error().message);

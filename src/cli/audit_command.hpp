@@ -4,8 +4,8 @@
 #include <span>
 #include <string>
 
-namespace sr::egress {
+namespace sr::cli {
 
 int cmd_audit(std::span<const std::string> args);
 
-}  // namespace sr::egress
+}  // namespace sr::cli

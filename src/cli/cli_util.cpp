@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <vector>
 
-namespace sr::egress::cli {
+namespace sr::cli {
 
 std::optional<int> parse(CLI::App& app, std::span<const std::string> args) {
   // CLI11 consumes a vector in reverse order.
@@ -29,4 +29,4 @@ int error(const std::string& msg) {
 }
 int error(const util::Error& e) { return error(e.message); }
 
-}  // namespace sr::egress::cli
+}  // namespace sr::cli

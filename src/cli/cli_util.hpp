@@ -10,7 +10,7 @@
 
 #include "util/error.hpp"
 
-namespace sr::egress::cli {
+namespace sr::cli {
 
 // nullopt: parsed, go on. Otherwise the exit code (0 for --help, 2 for usage).
 std::optional<int> parse(CLI::App& app, std::span<const std::string> args);
@@ -20,4 +20,4 @@ void warn(const std::string& msg);     // stderr "sandbox-egress: warning: "
 int error(const std::string& msg);     // stderr "sandbox-egress: error: ", returns 1
 int error(const util::Error& e);
 
-}  // namespace sr::egress::cli
+}  // namespace sr::cli

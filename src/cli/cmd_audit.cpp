@@ -16,11 +16,11 @@
 #include "egress/paths.hpp"
 #include "util/unique_fd.hpp"
 
-namespace sr::egress {
+namespace sr::cli {
 namespace {
 
 struct LogView {
-  std::vector<AuditEntry> entries;
+  std::vector<egress::AuditEntry> entries;
   std::vector<std::string> lines;  // raw text of each entry, same order
   std::uint64_t unparsed = 0;
 };
@@ -45,7 +45,7 @@ void ingest(std::string& text, LogView& view) {
   for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
     std::string line = text.substr(start, nl - start);
     if (line.empty()) continue;
-    if (auto e = parse_audit_line(line)) {
+    if (auto e = egress::parse_audit_line(line)) {
       view.entries.push_back(std::move(*e));
       view.lines.push_back(std::move(line));
     } else if (line.find("\"msg\"") == std::string::npos || line.find("request") != std::string::npos) {
@@ -55,9 +55,9 @@ void ingest(std::string& text, LogView& view) {
   text.erase(0, start);
 }
 
-std::filesystem::path default_log(const Paths& paths) {
-  auto config = load_config(paths.config());
-  if (config && config->proxy.engine == Engine::iron_proxy) return paths.daemon_log();
+std::filesystem::path default_log(const egress::Paths& paths) {
+  auto config = egress::load_config(paths.config());
+  if (config && config->proxy.engine == egress::Engine::iron_proxy) return paths.daemon_log();
   return paths.audit_log();
 }
 
@@ -66,7 +66,7 @@ void print_unparsed(std::uint64_t n) {
                       static_cast<unsigned long long>(n));
 }
 
-int run_stats(const LogView& v, SysTime since, bool json) {
+int run_stats(const LogView& v, egress::SysTime since, bool json) {
   auto st = compute_stats(v.entries, since, v.unparsed);
   auto flagged = flagged_hosts(st);
   if (json) {
@@ -83,7 +83,7 @@ int run_stats(const LogView& v, SysTime since, bool json) {
               static_cast<unsigned long long>(st.unparsed));
   for (const auto& [d, n] : st.by_decision)
     std::printf("  %-8s %llu\n", d.c_str(), static_cast<unsigned long long>(n));
-  std::vector<std::pair<std::string, HostStats>> hosts(st.hosts.begin(), st.hosts.end());
+  std::vector<std::pair<std::string, egress::HostStats>> hosts(st.hosts.begin(), st.hosts.end());
   std::sort(hosts.begin(), hosts.end(), [](auto& a, auto& b) { return a.second.total > b.second.total; });
   std::printf("top hosts:\n");
   for (std::size_t i = 0; i < hosts.size() && i < 10; ++i)
@@ -121,16 +121,16 @@ int cmd_audit(std::span<const std::string> args) {
   if (auto rc = cli::parse(app, args)) return *rc;
 
   const auto now = std::chrono::system_clock::now();
-  SysTime since{};
+  egress::SysTime since{};
   if (!since_text.empty()) {
-    auto s = parse_since(since_text, now);
+    auto s = egress::parse_since(since_text, now);
     if (!s) {
       cli::error(s.error());
       return 2;
     }
     since = *s;
   }
-  const Paths paths = Paths::from_environment();
+  const egress::Paths paths = egress::Paths::from_environment();
   if (file.empty() && !paths.set_up()) return cli::error(paths.not_set_up() + "; there is no audit log yet");
   const std::filesystem::path path = file.empty() ? default_log(paths) : std::filesystem::path(file);
   off_t offset = 0;
@@ -154,7 +154,7 @@ int cmd_audit(std::span<const std::string> args) {
     if (view.entries[i].time >= since && (!grep->parsed() || std::regex_search(view.lines[i], re)))
       picked.push_back(i);
   if (tail->parsed() && picked.size() > count) picked.erase(picked.begin(), picked.end() - count);
-  if (exp->parsed() && format == "csv") std::printf("%s\n", to_csv_header().c_str());
+  if (exp->parsed() && format == "csv") std::printf("%s\n", egress::to_csv_header().c_str());
   for (auto i : picked)
     std::printf("%s\n", exp->parsed() && format == "csv" ? to_csv_row(view.entries[i]).c_str()
                                                          : view.lines[i].c_str());
@@ -173,4 +173,4 @@ int cmd_audit(std::span<const std::string> args) {
   return 0;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::cli

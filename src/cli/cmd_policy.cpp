@@ -18,7 +18,7 @@
 #include "egress/provider_list.hpp"
 #include "egress/validate.hpp"
 
-namespace sr::egress {
+namespace sr::cli {
 namespace {
 
 YAML::Node list_node(const std::vector<std::string>& v) {
@@ -32,18 +32,18 @@ YAML::Node list_node(const std::vector<std::string>& v) {
 // Bitwarden project holds. When Bitwarden cannot be asked, nothing new counts
 // as present: credentials already mapped keep their tokens, and one declared
 // now gets its token at the next setup (a warning says so).
-PresenceLookup presence(const Config& config) {
+egress::PresenceLookup presence(const egress::Config& config) {
   std::map<std::string, std::string> file;
   if (!config.proxy.env_file.empty()) {
-    if (auto loaded = load_credential_file(config.proxy.env_file, FileCheck::warn))
+    if (auto loaded = load_credential_file(config.proxy.env_file, egress::FileCheck::warn))
       file = std::move(loaded->values);
     else
       cli::warn(loaded.error().message + " (its credentials are not seen by this command)");
   }
-  PresenceLookup local = environment_lookup(file);
-  if (config.proxy.credential_source != CredentialSource::bitwarden) return local;
+  egress::PresenceLookup local = egress::environment_lookup(file);
+  if (config.proxy.credential_source != egress::CredentialSource::bitwarden) return local;
   auto names = bitwarden_secret_names(
-      config.proxy, with_file_fallback(process_env_lookup(), file, {config.proxy.bitwarden_token_env}));
+      config.proxy, egress::with_file_fallback(egress::process_env_lookup(), file, {config.proxy.bitwarden_token_env}));
   if (!names) {
     if (config.proxy.allow_env_fallback) {
       cli::warn(names.error().message + "; using the environment instead (allow_env_fallback)");
@@ -51,10 +51,10 @@ PresenceLookup presence(const Config& config) {
     }
     cli::warn(names.error().message + "; a credential not mapped yet gets its proxy token at the next "
               "'sandbox-egress setup'");
-    return [](std::string_view) -> std::optional<CredentialOrigin> { return std::nullopt; };
+    return [](std::string_view) -> std::optional<egress::CredentialOrigin> { return std::nullopt; };
   }
-  return [set = std::move(*names)](std::string_view name) -> std::optional<CredentialOrigin> {
-    if (std::find(set.begin(), set.end(), name) != set.end()) return CredentialOrigin::bitwarden;
+  return [set = std::move(*names)](std::string_view name) -> std::optional<egress::CredentialOrigin> {
+    if (std::find(set.begin(), set.end(), name) != set.end()) return egress::CredentialOrigin::bitwarden;
     return std::nullopt;
   };
 }
@@ -69,33 +69,33 @@ int usage_error(const util::Error& e) {
   return 2;
 }
 
-util::Result<Config> load(const Paths& paths) {
-  SR_ASSIGN(Config c, load_config(paths.config()));
+util::Result<egress::Config> load(const egress::Paths& paths) {
+  SR_ASSIGN(egress::Config c, egress::load_config(paths.config()));
   for (const auto& w : c.warnings) cli::warn(w);
   return c;
 }
 
 // Writes the edits, then re-renders and reloads; the exit code.
-int commit(const Paths& paths, std::span<const ConfigEdit> edits, const std::string& what, const char* cmd) {
+int commit(const egress::Paths& paths, std::span<const egress::ConfigEdit> edits, const std::string& what, const char* cmd) {
   if (auto ok = edit_config_file(paths.config(), edits); !ok) return cli::error(ok.error().context(cmd));
   cli::info(paths.config().string() + ": " + what);
-  auto config = load_config(paths.config());
+  auto config = egress::load_config(paths.config());
   if (!config) return cli::error(config.error().context(cmd));
-  auto notes = apply_policy(paths, presence(*config));
+  auto notes = sr::daemon::apply_policy(paths, presence(*config));
   if (!notes) return cli::error(notes.error().context(std::string(cmd) + ": config.yaml is saved, but"));
   for (const auto& n : *notes) cli::info(n);
   return 0;
 }
 
 // Where an allowed host comes from when it is not an extra_allowed_hosts entry.
-std::optional<std::string> other_source(const Config& c, const std::string& host) {
-  for (auto h : default_allowed_hosts())
+std::optional<std::string> other_source(const egress::Config& c, const std::string& host) {
+  for (auto h : egress::default_allowed_hosts())
     if (h == host) return "the default allowlist";
   for (const auto& p : c.secrets)
     if (std::find(p.hosts.begin(), p.hosts.end(), host) != p.hosts.end())
       return p.preset.empty() ? "the credential " + p.env_name + " (secrets:)" : "the preset " + p.preset;
   for (const auto& name : c.proxy.presets)
-    if (const Preset* p = find_preset(name, c.presets);
+    if (const egress::Preset* p = find_preset(name, c.presets);
         p && std::find(p->hosts.begin(), p->hosts.end(), host) != p->hosts.end())
       return "the preset " + name;
   return std::nullopt;
@@ -104,7 +104,7 @@ std::optional<std::string> other_source(const Config& c, const std::string& host
 util::Result<std::vector<std::string>> normalized(const std::vector<std::string>& hosts) {
   std::vector<std::string> out;
   for (const auto& h : hosts) {
-    SR_ASSIGN(std::string n, normalize_allowed_host(h));
+    SR_ASSIGN(std::string n, egress::normalize_allowed_host(h));
     out.push_back(std::move(n));
   }
   return out;
@@ -115,8 +115,8 @@ util::Result<std::vector<std::string>> normalized(const std::vector<std::string>
 struct HostRequest {
   std::vector<std::string> hosts;
   std::string preset;
-  Paths paths = Paths::from_environment();
-  Config config;
+  egress::Paths paths = egress::Paths::from_environment();
+  egress::Config config;
 };
 
 std::optional<int> parse_request(CLI::App& app, std::span<const std::string> args, const char* host_help,
@@ -144,11 +144,11 @@ int cmd_allow(std::span<const std::string> args) {
   if (auto code = parse_request(app, args, "host name or *.wildcard",
                                 "enable a preset: pypi, github, huggingface or one defined in config.yaml", req))
     return *code;
-  const Paths& paths = req.paths;
+  const egress::Paths& paths = req.paths;
   const std::string& preset = req.preset;
-  const Config* config = &req.config;
+  const egress::Config* config = &req.config;
   const auto* wanted = &req.hosts;
-  std::vector<ConfigEdit> edits;
+  std::vector<egress::ConfigEdit> edits;
   std::string what;
   if (!preset.empty()) {
     if (!find_preset(preset, config->presets))
@@ -188,11 +188,11 @@ int cmd_deny(std::span<const std::string> args) {
   HostRequest req;
   if (auto code = parse_request(app, args, "an entry of proxy.extra_allowed_hosts", "disable an enabled preset", req))
     return *code;
-  const Paths& paths = req.paths;
+  const egress::Paths& paths = req.paths;
   const std::string& preset = req.preset;
-  const Config* config = &req.config;
+  const egress::Config* config = &req.config;
   const auto* unwanted = &req.hosts;
-  std::vector<ConfigEdit> edits;
+  std::vector<egress::ConfigEdit> edits;
   std::string what;
   if (!preset.empty()) {
     auto list = config->proxy.presets;
@@ -248,7 +248,7 @@ int cmd_secrets(std::span<const std::string> args) {
   list->add_flag("--json", as_json, "machine-readable output (as 'providers --json')");
   if (auto code = cli::parse(app, args)) return *code;
 
-  Paths paths = Paths::from_environment();
+  egress::Paths paths = egress::Paths::from_environment();
   auto config = load(paths);
   if (!config) return cli::error(config.error().context("secrets"));
   if (*list) {
@@ -258,12 +258,12 @@ int cmd_secrets(std::span<const std::string> args) {
   }
   if (*rm) {
     auto it = std::find_if(config->secrets.begin(), config->secrets.end(),
-                           [&](const Provider& p) { return p.env_name == rm_name; });
+                           [&](const egress::Provider& p) { return p.env_name == rm_name; });
     if (it == config->secrets.end()) return cli::error("secrets rm: " + rm_name + " is not declared in secrets:");
     if (!it->preset.empty())
       return cli::error("secrets rm: " + rm_name + " comes from the preset " + it->preset +
                         "; disable it with 'sandbox-egress deny --preset " + it->preset + "'");
-    const ConfigEdit edit{{"secrets", rm_name}, std::nullopt};
+    const egress::ConfigEdit edit{{"secrets", rm_name}, std::nullopt};
     return commit(paths, std::span(&edit, 1), "secrets." + rm_name + " removed", "secrets rm");
   }
   YAML::Node entry(YAML::NodeType::Map);
@@ -274,7 +274,7 @@ int cmd_secrets(std::span<const std::string> args) {
   if (!param.empty()) entry["param"] = param;
   if (!user.empty()) entry["user"] = user;
   if (match_body) entry["match_body"] = true;
-  const ConfigEdit edit{{"secrets", name}, entry};
+  const egress::ConfigEdit edit{{"secrets", name}, entry};
   return commit(paths, std::span(&edit, 1), "secrets." + name + " declared", "secrets add");
 }
 
@@ -283,11 +283,11 @@ int config_get(std::span<const std::string> args) {
   std::string key;
   app.add_option("KEY", key, "e.g. proxy.enabled, sandbox.require_egress, docker_env.NAME")->required();
   if (auto code = cli::parse(app, args)) return *code;
-  auto path = setting_path(key);
+  auto path = egress::setting_path(key);
   if (!path) return usage_error(path.error().context("config get"));
-  auto config = load(Paths::from_environment());
+  auto config = load(egress::Paths::from_environment());
   if (!config) return cli::error(config.error().context("config get"));
-  auto value = effective_setting(*config, *path);
+  auto value = egress::effective_setting(*config, *path);
   if (!value) return cli::error(value.error().context("config get"));
   YAML::Emitter out;
   if (value->IsSequence()) out << YAML::Flow;
@@ -302,11 +302,11 @@ int config_set(std::span<const std::string> args) {
   app.add_option("KEY", key, "e.g. proxy.extra_allowed_hosts, sandbox.require_egress, docker_env.NAME")->required();
   app.add_option("VALUE", value, "YAML scalar or flow list ('[a.example, b.example]'); null removes it")->required();
   if (auto code = cli::parse(app, args)) return *code;
-  auto path = setting_path(key);
+  auto path = egress::setting_path(key);
   if (!path) return usage_error(path.error().context("config set"));
-  Paths paths = Paths::from_environment();
-  YAML::Node node = parse_cli_value(value);
-  const ConfigEdit edit{*path, node.IsNull() ? std::optional<YAML::Node>() : node};
+  egress::Paths paths = egress::Paths::from_environment();
+  YAML::Node node = egress::parse_cli_value(value);
+  const egress::ConfigEdit edit{*path, node.IsNull() ? std::optional<YAML::Node>() : node};
   static constexpr std::string_view kRendered[] = {"proxy.extra_allowed_hosts", "proxy.upstream_deny_cidrs",
                                                    "proxy.presets"};
   if (std::find(std::begin(kRendered), std::end(kRendered), key) != std::end(kRendered))
@@ -321,4 +321,4 @@ int config_set(std::span<const std::string> args) {
   return 0;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::cli

@@ -8,7 +8,7 @@
 #include "egress/paths.hpp"
 #include "egress/provider_list.hpp"
 
-namespace sr::egress {
+namespace sr::cli {
 
 int cmd_providers(std::span<const std::string> args) {
   CLI::App app{"List every credential the proxy can protect: the built-in providers and the ones "
@@ -17,22 +17,22 @@ int cmd_providers(std::span<const std::string> args) {
   bool as_json = false;
   app.add_flag("--json", as_json, "machine-readable output");
   if (auto code = cli::parse(app, args)) return *code;
-  Paths paths = Paths::from_environment();
-  auto config = load_config(paths.config());
+  egress::Paths paths = egress::Paths::from_environment();
+  auto config = egress::load_config(paths.config());
   if (!config) return cli::error(config.error().context("providers"));
   for (const auto& w : config->warnings) cli::warn(w);
   std::optional<std::filesystem::path> file;
   if (!config->proxy.env_file.empty()) file = config->proxy.env_file;
-  auto lookup = environment_lookup(file);
+  auto lookup = egress::environment_lookup(file);
   if (!lookup) {
     cli::warn(lookup.error().message + "; presence from the environment only");
-    lookup = environment_lookup(std::nullopt);
+    lookup = egress::environment_lookup(std::nullopt);
   }
   if (!lookup) return cli::error(lookup.error().context("providers"));
-  const auto table = known_providers(config->secrets);
-  if (as_json) std::printf("%s\n", providers_json(table, *lookup).dump(2).c_str());
-  else std::fputs(providers_text(table, *lookup).c_str(), stdout);
+  const auto table = egress::known_providers(config->secrets);
+  if (as_json) std::printf("%s\n", egress::providers_json(table, *lookup).dump(2).c_str());
+  else std::fputs(egress::providers_text(table, *lookup).c_str(), stdout);
   return 0;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::cli

@@ -8,7 +8,7 @@
 #include "util/atomic_file.hpp"
 #include "util/secure_dir.hpp"
 
-namespace sr::egress {
+namespace sr::cli {
 
 namespace {
 
@@ -17,13 +17,13 @@ constexpr const char* kSandboxLabel = "io.sandbox-run.egress.fingerprint";
 
 util::Result<void> backup(const std::filesystem::path& file, mode_t mode, std::string& out_path) {
   SR_ASSIGN(std::string bytes, util::read_file_nofollow(file));
-  auto dest = backup_path(file);
+  auto dest = egress::backup_path(file);
   SR_TRY(util::write_file_atomic(dest, bytes, mode));
   out_path = dest.string();
   return {};
 }
 
-util::Result<void> rotate(const Paths& paths) {
+util::Result<void> rotate(const egress::Paths& paths) {
   SR_TRY(util::ensure_private_dir(paths.state_dir()));
   SR_TRY(util::refuse_symlink(paths.ca_cert()));
   SR_TRY(util::refuse_symlink(paths.ca_key()));
@@ -41,9 +41,9 @@ util::Result<void> rotate(const Paths& paths) {
     SR_TRY(util::with_context(backup(paths.ca_cert(), 0644, saved), "backing up the CA certificate"));
     cli::info("old CA certificate saved as " + saved);
   }
-  SR_ASSIGN(CaPem ca, generate_ca(CaOptions{}));
+  SR_ASSIGN(egress::CaPem ca, generate_ca(egress::CaOptions{}));
   SR_TRY(write_ca(ca, paths.ca_cert(), paths.ca_key()));
-  SR_ASSIGN(CaInfo info, inspect_ca(paths.ca_cert()));
+  SR_ASSIGN(egress::CaInfo info, egress::inspect_ca(paths.ca_cert()));
   cli::info("new CA " + paths.ca_cert().string() + " (sha256 " + info.sha256_fingerprint +
             ", expires " + info.not_after + ")");
   return {};
@@ -54,13 +54,13 @@ util::Result<void> rotate(const Paths& paths) {
 int cmd_rotate_ca(std::span<const std::string> args, const SandboxLister& list_sandboxes) {
   CLI::App app{"Replace the egress CA (the old one is kept as a backup).", "rotate-ca"};
   if (auto code = cli::parse(app, args)) return *code;
-  Paths paths = Paths::from_environment();
-  auto config = load_config(paths.config());
+  egress::Paths paths = egress::Paths::from_environment();
+  auto config = egress::load_config(paths.config());
   if (!config) return cli::error(config.error().context("rotate-ca"));
   if (auto ok = rotate(paths); !ok) return cli::error(ok.error().context("rotate-ca"));
 
   cli::info("Needs a restart:");
-  DaemonState d = inspect_daemon(paths, *config);
+  sr::daemon::DaemonState d = sr::daemon::inspect_daemon(paths, *config);
   if (d.alive && d.ours)
     cli::info("  the egress daemon (pid " + std::to_string(*d.pid) +
               ") still signs with the old CA: 'sandbox-egress stop && sandbox-egress start'");
@@ -81,4 +81,4 @@ int cmd_rotate_ca(std::span<const std::string> args, const SandboxLister& list_s
   return 0;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::cli

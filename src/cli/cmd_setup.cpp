@@ -10,7 +10,7 @@
 #include "egress/bitwarden.hpp"
 #include "egress/setup.hpp"
 
-namespace sr::egress {
+namespace sr::cli {
 
 namespace {
 
@@ -26,28 +26,28 @@ bool confirm_rotation() {
 }
 
 // A running daemon keeps its listeners, TLS and transforms until restarted.
-int handle_daemon(const Paths& paths, RestartPolicy policy) {
-  auto config = load_config(paths.config());
+int handle_daemon(const egress::Paths& paths, egress::RestartPolicy policy) {
+  auto config = egress::load_config(paths.config());
   if (!config) return cli::error(config.error().context("setup"));
-  DaemonState d = inspect_daemon(paths, *config);
+  sr::daemon::DaemonState d = sr::daemon::inspect_daemon(paths, *config);
   if (!d.alive || !d.ours) {
-    if (policy == RestartPolicy::restart) cli::info("daemon: not running, nothing to restart");
+    if (policy == egress::RestartPolicy::restart) cli::info("daemon: not running, nothing to restart");
     cli::info("egress is set up; start the proxy with 'sandbox-egress start'");
     return 0;
   }
   std::string pid = std::to_string(*d.pid);
-  if (policy == RestartPolicy::no_restart) {
+  if (policy == egress::RestartPolicy::no_restart) {
     cli::info("daemon: pid " + pid + " keeps running with the previous settings (--no-restart)");
     return 0;
   }
-  if (policy == RestartPolicy::tell) {
+  if (policy == egress::RestartPolicy::tell) {
     cli::warn("the egress daemon (pid " + pid + ") still runs with the previous settings; "
               "restart it with 'sandbox-egress restart' (or re-run setup with --restart)");
     return 0;
   }
-  if (auto stopped = stop_daemon(paths, *config); !stopped)
+  if (auto stopped = sr::daemon::stop_daemon(paths, *config); !stopped)
     return cli::error(stopped.error().context("setup: restarting the daemon: stopping pid " + pid));
-  auto started = start_daemon(paths, *config);
+  auto started = sr::daemon::start_daemon(paths, *config);
   if (!started) return cli::error(started.error().context("setup: restarting the daemon"));
   for (const auto& w : started->warnings) cli::warn(w);
   cli::info("daemon: restarted (pid " + std::to_string(started->pid) + ", listening on " +
@@ -57,7 +57,7 @@ int handle_daemon(const Paths& paths, RestartPolicy policy) {
 
 }  // namespace
 
-int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
+int cmd_setup(std::span<const std::string> args, egress::SandboxNetwork* network) {
   CLI::App app{"Create the CA, proxy tokens and proxy.yaml, and enable egress.", "setup"};
   int port = 0;
   std::string env_file, engine, isolation;
@@ -84,7 +84,7 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
   r->excludes(nr);
   if (auto code = cli::parse(app, args)) return *code;
 
-  SetupOptions o;
+  egress::SetupOptions o;
   if (*port_opt) {
     if (port < 1 || port > 65531) {
       std::fprintf(stderr, "sandbox-egress setup: error: --tunnel-port %d is outside 1..65531 "
@@ -93,11 +93,11 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
     }
     o.tunnel_port = static_cast<std::uint16_t>(port);
   }
-  if (*engine_opt && !(o.engine = parse_engine(engine))) {
+  if (*engine_opt && !(o.engine = egress::parse_engine(engine))) {
     std::fprintf(stderr, "sandbox-egress setup: error: --engine must be builtin or iron-proxy\n");
     return 2;
   }
-  if (*iso_opt && !(o.isolation = parse_isolation(isolation))) {
+  if (*iso_opt && !(o.isolation = egress::parse_isolation(isolation))) {
     std::fprintf(stderr, "sandbox-egress setup: error: --isolation must be internal or bridge\n");
     return 2;
   }
@@ -109,8 +109,8 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
     o.env_file = env_file;
   }
   o.forget_env_file = no_env_file;
-  if (from_bw) o.credential_source = CredentialSource::bitwarden;
-  if (no_bw) o.credential_source = CredentialSource::env;
+  if (from_bw) o.credential_source = egress::CredentialSource::bitwarden;
+  if (no_bw) o.credential_source = egress::CredentialSource::env;
   if (*bwp_opt) {
     if (bw_project.empty()) {
       std::fprintf(stderr, "sandbox-egress setup: error: --bitwarden-project needs a project name or id\n");
@@ -118,19 +118,19 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
     }
     o.bitwarden_project = bw_project;
   }
-  o.tokens = rotate ? TokenPolicy::rotate : TokenPolicy::keep_existing;
-  o.restart = restart ? RestartPolicy::restart : no_restart ? RestartPolicy::no_restart : RestartPolicy::tell;
+  o.tokens = rotate ? egress::TokenPolicy::rotate : egress::TokenPolicy::keep_existing;
+  o.restart = restart ? egress::RestartPolicy::restart : no_restart ? egress::RestartPolicy::no_restart : egress::RestartPolicy::tell;
 
-  Paths paths = Paths::from_environment();
-  SetupEnv env;
+  egress::Paths paths = egress::Paths::from_environment();
+  egress::SetupEnv env;
   // Exported variables only: run_setup reads the env file itself.
-  env.presence = environment_lookup(std::map<std::string, std::string>{});
-  env.bitwarden_names = [](const ProxySettings& settings, const std::map<std::string, std::string>& file) {
+  env.presence = egress::environment_lookup(std::map<std::string, std::string>{});
+  env.bitwarden_names = [](const egress::ProxySettings& settings, const std::map<std::string, std::string>& file) {
     return bitwarden_secret_names(
-        settings, with_file_fallback(process_env_lookup(), file, {settings.bitwarden_token_env}));
+        settings, egress::with_file_fallback(egress::process_env_lookup(), file, {settings.bitwarden_token_env}));
   };
   env.network = network;
-  env.firewall = &system_iptables_runner();
+  env.firewall = &egress::system_iptables_runner();
   env.confirm_rotation = confirm_rotation;
   env.info = cli::info;
   env.warn = cli::warn;
@@ -138,4 +138,4 @@ int cmd_setup(std::span<const std::string> args, SandboxNetwork* network) {
   return handle_daemon(paths, o.restart);
 }
 
-}  // namespace sr::egress
+}  // namespace sr::cli

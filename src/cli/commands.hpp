@@ -10,11 +10,11 @@
 #include "egress/network_seam.hpp"
 #include "util/error.hpp"
 
-namespace sr::egress {
+namespace sr::cli {
 
 // `network` provides the internal Docker network (isolation: internal); null
 // when the caller has no Docker access (setup then falls back with a warning).
-int cmd_setup(std::span<const std::string> args, SandboxNetwork* network);
+int cmd_setup(std::span<const std::string> args, egress::SandboxNetwork* network);
 int cmd_status(std::span<const std::string> args);
 int cmd_config(std::span<const std::string> args);
 int cmd_disable(std::span<const std::string> args);
@@ -31,4 +31,4 @@ int config_set(std::span<const std::string> args);  // `config set KEY VALUE`
 using SandboxLister = std::function<util::Result<std::vector<std::string>>()>;
 int cmd_rotate_ca(std::span<const std::string> args, const SandboxLister& list_sandboxes = {});
 
-}  // namespace sr::egress
+}  // namespace sr::cli

@@ -11,7 +11,7 @@
 #include "egress/firewall.hpp"
 #include "egress/interception.hpp"
 
-namespace sr::egress {
+namespace sr::cli {
 namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
@@ -43,8 +43,8 @@ class InterruptGuard {
   struct sigaction old_term_ {};
 };
 
-util::Result<Config> load_checked_config(const Paths& paths) {
-  auto config = load_config(paths.config());
+util::Result<egress::Config> load_checked_config(const egress::Paths& paths) {
+  auto config = egress::load_config(paths.config());
   if (config)
     for (const auto& w : config->warnings) cli::warn(w);
   return config;
@@ -54,9 +54,9 @@ util::Result<Config> load_checked_config(const Paths& paths) {
 // `start` puts them back before any sandbox can use the proxy. Another
 // home's interception on the same network is an error: this home's
 // sandboxes would silently reach that home's engine.
-util::Result<void> reapply_firewall(const Paths& paths, const Config& config) {
-  if (config.proxy.isolation != Isolation::internal) return {};
-  auto done = reapply_recorded_firewall(paths, system_iptables_runner());
+util::Result<void> reapply_firewall(const egress::Paths& paths, const egress::Config& config) {
+  if (config.proxy.isolation != egress::Isolation::internal) return {};
+  auto done = reapply_recorded_firewall(paths, egress::system_iptables_runner());
   if (!done) {
     cli::warn(done.error().message + "; sandboxes may reach every service on this host (run 'sandbox-egress setup')");
     return {};
@@ -65,23 +65,23 @@ util::Result<void> reapply_firewall(const Paths& paths, const Config& config) {
   cli::info("firewall: rules for the sandbox network are in place (IPv4 and IPv6)");
   auto spec = read_firewall_record(paths);
   if (!spec || !*spec) return {};
-  auto ok = install_interception(interception_spec(**spec), system_iptables_runner());
+  auto ok = install_interception(interception_spec(**spec), egress::system_iptables_runner());
   if (!ok && ok.error().kind == util::ErrorKind::conflict) return ok;
   if (!ok) cli::warn(ok.error().message + "; clients that ignore HTTPS_PROXY get no connection (run 'sandbox-egress setup')");
   return {};
 }
 
-int do_start(const Paths& paths, const Config& config, const std::string& env_file) {
+int do_start(const egress::Paths& paths, const egress::Config& config, const std::string& env_file) {
   if (auto ok = reapply_firewall(paths, config); !ok)
     return cli::error(ok.error().context("starting the egress daemon"));
   InterruptGuard guard;
-  StartOptions options;
+  sr::daemon::StartOptions options;
   options.interrupted = &interrupted;
   if (!env_file.empty()) options.env_file = env_file;
   auto started = start_daemon(paths, config, options);
   if (!started) return cli::error(started.error().context("starting the egress daemon"));
   for (const auto& w : started->warnings) cli::warn(w);
-  if (started->status == StartStatus::already_running)
+  if (started->status == sr::daemon::StartStatus::already_running)
     cli::info("already running (pid " + std::to_string(started->pid) + ")");
   else
     cli::info("started the egress daemon (pid " + std::to_string(started->pid) + "), listening on " +
@@ -89,17 +89,17 @@ int do_start(const Paths& paths, const Config& config, const std::string& env_fi
   return 0;
 }
 
-int do_stop(const Paths& paths, const Config& config) {
-  auto stopped = stop_daemon(paths, config);
+int do_stop(const egress::Paths& paths, const egress::Config& config) {
+  auto stopped = sr::daemon::stop_daemon(paths, config);
   if (!stopped) return cli::error(stopped.error().context("stopping the egress daemon"));
   const std::string pid = std::to_string(stopped->pid);
   switch (stopped->status) {
-    case StopStatus::not_running: cli::info("the egress daemon is not running"); break;
-    case StopStatus::stale_removed:
+    case sr::daemon::StopStatus::not_running: cli::info("the egress daemon is not running"); break;
+    case sr::daemon::StopStatus::stale_removed:
       cli::info("the egress daemon is not running; removed a stale pidfile (" + stopped->detail + ")");
       break;
-    case StopStatus::stopped: cli::info("stopped the egress daemon (pid " + pid + ")"); break;
-    case StopStatus::killed:
+    case sr::daemon::StopStatus::stopped: cli::info("stopped the egress daemon (pid " + pid + ")"); break;
+    case sr::daemon::StopStatus::killed:
       cli::info("killed the egress daemon (pid " + pid + ") after it ignored SIGTERM for 5 s");
       break;
   }
@@ -120,7 +120,7 @@ int cmd_start(std::span<const std::string> args) {
   std::string env_file;
   add_env_file_option(app, env_file);
   if (auto code = cli::parse(app, args)) return *code;
-  Paths paths = Paths::from_environment();
+  egress::Paths paths = egress::Paths::from_environment();
   auto config = load_checked_config(paths);
   if (!config) return cli::error(config.error().context("start"));
   return do_start(paths, *config, env_file);
@@ -129,7 +129,7 @@ int cmd_start(std::span<const std::string> args) {
 int cmd_stop(std::span<const std::string> args) {
   CLI::App app{"Stop the egress daemon (SIGTERM, then SIGKILL after 5 s).", "stop"};
   if (auto code = cli::parse(app, args)) return *code;
-  Paths paths = Paths::from_environment();
+  egress::Paths paths = egress::Paths::from_environment();
   if (!paths.set_up()) {
     cli::info(paths.not_set_up() + "; nothing to stop");
     return 0;
@@ -144,10 +144,10 @@ int cmd_restart(std::span<const std::string> args) {
   std::string env_file;
   add_env_file_option(app, env_file);
   if (auto code = cli::parse(app, args)) return *code;
-  Paths paths = Paths::from_environment();
+  egress::Paths paths = egress::Paths::from_environment();
   auto config = load_checked_config(paths);
   if (!config) return cli::error(config.error().context("restart"));
-  StartOptions check;
+  sr::daemon::StartOptions check;
   if (!env_file.empty()) check.env_file = env_file;
   // A start that is bound to refuse must not stop the running daemon first.
   if (auto ok = check_credential_file(paths, *config, check); !ok)
@@ -159,10 +159,10 @@ int cmd_restart(std::span<const std::string> args) {
 int cmd_reload(std::span<const std::string> args) {
   CLI::App app{"Make the running daemon re-read proxy.yaml (POST /v1/reload).", "reload"};
   if (auto code = cli::parse(app, args)) return *code;
-  Paths paths = Paths::from_environment();
+  egress::Paths paths = egress::Paths::from_environment();
   auto config = load_checked_config(paths);
   if (!config) return cli::error(config.error().context("reload"));
-  if (auto ok = reload_daemon(paths, *config); !ok) return cli::error(ok.error().context("reload"));
+  if (auto ok = sr::daemon::reload_daemon(paths, *config); !ok) return cli::error(ok.error().context("reload"));
   cli::info("the egress daemon reloaded " + paths.proxy_yaml().string());
   return 0;
 }
@@ -172,21 +172,21 @@ int cmd_install(std::span<const std::string> args) {
   bool force = false;
   app.add_flag("--force", force, "download and install again even if it is present");
   if (auto code = cli::parse(app, args)) return *code;
-  Paths paths = Paths::from_environment();
+  egress::Paths paths = egress::Paths::from_environment();
   auto config = load_checked_config(paths);
   if (!config) return cli::error(config.error().context("install"));
-  auto out = install_iron_proxy(paths, *config, force ? InstallMode::force : InstallMode::if_missing);
-  if (!out) return cli::error(out.error().context("installing iron-proxy " + std::string(kIronProxyVersion)));
+  auto out = install_iron_proxy(paths, *config, force ? sr::daemon::InstallMode::force : sr::daemon::InstallMode::if_missing);
+  if (!out) return cli::error(out.error().context("installing iron-proxy " + std::string(sr::daemon::kIronProxyVersion)));
   for (const auto& w : out->warnings) cli::warn(w);
   std::string version = out->version.empty() ? "" : " (" + out->version + ")";
-  if (out->status == InstallStatus::already_present)
+  if (out->status == sr::daemon::InstallStatus::already_present)
     cli::info("iron-proxy is already installed at " + out->binary.string() + version +
               "; use --force to download it again");
   else
-    cli::info("installed iron-proxy " + std::string(kIronProxyVersion) + " at " + out->binary.string() + version);
-  if (config->proxy.engine != Engine::iron_proxy)
+    cli::info("installed iron-proxy " + std::string(sr::daemon::kIronProxyVersion) + " at " + out->binary.string() + version);
+  if (config->proxy.engine != egress::Engine::iron_proxy)
     cli::info("note: proxy.engine is builtin; set proxy.engine: iron-proxy to use it");
   return 0;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::cli

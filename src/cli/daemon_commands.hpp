@@ -5,7 +5,7 @@
 #include <span>
 #include <string>
 
-namespace sr::egress {
+namespace sr::cli {
 
 int cmd_start(std::span<const std::string> args);
 int cmd_stop(std::span<const std::string> args);
@@ -13,4 +13,4 @@ int cmd_restart(std::span<const std::string> args);
 int cmd_reload(std::span<const std::string> args);
 int cmd_install(std::span<const std::string> args);
 
-}  // namespace sr::egress
+}  // namespace sr::cli

@@ -11,7 +11,7 @@
 #include "runtime/egress_network.hpp"
 #include "runtime/egress_plan.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 
 using nlohmann::json;
 
@@ -36,21 +36,21 @@ std::optional<std::string> unsupported_engine(const json& version) {
 }  // namespace
 
 int cmd_egress_setup(std::span<const std::string> args) {
-  std::unique_ptr<DockerSandboxNetwork> network;
+  std::unique_ptr<runtime::DockerSandboxNetwork> network;
   if (auto client = docker::Client::from_env()) {
     // An unreachable daemon is setup's own business (it names it); only an
     // answer that says Podman stops here.
     if (auto version = (*client)->version())
-      if (auto refusal = unsupported_engine(*version)) return egress::cli::error("setup: " + *refusal);
-    network = std::make_unique<DockerSandboxNetwork>(std::move(*client));
+      if (auto refusal = unsupported_engine(*version)) return cli::error("setup: " + *refusal);
+    network = std::make_unique<runtime::DockerSandboxNetwork>(std::move(*client));
   }
-  return egress::cmd_setup(args, network.get());
+  return cli::cmd_setup(args, network.get());
 }
 
 int cmd_egress_rotate_ca(std::span<const std::string> args) {
   auto list = []() -> util::Result<std::vector<std::string>> {
     SR_ASSIGN(auto client, docker::Client::from_env());
-    SR_ASSIGN(auto found, client->list_containers({{"label", {std::string(kFingerprintLabel)}}}));
+    SR_ASSIGN(auto found, client->list_containers({{"label", {std::string(runtime::kFingerprintLabel)}}}));
     std::vector<std::string> out;
     for (const auto& c : found.is_array() ? found : json::array()) {
       std::string name = c.value("Names", json::array()).empty()
@@ -60,7 +60,7 @@ int cmd_egress_rotate_ca(std::span<const std::string> args) {
     }
     return out;
   };
-  return egress::cmd_rotate_ca(args, list);
+  return cli::cmd_rotate_ca(args, list);
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

@@ -5,7 +5,7 @@
 #include <span>
 #include <string>
 
-namespace sr::runtime {
+namespace sr::cli {
 
 // `sandbox-egress setup`: a DockerSandboxNetwork over the environment's
 // DOCKER_HOST when one can be built, then egress::cmd_setup.
@@ -17,4 +17,4 @@ int cmd_egress_rotate_ca(std::span<const std::string> args);
 // `sandbox-egress doctor` (runtime/doctor.hpp runs the checks).
 int cmd_doctor(std::span<const std::string> args);
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

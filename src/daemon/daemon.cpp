@@ -25,13 +25,13 @@
 #include "proxyconf/proxy_config.hpp"
 #include "util/random.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-util::Result<void> check_startable(const Paths& paths, const Config& config) {
+util::Result<void> check_startable(const egress::Paths& paths, const egress::Config& config) {
   if (!config.proxy.enabled)
     return util::fail(util::ErrorKind::invalid_argument,
                       "egress is disabled (proxy.enabled is false in " + paths.config().string() +
@@ -45,16 +45,16 @@ util::Result<void> check_startable(const Paths& paths, const Config& config) {
   return {};
 }
 
-util::Result<EngineCommand> engine_command(const Paths& paths, const Config& config,
+util::Result<EngineCommand> engine_command(const egress::Paths& paths, const egress::Config& config,
                                            std::vector<std::string>& warnings) {
-  if (config.proxy.engine == Engine::builtin) {
+  if (config.proxy.engine == egress::Engine::builtin) {
     // Our own binary, resolved now: argv[0] may be relative or a symlink.
     std::error_code ec;
     auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (ec) return util::fail(util::ErrorKind::io, "resolving /proc/self/exe: " + ec.message());
     EngineCommand cmd{self, {"serve", "--config", paths.proxy_yaml().string(), "--audit-log",
                              paths.audit_log().string(), "--narrowings", paths.narrowings().string()}};
-    for (auto& flag : serve_flags(config.proxy)) cmd.args.push_back(std::move(flag));
+    for (auto& flag : egress::serve_flags(config.proxy)) cmd.args.push_back(std::move(flag));
     // Test hook: SANDBOX_EGRESS_SERVE_ARGS (whitespace-separated) is appended
     // to the serve argv, e.g. "--resolve api.openai.com:443:127.0.0.1:8443".
     // It can point a provider host elsewhere, so a production build (without
@@ -90,7 +90,7 @@ struct EnvFileSource {
   std::map<std::string, std::string> values;
 };
 
-util::Result<std::optional<EnvFileSource>> credential_env_file(const Paths& paths, const Config& config,
+util::Result<std::optional<EnvFileSource>> credential_env_file(const egress::Paths& paths, const egress::Config& config,
                                                                const StartOptions& options) {
   std::filesystem::path path;
   std::string origin;
@@ -103,7 +103,7 @@ util::Result<std::optional<EnvFileSource>> credential_env_file(const Paths& path
   } else {
     return std::optional<EnvFileSource>{};
   }
-  auto loaded = load_credential_file(path, FileCheck::strict);
+  auto loaded = egress::load_credential_file(path, egress::FileCheck::strict);
   if (!loaded) {
     util::Error e = std::move(loaded.error()).context("reading credentials from " + origin);
     if (e.kind == util::ErrorKind::not_found && !options.env_file)
@@ -114,29 +114,29 @@ util::Result<std::optional<EnvFileSource>> credential_env_file(const Paths& path
   return std::optional<EnvFileSource>{EnvFileSource{path, std::move(loaded->values)}};
 }
 
-util::Result<DaemonEnv> daemon_environment(const Paths& paths, const Config& config,
+util::Result<egress::DaemonEnv> daemon_environment(const egress::Paths& paths, const egress::Config& config,
                                            const proxyconf::ProxyConfig& pc, const std::string& nonce,
                                            const StartOptions& options, StartOutcome& outcome) {
-  SR_ASSIGN(auto mappings, util::with_context(load_mappings(paths.mappings()), "reading mappings"));
+  SR_ASSIGN(auto mappings, util::with_context(egress::load_mappings(paths.mappings()), "reading mappings"));
   SR_ASSIGN(auto key, util::with_context(read_private_file(paths.management_token()),
                                          "reading the management token (run 'sandbox-egress setup')"));
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-  DaemonEnvInputs in;
-  in.caller_env = process_env_lookup();
-  in.credentials = mapped_credentials(mappings);
+  egress::DaemonEnvInputs in;
+  in.caller_env = egress::process_env_lookup();
+  in.credentials = egress::mapped_credentials(mappings);
   SR_ASSIGN(auto file, credential_env_file(paths, config, options));
-  EnvLookup secret_env = in.caller_env;
+  egress::EnvLookup secret_env = in.caller_env;
   std::string from = "the environment";
   if (file) {
     // The file may also hold the Bitwarden access token.
-    auto names = credential_names(in.credentials);
+    auto names = egress::credential_names(in.credentials);
     names.push_back(config.proxy.bitwarden_token_env);
-    secret_env = with_file_fallback(in.caller_env, std::move(file->values), std::move(names));
+    secret_env = egress::with_file_fallback(in.caller_env, std::move(file->values), std::move(names));
     from = "the environment, then " + file->path.string();
   }
   in.secrets = secret_env;
-  if (config.proxy.credential_source == CredentialSource::bitwarden) {
-    SR_ASSIGN(auto source, bitwarden_secrets(config.proxy, in.credentials, secret_env));
+  if (config.proxy.credential_source == egress::CredentialSource::bitwarden) {
+    SR_ASSIGN(auto source, egress::bitwarden_secrets(config.proxy, in.credentials, secret_env));
     in.secrets = source.lookup;
     outcome.warnings.insert(outcome.warnings.end(), source.warnings.begin(), source.warnings.end());
     from = "Bitwarden project " + config.proxy.bitwarden_project +
@@ -146,7 +146,7 @@ util::Result<DaemonEnv> daemon_environment(const Paths& paths, const Config& con
   if (!pc.management_api_key_env.empty()) in.management_key_env = pc.management_api_key_env;
   in.management_key = key;
   in.nonce = nonce;
-  DaemonEnv env = build_daemon_env(in);
+  egress::DaemonEnv env = build_daemon_env(in);
   // The engines refuse to start with an unset secrets source, so say which
   // variable is missing here rather than leave it to the daemon log.
   if (!env.missing_credentials.empty()) {
@@ -179,12 +179,12 @@ std::string log_tail(const std::filesystem::path& log, off_t offset, std::size_t
   return text.substr(pos + 1);
 }
 
-void remove_run_files(const Paths& paths) {
+void remove_run_files(const egress::Paths& paths) {
   (void)remove_if_present(paths.pidfile());
   (void)remove_if_present(paths.nonce());
 }
 
-util::Error with_log(util::Error e, const Paths& paths, off_t offset) {
+util::Error with_log(util::Error e, const egress::Paths& paths, off_t offset) {
   std::string tail = log_tail(paths.daemon_log(), offset, 20);
   e.message += tail.empty() ? "\n(the daemon log " + paths.daemon_log().string() + " is empty)"
                             : "\nlast lines of " + paths.daemon_log().string() + ":\n" + tail;
@@ -213,7 +213,7 @@ util::Result<void> wait_ready(SpawnedDaemon& child, const HostPort& tunnel, cons
   }
 }
 
-util::Result<StartOutcome> spawn_and_wait(const Paths& paths, const Config& config,
+util::Result<StartOutcome> spawn_and_wait(const egress::Paths& paths, const egress::Config& config,
                                           const proxyconf::ProxyConfig& pc, const HostPort& tunnel,
                                           const StartOptions& options, StartOutcome outcome) {
   SR_ASSIGN(EngineCommand command, engine_command(paths, config, outcome.warnings));
@@ -221,7 +221,7 @@ util::Result<StartOutcome> spawn_and_wait(const Paths& paths, const Config& conf
   SR_TRY(util::with_context(open_private_append(paths.audit_log()), "pre-creating the audit log"));
   const off_t log_offset = ::lseek(log_fd.get(), 0, SEEK_END);
   SR_ASSIGN(std::string nonce, util::random_hex(16));
-  SR_ASSIGN(DaemonEnv env, daemon_environment(paths, config, pc, nonce, options, outcome));
+  SR_ASSIGN(egress::DaemonEnv env, daemon_environment(paths, config, pc, nonce, options, outcome));
   SR_TRY(remove_if_present(paths.nonce()));
   SR_TRY(util::with_context(create_private_file(paths.nonce(), nonce + "\n"), "writing the nonce file"));
   if (options.interrupted && options.interrupted()) {
@@ -261,7 +261,7 @@ StartOutcome already_running(const DaemonState& st) {
 
 }  // namespace
 
-util::Result<StartOutcome> start_daemon(const Paths& paths, const Config& config,
+util::Result<StartOutcome> start_daemon(const egress::Paths& paths, const egress::Config& config,
                                         const StartOptions& options) {
   SR_TRY(check_startable(paths, config));
   SR_ASSIGN(auto pc, util::with_context(proxyconf::load(paths.proxy_yaml()), "reading proxy.yaml"));
@@ -293,13 +293,13 @@ util::Result<StartOutcome> start_daemon(const Paths& paths, const Config& config
   return spawn_and_wait(paths, config, pc, tunnel, options, std::move(outcome));
 }
 
-util::Result<void> check_credential_file(const Paths& paths, const Config& config,
+util::Result<void> check_credential_file(const egress::Paths& paths, const egress::Config& config,
                                          const StartOptions& options) {
   SR_TRY(credential_env_file(paths, config, options));
   return {};
 }
 
-util::Result<StopOutcome> stop_daemon(const Paths& paths, const Config& config,
+util::Result<StopOutcome> stop_daemon(const egress::Paths& paths, const egress::Config& config,
                                       const StopOptions& options) {
   // Waits for an in-flight start to settle, then owns the run files.
   SR_ASSIGN(auto lock, StateLock::acquire(daemon_lock_path(paths), LockWait::yes));
@@ -335,4 +335,4 @@ util::Result<StopOutcome> stop_daemon(const Paths& paths, const Config& config,
   return out;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -31,7 +31,7 @@
 #include "egress/paths.hpp"
 #include "util/error.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 struct StartOptions {
   std::chrono::milliseconds ready_timeout{5000};
@@ -53,12 +53,12 @@ struct StartOutcome {
   std::string credentials_from;       // where mapped credentials were read ("the environment", ...)
 };
 
-util::Result<StartOutcome> start_daemon(const Paths& paths, const Config& config,
+util::Result<StartOutcome> start_daemon(const egress::Paths& paths, const egress::Config& config,
                                         const StartOptions& options = {});
 
 // The env-file checks of start_daemon alone (missing, symlink, owner, mode),
 // so that `restart` can refuse before it stops a running daemon.
-util::Result<void> check_credential_file(const Paths& paths, const Config& config,
+util::Result<void> check_credential_file(const egress::Paths& paths, const egress::Config& config,
                                          const StartOptions& options = {});
 
 enum class StopStatus { stopped, killed, not_running, stale_removed };
@@ -73,12 +73,12 @@ struct StopOptions {
   std::chrono::milliseconds term_timeout{5000};
 };
 
-util::Result<StopOutcome> stop_daemon(const Paths& paths, const Config& config,
+util::Result<StopOutcome> stop_daemon(const egress::Paths& paths, const egress::Config& config,
                                       const StopOptions& options = {});
 
 // The lock file that serialises start/stop.
-inline std::filesystem::path daemon_lock_path(const Paths& paths) {
+inline std::filesystem::path daemon_lock_path(const egress::Paths& paths) {
   return paths.state_dir() / "daemon.lock";
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -22,7 +22,7 @@
 
 #include "util/unique_fd.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
 // Inodes of sockets in state LISTEN (0A) on `port`, from a /proc/net/tcp file.
@@ -150,4 +150,4 @@ bool listener_owned_by(pid_t pid, std::uint16_t port) {
   return false;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -12,7 +12,7 @@
 #include "util/error.hpp"
 #include "util/host_port.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 using util::HostPort;
 
@@ -29,4 +29,4 @@ bool tcp_accepts(const HostPort& address, std::chrono::milliseconds timeout);
 // by process `pid` (per /proc/<pid>/fd).
 bool listener_owned_by(pid_t pid, std::uint16_t port);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -21,7 +21,7 @@
 // when it fails to come up. Boost.Process's child gives exactly that.
 namespace bp = boost::process;
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
 // Runs in the forked child before exec; only async-signal-safe calls here.
@@ -104,4 +104,4 @@ util::Result<SpawnedDaemon> spawn_daemon(const EngineCommand& command,
   }
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

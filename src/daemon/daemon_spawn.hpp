@@ -22,7 +22,7 @@ namespace boost::process {
 class child;
 }
 
-namespace sr::egress {
+namespace sr::daemon {
 
 struct EngineCommand {
   std::filesystem::path exe;
@@ -55,4 +55,4 @@ util::Result<SpawnedDaemon> spawn_daemon(const EngineCommand& command,
                                          const std::map<std::string, std::string>& env,
                                          int log_fd);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -8,7 +8,7 @@
 #include "egress/daemon_env.hpp"
 #include "proxyconf/proxy_config.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
 std::string trim(std::string s) {
@@ -17,15 +17,15 @@ std::string trim(std::string s) {
 }
 
 // Legacy pidfiles (no nonce file) are matched by the engine's argv[0] basename.
-std::string engine_basename(const Config& config) {
-  return config.proxy.engine == Engine::iron_proxy ? "iron-proxy" : "sandbox-egress";
+std::string engine_basename(const egress::Config& config) {
+  return config.proxy.engine == egress::Engine::iron_proxy ? "iron-proxy" : "sandbox-egress";
 }
 
 // "Ours" never rests on the pid alone: a pid can be recycled by any process.
-bool is_ours(pid_t pid, const Paths& paths, const Config& config, std::string& why_not) {
+bool is_ours(pid_t pid, const egress::Paths& paths, const egress::Config& config, std::string& why_not) {
   auto nonce = read_private_file(paths.nonce());
   if (nonce) {
-    auto has = process_env_has(pid, kNonceEnv, trim(*nonce));
+    auto has = process_env_has(pid, egress::kNonceEnv, trim(*nonce));
     if (has && *has) return true;
     why_not = has ? "its environment does not carry our nonce" : has.error().message;
     return false;
@@ -42,12 +42,12 @@ bool is_ours(pid_t pid, const Paths& paths, const Config& config, std::string& w
 
 }  // namespace
 
-DaemonState inspect_daemon(const Paths& paths, const Config& config) {
+DaemonState inspect_daemon(const egress::Paths& paths, const egress::Config& config) {
   auto pc = proxyconf::load(paths.proxy_yaml());
   return inspect_daemon(paths, config, pc ? pc->tunnel_listen : std::string());
 }
 
-DaemonState inspect_daemon(const Paths& paths, const Config& config, const std::string& tunnel_listen) {
+DaemonState inspect_daemon(const egress::Paths& paths, const egress::Config& config, const std::string& tunnel_listen) {
   DaemonState s;
   std::optional<HostPort> tunnel;
   if (!tunnel_listen.empty()) {
@@ -93,4 +93,4 @@ DaemonState inspect_daemon(const Paths& paths, const Config& config, const std::
   return s;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

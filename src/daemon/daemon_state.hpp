@@ -10,7 +10,7 @@
 #include "egress/config.hpp"
 #include "egress/paths.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 struct DaemonState {
   std::optional<pid_t> pid;  // from the pidfile, if one exists
@@ -23,10 +23,10 @@ struct DaemonState {
 };
 
 // Reads the tunnel's listen address from proxy.yaml, then probes.
-DaemonState inspect_daemon(const Paths& paths, const Config& config);
+DaemonState inspect_daemon(const egress::Paths& paths, const egress::Config& config);
 // The same, for a caller that has already loaded proxy.yaml (`tunnel_listen`
 // as written there; empty when it has none): saves the launcher a second
 // YAML parse, its largest start-up cost with egress on.
-DaemonState inspect_daemon(const Paths& paths, const Config& config, const std::string& tunnel_listen);
+DaemonState inspect_daemon(const egress::Paths& paths, const egress::Config& config, const std::string& tunnel_listen);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -21,7 +21,7 @@
 #include "util/secure_dir.hpp"
 
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
 constexpr std::size_t kMaxDownload = 256u << 20;
@@ -91,7 +91,7 @@ struct TempDir {
   }
 };
 
-util::Result<void> verify_signature(const Paths& paths, const std::string& base, const std::string& checksums,
+util::Result<void> verify_signature(const egress::Paths& paths, const std::string& base, const std::string& checksums,
                                     std::vector<std::string>& warnings) {
   auto gpgv = util::find_program("gpgv");
   if (!gpgv) {
@@ -252,7 +252,7 @@ util::Result<std::string> release_asset_name(std::string_view os, std::string_vi
   return "iron-proxy_" + std::string(kIronProxyVersion) + "_" + o + "_" + m + ".tar.gz";
 }
 
-std::string release_base_url(const Config& config) {
+std::string release_base_url(const egress::Config& config) {
   std::string fallback = config.proxy.release_base_url.empty()
                              ? "https://github.com/ironsh/iron-proxy/releases/download/v" + std::string(kIronProxyVersion)
                              : config.proxy.release_base_url;
@@ -274,7 +274,7 @@ util::Result<std::string> checksum_for(const std::string& checksums, const std::
   return util::fail(util::ErrorKind::not_found, "checksums.txt has no entry for " + file);
 }
 
-util::Result<std::string> probe_version(const Paths& paths, const std::filesystem::path& binary) {
+util::Result<std::string> probe_version(const egress::Paths& paths, const std::filesystem::path& binary) {
   struct stat st {};
   if (::stat(binary.c_str(), &st) != 0) return util::fail_errno("stat " + binary.string());
   const auto cache = paths.bin_dir() / ".iron-proxy.version";
@@ -292,7 +292,7 @@ util::Result<std::string> probe_version(const Paths& paths, const std::filesyste
   return version;
 }
 
-util::Result<InstallOutcome> install_iron_proxy(const Paths& paths, const Config& config, InstallMode mode) {
+util::Result<InstallOutcome> install_iron_proxy(const egress::Paths& paths, const egress::Config& config, InstallMode mode) {
   InstallOutcome out;
   out.binary = paths.iron_proxy_binary();
   if (mode == InstallMode::if_missing && ::access(out.binary.c_str(), X_OK) == 0) {
@@ -320,4 +320,4 @@ util::Result<InstallOutcome> install_iron_proxy(const Paths& paths, const Config
   return out;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -25,7 +25,7 @@
 #include "egress/paths.hpp"
 #include "util/error.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 inline constexpr std::string_view kIronProxyVersion = "0.39.0";
 
@@ -39,7 +39,7 @@ struct InstallOutcome {
   std::vector<std::string> warnings;
 };
 
-util::Result<InstallOutcome> install_iron_proxy(const Paths& paths, const Config& config,
+util::Result<InstallOutcome> install_iron_proxy(const egress::Paths& paths, const egress::Config& config,
                                                 InstallMode mode);
 
 // "iron-proxy_0.39.0_linux_amd64.tar.gz" for this machine; an error naming
@@ -47,11 +47,11 @@ util::Result<InstallOutcome> install_iron_proxy(const Paths& paths, const Config
 util::Result<std::string> release_asset_name(std::string_view os, std::string_view machine);
 
 // The base URL in effect for `config` (see contract above).
-std::string release_base_url(const Config& config);
+std::string release_base_url(const egress::Config& config);
 
 // `<binary> --version` output (first line), cached per path + mtime + size in
 // $SANDBOX_RUN_HOME/bin/.iron-proxy.version.
-util::Result<std::string> probe_version(const Paths& paths, const std::filesystem::path& binary);
+util::Result<std::string> probe_version(const egress::Paths& paths, const std::filesystem::path& binary);
 
 // The release-key fingerprint compiled in ("" when the build set none).
 std::string_view compiled_release_key_fingerprint();
@@ -70,4 +70,4 @@ bool signed_by(const std::string& gpgv_status, const std::string& pin);
 // From checksums.txt text, the hex digest recorded for `file`.
 util::Result<std::string> checksum_for(const std::string& checksums, const std::string& file);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

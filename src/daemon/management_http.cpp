@@ -9,7 +9,7 @@
 
 #include "daemon/reload_client.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
@@ -63,4 +63,4 @@ util::Result<HttpReply> post_management(const util::HostPort& at, const std::str
   return reply;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

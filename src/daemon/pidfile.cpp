@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <charconv>
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
 // Refuses anything that is not a regular file owned by us: a planted file
@@ -120,4 +120,4 @@ util::Result<StateLock> StateLock::acquire(const std::filesystem::path& path, Lo
   return StateLock(std::move(fd));
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

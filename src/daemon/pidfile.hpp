@@ -16,7 +16,7 @@
 #include "util/error.hpp"
 #include "util/unique_fd.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 // Creates the pidfile with O_CREAT|O_EXCL: a `conflict` error when one exists.
 util::Result<void> create_pidfile(const std::filesystem::path& path, pid_t pid);
@@ -53,4 +53,4 @@ class StateLock {
   util::UniqueFd fd_;
 };
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

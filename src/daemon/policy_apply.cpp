@@ -13,23 +13,23 @@
 #include "proxyconf/proxy_config.hpp"
 #include "util/atomic_file.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
-bool mapped(const Mappings& m, const std::string& env_name) {
-  return std::any_of(m.tokens.begin(), m.tokens.end(), [&](const Mapping& t) { return t.env_name == env_name; });
+bool mapped(const egress::Mappings& m, const std::string& env_name) {
+  return std::any_of(m.tokens.begin(), m.tokens.end(), [&](const egress::Mapping& t) { return t.env_name == env_name; });
 }
 
 // What reconcile() should keep or mint: every known credential already
 // mapped, plus those whose value is present now.
-Discovery wanted(std::span<const Provider> table, const Mappings& old, const PresenceLookup& present) {
-  Discovery d;
+egress::Discovery wanted(std::span<const egress::Provider> table, const egress::Mappings& old, const egress::PresenceLookup& present) {
+  egress::Discovery d;
   for (const auto& p : table) {
-    std::optional<CredentialOrigin> origin = present(p.env_name);
+    std::optional<egress::CredentialOrigin> origin = present(p.env_name);
     for (const auto& a : p.aliases)
       if (!origin) origin = present(a);
     if (origin || mapped(old, p.env_name))
-      d.found.push_back({&p, p.env_name, origin.value_or(CredentialOrigin::environment)});
+      d.found.push_back({&p, p.env_name, origin.value_or(egress::CredentialOrigin::environment)});
   }
   return d;
 }
@@ -42,25 +42,25 @@ std::string joined(const std::vector<std::string>& v) {
 
 }  // namespace
 
-util::Result<std::vector<std::string>> apply_policy(const Paths& paths, const PresenceLookup& present) {
+util::Result<std::vector<std::string>> apply_policy(const egress::Paths& paths, const egress::PresenceLookup& present) {
   std::vector<std::string> notes;
   if (!util::path_exists_nofollow(paths.proxy_yaml())) {
     notes.push_back("egress is not set up here yet: 'sandbox-egress setup' will use these settings");
     return notes;
   }
-  SR_ASSIGN(Config config, load_config(paths.config()));
-  SR_ASSIGN(Mappings old, load_mappings(paths.mappings()));
+  SR_ASSIGN(egress::Config config, egress::load_config(paths.config()));
+  SR_ASSIGN(egress::Mappings old, egress::load_mappings(paths.mappings()));
   SR_ASSIGN(auto current, util::with_context(proxyconf::load(paths.proxy_yaml()), "reading proxy.yaml"));
   SR_ASSIGN(HostPort tunnel, util::with_context(dial_address(current.tunnel_listen), "proxy.yaml tunnel_listen"));
 
-  const auto table = known_providers(config.secrets);
-  ReconcileReport report;
-  SR_ASSIGN(Mappings fresh, reconcile(old, wanted(table, old, present), TokenPolicy::keep_existing, report));
-  if (!report.minted.empty() || !report.dropped.empty()) SR_TRY(save_mappings(paths.mappings(), fresh));
+  const auto table = egress::known_providers(config.secrets);
+  egress::ReconcileReport report;
+  SR_ASSIGN(egress::Mappings fresh, egress::reconcile(old, wanted(table, old, present), egress::TokenPolicy::keep_existing, report));
+  if (!report.minted.empty() || !report.dropped.empty()) SR_TRY(egress::save_mappings(paths.mappings(), fresh));
   if (!report.minted.empty()) notes.push_back("token: new proxy token for " + joined(report.minted));
   if (!report.dropped.empty()) notes.push_back("token: dropped " + joined(report.dropped) + " (no longer declared)");
 
-  SR_ASSIGN(auto model, render_settings(config, fresh, paths, tunnel.host));
+  SR_ASSIGN(auto model, egress::render_settings(config, fresh, paths, tunnel.host));
   SR_TRY(util::with_context(util::write_file_atomic(paths.proxy_yaml(), proxyconf::render(model), 0600),
                             "writing proxy.yaml"));
   notes.push_back("proxy.yaml: " + paths.proxy_yaml().string() + " rendered (" +
@@ -80,4 +80,4 @@ util::Result<std::vector<std::string>> apply_policy(const Paths& paths, const Pr
   return notes;
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -10,7 +10,7 @@
 #include "egress/paths.hpp"
 #include "util/error.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 // Contract:
 //  - egress never set up (no proxy.yaml): nothing is rendered, one note says
@@ -24,6 +24,6 @@ namespace sr::egress {
 //    dropped), unless a new credential was minted: the daemon has no value
 //    for it, and a note says to restart it.
 // Returns the notes for the user, in order.
-util::Result<std::vector<std::string>> apply_policy(const Paths& paths, const PresenceLookup& present);
+util::Result<std::vector<std::string>> apply_policy(const egress::Paths& paths, const egress::PresenceLookup& present);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -10,7 +10,7 @@
 
 #include "util/unique_fd.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
 std::string proc_path(pid_t pid, std::string_view file) {
@@ -113,4 +113,4 @@ util::Result<bool> process_env_has(pid_t pid, std::string_view name, std::string
   return environ_block_has(block, name, value);
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

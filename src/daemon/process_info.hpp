@@ -12,7 +12,7 @@
 
 #include "util/error.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 // True when `pid` names a process that has not exited. A zombie counts as
 // exited: its parent may never reap it (the daemon outlives the CLI that
@@ -39,4 +39,4 @@ char parse_stat_state(std::string_view stat);
 // Whether a NUL-separated environment block holds exactly "name=value".
 bool environ_block_has(std::string_view block, std::string_view name, std::string_view value);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -7,7 +7,7 @@
 #include "daemon/pidfile.hpp"
 #include "proxyconf/proxy_config.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 namespace {
 
 // The engine's reason from a JSON error body ({"error": "..."}), else the body.
@@ -19,7 +19,7 @@ std::string reason_of(const std::string& body) {
 
 }  // namespace
 
-util::Result<void> reload_daemon(const Paths& paths, const Config& config) {
+util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config) {
   DaemonState st = inspect_daemon(paths, config);
   if (!st.ours)
     return util::fail(util::ErrorKind::not_found,
@@ -62,4 +62,4 @@ util::Result<void> reload_daemon(const Paths& paths, const Config& config) {
   }
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

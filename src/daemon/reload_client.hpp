@@ -15,9 +15,9 @@
 #include "util/error.hpp"
 #include "util/host_port.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
-util::Result<void> reload_daemon(const Paths& paths, const Config& config);
+util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config);
 
 // POST <target> (e.g. "/v1/reload") to the management listener at `at` (an
 // IP address and port) with the bearer key, never through a proxy: the HTTP
@@ -29,4 +29,4 @@ struct HttpReply {
 };
 util::Result<HttpReply> post_management(const util::HostPort& at, const std::string& target, const std::string& key);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

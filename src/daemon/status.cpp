@@ -9,7 +9,7 @@
 #include "egress/ca.hpp"
 #include "util/atomic_file.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 namespace {
 
@@ -34,11 +34,11 @@ std::string read_tunnel_listen(const std::filesystem::path& yaml_path, std::stri
   return "";
 }
 
-CaStatus ca_status(const Paths& paths) {
+CaStatus ca_status(const egress::Paths& paths) {
   CaStatus s;
   if (!util::path_exists_nofollow(paths.ca_cert())) return s;
   s.present = true;
-  auto info = inspect_ca(paths.ca_cert());
+  auto info = egress::inspect_ca(paths.ca_cert());
   if (!info) {
     s.error = info.error().message;
     return s;
@@ -50,7 +50,7 @@ CaStatus ca_status(const Paths& paths) {
 }
 
 std::string shown(const std::string& token, TokenDisplay d) {
-  return d == TokenDisplay::shown ? token : redact_token(token);
+  return d == TokenDisplay::shown ? token : egress::redact_token(token);
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -60,9 +60,9 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 // One line: where `start` takes the mapped credentials from.
-std::string credentials_from(const ProxySettings& p) {
+std::string credentials_from(const egress::ProxySettings& p) {
   std::string env = "the environment" + (p.env_file.empty() ? "" : ", then " + p.env_file + " (proxy.env_file)");
-  if (p.credential_source == CredentialSource::env) return "env (" + env + ")";
+  if (p.credential_source == egress::CredentialSource::env) return "env (" + env + ")";
   return "bitwarden (project " + (p.bitwarden_project.empty() ? "<not set>" : p.bitwarden_project) +
          ", token $" + p.bitwarden_token_env +
          (p.allow_env_fallback ? "; falls back to " + env : "") + ")";
@@ -70,12 +70,12 @@ std::string credentials_from(const ProxySettings& p) {
 
 }  // namespace
 
-util::Result<StatusReport> collect_status(const Paths& paths, const PresenceLookup& presence) {
+util::Result<StatusReport> collect_status(const egress::Paths& paths, const egress::PresenceLookup& presence) {
   StatusReport r;
   r.paths = paths;
-  SR_ASSIGN(r.config, load_config(paths.config()));
+  SR_ASSIGN(r.config, egress::load_config(paths.config()));
   const auto& p = r.config.proxy;
-  r.engine_binary = p.engine == Engine::builtin ? self_exe() : paths.iron_proxy_binary().string();
+  r.engine_binary = p.engine == egress::Engine::builtin ? self_exe() : paths.iron_proxy_binary().string();
   r.engine_binary_present = ::access(r.engine_binary.c_str(), X_OK) == 0;
   if (!r.engine_binary_present)
     r.problems.push_back("engine binary " + r.engine_binary + " is missing; run 'sandbox-egress install'");
@@ -93,21 +93,21 @@ util::Result<StatusReport> collect_status(const Paths& paths, const PresenceLook
   r.daemon = inspect_daemon(paths, r.config);
   // Where `start` reads mapped credentials: a recorded env file it would
   // refuse is a problem now, not a surprise at the next start.
-  PresenceLookup present = presence;
+  egress::PresenceLookup present = presence;
   if (!p.env_file.empty()) {
-    if (auto file = load_credential_file(p.env_file, FileCheck::strict); !file) {
+    if (auto file = egress::load_credential_file(p.env_file, egress::FileCheck::strict); !file) {
       r.problems.push_back("proxy.env_file: " + file.error().message);
     } else {
       present = [presence, values = std::move(file->values)](std::string_view name)
-          -> std::optional<CredentialOrigin> {
+          -> std::optional<egress::CredentialOrigin> {
         if (auto o = presence(name)) return o;
         if (auto it = values.find(std::string(name)); it != values.end() && !it->second.empty())
-          return CredentialOrigin::env_file;
+          return egress::CredentialOrigin::env_file;
         return std::nullopt;
       };
     }
   }
-  auto m = load_mappings(paths.mappings());
+  auto m = egress::load_mappings(paths.mappings());
   if (!m) {
     r.mappings_error = m.error().message;
     r.problems.push_back(r.mappings_error);
@@ -118,7 +118,7 @@ util::Result<StatusReport> collect_status(const Paths& paths, const PresenceLook
       r.mappings.push_back({std::move(t), found});
     }
   }
-  r.uncovered = discover(presence).uncovered;
+  r.uncovered = egress::discover(presence).uncovered;
   return r;
 }
 
@@ -128,7 +128,7 @@ std::string format_status_text(const StatusReport& r, TokenDisplay tokens) {
   o << "egress:            " << (p.enabled ? "enabled" : "disabled") << "\n";
   o << "engine:            " << to_string(p.engine) << "\n";
   o << "binary:            " << r.engine_binary
-    << (p.engine == Engine::builtin ? " serve" : "")
+    << (p.engine == egress::Engine::builtin ? " serve" : "")
     << (r.engine_binary_present ? "" : " (missing)") << "\n";
   o << "config:            " << r.paths.config().string() << "\n";
   o << "proxy.yaml:        " << r.paths.proxy_yaml().string()
@@ -214,4 +214,4 @@ nlohmann::json format_status_json(const StatusReport& r, TokenDisplay tokens) {
   };
 }
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

@@ -14,7 +14,7 @@
 #include "egress/mappings.hpp"
 #include "egress/paths.hpp"
 
-namespace sr::egress {
+namespace sr::daemon {
 
 enum class TokenDisplay { redacted, shown };
 
@@ -27,13 +27,13 @@ struct CaStatus {
 };
 
 struct MappingStatus {
-  Mapping mapping;
+  egress::Mapping mapping;
   bool credential_present = false;  // in this shell's environment (a hint)
 };
 
 struct StatusReport {
-  Paths paths;
-  Config config;
+  egress::Paths paths;
+  egress::Config config;
   std::string engine_binary;
   bool engine_binary_present = false;
   bool proxy_yaml_present = false;
@@ -48,9 +48,9 @@ struct StatusReport {
 
 // Never fails for broken state: problems are reported inside. Fails only
 // when config.yaml cannot be read (that is the user's file to fix).
-util::Result<StatusReport> collect_status(const Paths& paths, const PresenceLookup& presence);
+util::Result<StatusReport> collect_status(const egress::Paths& paths, const egress::PresenceLookup& presence);
 
 std::string format_status_text(const StatusReport& r, TokenDisplay tokens);
 nlohmann::json format_status_json(const StatusReport& r, TokenDisplay tokens);
 
-}  // namespace sr::egress
+}  // namespace sr::daemon

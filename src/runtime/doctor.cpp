@@ -35,7 +35,7 @@ struct State {
   std::optional<egress::Config> config;
   std::optional<proxyconf::ProxyConfig> proxy;
   std::optional<egress::Mappings> mappings;
-  std::optional<egress::DaemonState> daemon;
+  std::optional<sr::daemon::DaemonState> daemon;
 };
 
 CheckResult result(std::string_view name, CheckStatus s, std::string detail, std::string fix = {}) {
@@ -63,7 +63,7 @@ CheckResult check_engine(State& st) {
   if (!fs::exists(bin))
     return result("engine", CheckStatus::fail, "iron-proxy not installed at " + bin.string(),
                   "sandbox-egress install");
-  auto v = egress::probe_version(st.env.paths, bin);
+  auto v = sr::daemon::probe_version(st.env.paths, bin);
   if (!v) return result("engine", CheckStatus::fail, v.error().message, "sandbox-egress install --force");
   return result("engine", CheckStatus::pass, "iron-proxy " + *v + " at " + bin.string());
 }
@@ -118,7 +118,7 @@ CheckResult check_mappings(State& st) {
 }
 
 CheckResult check_daemon(State& st) {
-  st.daemon = egress::inspect_daemon(st.env.paths, st.config.value_or(egress::Config{}));
+  st.daemon = sr::daemon::inspect_daemon(st.env.paths, st.config.value_or(egress::Config{}));
   if (!st.daemon->ours) return result("daemon", CheckStatus::fail, st.daemon->detail, "sandbox-egress start");
   return result("daemon", CheckStatus::pass, "running, pid " + std::to_string(*st.daemon->pid));
 }

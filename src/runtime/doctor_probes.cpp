@@ -77,13 +77,13 @@ CheckResult check_canary(const ProbeContext& ctx) {
     return result(name, CheckStatus::skip, "the iron-proxy engine has no canary endpoint");
   if (!ctx.daemon || !ctx.daemon->ours) return result(name, CheckStatus::skip, "daemon not running");
   if (!ctx.mappings || ctx.mappings->tokens.empty()) return result(name, CheckStatus::skip, "no mappings");
-  auto key = egress::read_private_file(ctx.paths.management_token());
+  auto key = sr::daemon::read_private_file(ctx.paths.management_token());
   if (!key) return result(name, CheckStatus::fail, key.error().message, "sandbox-egress setup");
   while (!key->empty() && (key->back() == '\n' || key->back() == '\r')) key->pop_back();
   auto nonce = util::random_hex(16);
   if (!nonce) return result(name, CheckStatus::fail, nonce.error().message);
   const util::HostPort management{"127.0.0.1", static_cast<std::uint16_t>(ctx.config.proxy.tunnel_port + 2)};
-  auto reply = egress::post_management(management, "/v1/canary?nonce=" + *nonce, *key);
+  auto reply = sr::daemon::post_management(management, "/v1/canary?nonce=" + *nonce, *key);
   if (!reply) return result(name, CheckStatus::fail, reply.error().message, "sandbox-egress restart");
   if (reply->status != 200)
     return result(name, CheckStatus::fail, "canary answered HTTP " + std::to_string(reply->status),

@@ -19,7 +19,7 @@ struct ProbeContext {
   egress::Config config;
   const std::optional<proxyconf::ProxyConfig>& proxy;
   const std::optional<egress::Mappings>& mappings;
-  const std::optional<egress::DaemonState>& daemon;
+  const std::optional<sr::daemon::DaemonState>& daemon;
   docker::Client* docker;
   std::string image;
 };

@@ -64,7 +64,7 @@ util::Error refusal(std::string condition, std::string_view fix) {
 struct Checked {
   proxyconf::ProxyConfig proxy;
   egress::Mappings mappings;
-  egress::DaemonState daemon;
+  sr::daemon::DaemonState daemon;
 };
 
 // The refusals of docs/troubleshooting.md, in the order a user would fix them.
@@ -91,7 +91,7 @@ util::Result<Checked> check_egress(const egress::Paths& paths, const egress::Con
     return std::unexpected(refusal("no provider mappings in " + paths.mappings().string(),
                                    "run `sandbox-egress setup --env-file FILE` with your API keys"));
   c.mappings = std::move(*mappings);
-  c.daemon = egress::inspect_daemon(paths, config, c.proxy.tunnel_listen);
+  c.daemon = sr::daemon::inspect_daemon(paths, config, c.proxy.tunnel_listen);
   if (!c.daemon.ours)
     return std::unexpected(refusal("the egress daemon is not running (" + c.daemon.detail + ")",
                                    "run `sandbox-egress start`"));
@@ -246,7 +246,7 @@ util::Result<std::string> current_egress_fingerprint(const egress::Paths& paths,
 }
 
 std::string proxy_listen_host(const std::string& listen) {
-  auto hp = egress::dial_address(listen);
+  auto hp = sr::daemon::dial_address(listen);
   return hp ? hp->host : std::string();
 }
 

@@ -112,7 +112,7 @@ util::Result<std::optional<RegisteredNarrowing>> register_narrowing(RunSpec& spe
   if (!added) return std::unexpected(refused("registering the sandbox with the engine: " + added.error().message));
   // The container is created only once the running engine has the entry:
   // its first request already meets the narrowing.
-  if (auto r = egress::reload_daemon(paths, config); !r) {
+  if (auto r = sr::daemon::reload_daemon(paths, config); !r) {
     (void)egress::remove_narrowing(paths, id);
     return std::unexpected(refused("the egress engine did not load the narrowing, the sandbox is not started: " +
                                    r.error().message));
@@ -128,7 +128,7 @@ std::optional<std::string> release_narrowing(const RegisteredNarrowing& n, const
   if (!ids) return "keeping the narrowing of " + n.address + ": " + ids.error().message;
   if (ids->contains(n.id)) return std::nullopt;  // the container lives on (-d, or no --rm)
   if (auto r = egress::remove_narrowing(paths, n.id); !r) return r.error().message;
-  if (auto r = egress::reload_daemon(paths, config); !r)
+  if (auto r = sr::daemon::reload_daemon(paths, config); !r)
     return "the narrowing of " + n.address + " stays loaded until the next reload: " + r.error().message;
   return std::nullopt;
 }

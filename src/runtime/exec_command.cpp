@@ -1,4 +1,4 @@
-// `sandbox-run exec`: checks (ownership, egress), then the exec API with the
+// The exec operation: checks (ownership, egress), then the exec API with the
 // launcher's I/O pump, raw terminal and signal watcher.
 #include "runtime/exec_command.hpp"
 
@@ -153,6 +153,20 @@ int attached(const ExecSpec& spec, docker::Client& client, const std::string& ex
 }
 
 }  // namespace
+
+nlohmann::json exec_create_body(const ExecSpec& spec) {
+  nlohmann::json body = {{"AttachStdin", spec.interactive && !spec.detach},
+                         {"AttachStdout", !spec.detach},
+                         {"AttachStderr", !spec.detach},
+                         {"Tty", spec.tty},
+                         {"Privileged", spec.privileged},
+                         {"Cmd", spec.cmd}};
+  if (!spec.env.empty()) body["Env"] = spec.env;
+  if (!spec.workdir.empty()) body["WorkingDir"] = spec.workdir;
+  if (!spec.user.empty()) body["User"] = spec.user;
+  if (!spec.detach_keys.empty()) body["DetachKeys"] = spec.detach_keys;
+  return body;
+}
 
 int run_exec(const ExecSpec& spec, docker::Client& client) {
   if (spec.tty && spec.interactive && !spec.detach && !::isatty(STDIN_FILENO)) {

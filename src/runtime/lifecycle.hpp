@@ -1,6 +1,7 @@
-// `sandbox-run stop|kill|rm` and the ownership rule they share with exec:
-// only containers sandbox-run created (kManagedLabel, or the egress
-// fingerprint label of older sandboxes) are touched.
+// The stop/kill/rm operations behind `sandbox-run stop|kill|rm` and the
+// ownership rule they share with exec: only containers sandbox-run created
+// (kManagedLabel, or the egress fingerprint label of older sandboxes) are
+// touched. Their command line is cli/run_subcommands.
 #pragma once
 
 #include <string>
@@ -9,11 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "docker/engine.hpp"
 #include "util/error.hpp"
 
-namespace sr::docker {
-class ContainerEngine;
-}
 
 namespace sr::runtime {
 
@@ -27,19 +26,22 @@ util::Result<nlohmann::json> inspect_owned(docker::ContainerEngine& engine, cons
 // ("Error response from daemon: <message>"), or as sandbox-run's own error.
 void print_cli_error(const util::Error& e);
 
-// verb: "stop", "kill" or "rm"; args: the words after it. Echoes each
-// container as given on success, like the CLI; returns 0, or 1 when any
-// container failed (125 for bad flags).
-int run_lifecycle(std::string_view verb, const std::vector<std::string>& args, docker::ContainerEngine& engine);
+enum class LifecycleVerb { stop, kill, rm };
 
-// The Docker CLI's status for a command-line error of exec/stop/kill/rm:
-// 1 for too few arguments, 125 for a bad flag.
-int usage_status(const util::Error& e);
+// What `docker stop|kill|rm` take: signal for stop and kill (kill's default
+// SIGKILL when empty, stop's the container's StopSignal), timeout for stop
+// (-1: the container's own), force and volumes for rm.
+struct LifecycleOptions {
+  LifecycleVerb verb = LifecycleVerb::stop;
+  std::vector<std::string> containers;
+  std::string signal;
+  int timeout = -1;
+  docker::Force force = docker::Force::no;
+  docker::RemoveVolumes volumes = docker::RemoveVolumes::no;
+};
 
-// `sandbox-run stop|kill|rm --help`.
-std::string lifecycle_usage(std::string_view verb);
-
-// Whether argv[1] names one of these subcommands (or exec).
-bool is_subcommand(std::string_view word);
+// Applies the verb to each container in turn, echoing each one as given on
+// success, like the CLI; returns 0, or 1 when any container failed.
+int run_lifecycle(const LifecycleOptions& options, docker::ContainerEngine& engine);
 
 }  // namespace sr::runtime

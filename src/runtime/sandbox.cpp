@@ -138,7 +138,7 @@ std::jthread watch_daemon(const egress::Paths& paths, const egress::Config& conf
     for (;;) {
       cv.wait_for(lock, stop, kDaemonCheckInterval, [] { return false; });
       if (stop.stop_requested()) return;
-      if (egress::inspect_daemon(paths, config).ours) continue;
+      if (sr::daemon::inspect_daemon(paths, config).ours) continue;
       warn("the egress daemon stopped: this sandbox's proxied requests will fail until "
            "`sandbox-egress start`");
       return;

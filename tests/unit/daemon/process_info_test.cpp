@@ -13,39 +13,39 @@
 #include "daemon/process_info.hpp"
 #include "util/unique_fd.hpp"
 
-using namespace sr::egress;
+using namespace sr::daemon;
 
 TEST_CASE("stat start time is field 22 counted after the last ')'") {
   // comm "a) b (c" holds spaces and parentheses, as a hostile process name can.
   std::string stat =
       "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
-  auto t = parse_stat_start_time(stat);
+  auto t = sr::daemon::parse_stat_start_time(stat);
   REQUIRE(t);
   CHECK(*t == 987654);
-  CHECK(parse_stat_state(stat) == 'S');
-  CHECK(parse_stat_state("1 (z) Z 0") == 'Z');
-  CHECK_FALSE(parse_stat_start_time("1 (x) S 1 2 3"));
-  CHECK_FALSE(parse_stat_start_time("garbage"));
+  CHECK(sr::daemon::parse_stat_state(stat) == 'S');
+  CHECK(sr::daemon::parse_stat_state("1 (z) Z 0") == 'Z');
+  CHECK_FALSE(sr::daemon::parse_stat_start_time("1 (x) S 1 2 3"));
+  CHECK_FALSE(sr::daemon::parse_stat_start_time("garbage"));
 }
 
 TEST_CASE("environ block match is exact per entry") {
   std::string block("A=1\0SANDBOX_EGRESS_NONCE=abc\0B=2\0", 31);
-  CHECK(environ_block_has(block, "SANDBOX_EGRESS_NONCE", "abc"));
-  CHECK_FALSE(environ_block_has(block, "SANDBOX_EGRESS_NONCE", "ab"));
-  CHECK_FALSE(environ_block_has(block, "SANDBOX_EGRESS_NONC", "abc"));
-  CHECK_FALSE(environ_block_has(std::string("XSANDBOX_EGRESS_NONCE=abc", 25),
+  CHECK(sr::daemon::environ_block_has(block, "SANDBOX_EGRESS_NONCE", "abc"));
+  CHECK_FALSE(sr::daemon::environ_block_has(block, "SANDBOX_EGRESS_NONCE", "ab"));
+  CHECK_FALSE(sr::daemon::environ_block_has(block, "SANDBOX_EGRESS_NONC", "abc"));
+  CHECK_FALSE(sr::daemon::environ_block_has(std::string("XSANDBOX_EGRESS_NONCE=abc", 25),
                                 "SANDBOX_EGRESS_NONCE", "abc"));
 }
 
 TEST_CASE("our own process is alive, has a start time and its environ is readable") {
   REQUIRE(::setenv("SR_DAEMON_TEST_MARK", "present", 1) == 0);
-  CHECK(process_alive(::getpid()));
-  CHECK(process_start_time(::getpid()));
-  auto argv0 = process_argv0(::getpid());
+  CHECK(sr::daemon::process_alive(::getpid()));
+  CHECK(sr::daemon::process_start_time(::getpid()));
+  auto argv0 = sr::daemon::process_argv0(::getpid());
   REQUIRE(argv0);
   CHECK(std::filesystem::path(*argv0).filename() == "unit_daemon");
-  CHECK_FALSE(process_alive(0));
-  CHECK_FALSE(process_alive(-1));
+  CHECK_FALSE(sr::daemon::process_alive(0));
+  CHECK_FALSE(sr::daemon::process_alive(-1));
 }
 
 TEST_CASE("listen addresses parse; wildcard probes loopback") {
@@ -81,27 +81,27 @@ std::filesystem::path temp_dir() {
 TEST_CASE("pidfile: exclusive 0600 create, parse, symlink refused") {
   auto dir = temp_dir();
   auto pf = dir / "daemon.pid";
-  auto none = read_pidfile(pf);
+  auto none = sr::daemon::read_pidfile(pf);
   REQUIRE(none);
   CHECK_FALSE(none->has_value());
-  REQUIRE(create_pidfile(pf, 1234));
+  REQUIRE(sr::daemon::create_pidfile(pf, 1234));
   CHECK((std::filesystem::status(pf).permissions() & std::filesystem::perms::all) ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
-  auto again = create_pidfile(pf, 99);
+  auto again = sr::daemon::create_pidfile(pf, 99);
   REQUIRE_FALSE(again);
   CHECK(again.error().kind == sr::util::ErrorKind::conflict);
-  auto pid = read_pidfile(pf);
+  auto pid = sr::daemon::read_pidfile(pf);
   REQUIRE(pid);
   CHECK(**pid == 1234);
 
   std::ofstream(dir / "bad.pid") << "12x\n";
-  CHECK_FALSE(read_pidfile(dir / "bad.pid"));
+  CHECK_FALSE(sr::daemon::read_pidfile(dir / "bad.pid"));
 
   std::filesystem::create_symlink(pf, dir / "link.pid");
-  auto link = read_pidfile(dir / "link.pid");
+  auto link = sr::daemon::read_pidfile(dir / "link.pid");
   REQUIRE_FALSE(link);
   CHECK(link.error().kind == sr::util::ErrorKind::security);
-  auto log = open_private_append(dir / "link.pid");
+  auto log = sr::daemon::open_private_append(dir / "link.pid");
   REQUIRE_FALSE(log);
   CHECK(log.error().kind == sr::util::ErrorKind::security);
   std::filesystem::remove_all(dir);
@@ -109,11 +109,11 @@ TEST_CASE("pidfile: exclusive 0600 create, parse, symlink refused") {
 
 TEST_CASE("state lock: a second non-blocking holder gets a conflict") {
   auto dir = temp_dir();
-  auto first = StateLock::acquire(dir / "daemon.lock", LockWait::no);
+  auto first = sr::daemon::StateLock::acquire(dir / "daemon.lock", sr::daemon::LockWait::no);
   REQUIRE(first);
   // flock locks belong to the open file description, so a second open in the
   // same process contends like another CLI invocation would.
-  auto second = StateLock::acquire(dir / "daemon.lock", LockWait::no);
+  auto second = sr::daemon::StateLock::acquire(dir / "daemon.lock", sr::daemon::LockWait::no);
   REQUIRE_FALSE(second);
   CHECK(second.error().kind == sr::util::ErrorKind::conflict);
   std::filesystem::remove_all(dir);
@@ -141,11 +141,11 @@ TEST_CASE("listener_owned_by: our own loopback listener, per process and port") 
     REQUIRE(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&ss), &len) == 0);
     const auto port = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&ss)->sin_port
                                               : reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
-    CHECK_FALSE(listener_owned_by(::getpid(), port));  // bound, not listening
+    CHECK_FALSE(sr::daemon::listener_owned_by(::getpid(), port));  // bound, not listening
     REQUIRE(::listen(fd.get(), 1) == 0);
-    CHECK(listener_owned_by(::getpid(), port));
-    CHECK_FALSE(listener_owned_by(1, port));  // init does not hold it
+    CHECK(sr::daemon::listener_owned_by(::getpid(), port));
+    CHECK_FALSE(sr::daemon::listener_owned_by(1, port));  // init does not hold it
     fd.reset();
-    CHECK_FALSE(listener_owned_by(::getpid(), port));
+    CHECK_FALSE(sr::daemon::listener_owned_by(::getpid(), port));
   }
 }

@@ -292,16 +292,16 @@ TEST_CASE("config: env_file, credential_source and bitwarden_project round-trip;
 TEST_CASE("release key pin: compiled-in wins over the environment, normalised") {
   const std::string fpr = "0123456789ABCDEF0123456789ABCDEF01234567";
   std::vector<std::string> w;
-  CHECK(*release_key_pin("", "", w) == "");
-  CHECK(*release_key_pin("", "0123 4567 89ab cdef 0123  4567 89ab cdef 0123 4567", w) == fpr);
+  CHECK(*sr::daemon::release_key_pin("", "", w) == "");
+  CHECK(*sr::daemon::release_key_pin("", "0123 4567 89ab cdef 0123  4567 89ab cdef 0123 4567", w) == fpr);
   CHECK(w.empty());
-  CHECK_FALSE(release_key_pin("", "not-a-fingerprint", w));
-  CHECK(*release_key_pin(fpr, "", w) == fpr);
+  CHECK_FALSE(sr::daemon::release_key_pin("", "not-a-fingerprint", w));
+  CHECK(*sr::daemon::release_key_pin(fpr, "", w) == fpr);
   CHECK(w.empty());
-  CHECK(*release_key_pin(fpr, std::string(40, 'F'), w) == fpr);  // env cannot override
+  CHECK(*sr::daemon::release_key_pin(fpr, std::string(40, 'F'), w) == fpr);  // env cannot override
   REQUIRE(w.size() == 1);
   CHECK(w[0].find("ignored") != std::string::npos);
-  CHECK_FALSE(release_key_pin("xyz", "", w));
+  CHECK_FALSE(sr::daemon::release_key_pin("xyz", "", w));
 }
 
 TEST_CASE("release key pin: VALIDSIG signing or primary fingerprint") {
@@ -309,8 +309,8 @@ TEST_CASE("release key pin: VALIDSIG signing or primary fingerprint") {
   const std::string primary = "2222222222222222222222222222222222222222";
   std::string status = "[GNUPG:] NEWSIG\n[GNUPG:] GOODSIG 1111111111111111 rel\n[GNUPG:] VALIDSIG " + sub +
                        " 2026-01-01 1767225600 0 4 0 1 8 00 " + primary + "\n";
-  CHECK(signed_by(status, sub));
-  CHECK(signed_by(status, primary));
-  CHECK_FALSE(signed_by(status, std::string(40, '3')));
-  CHECK_FALSE(signed_by("[GNUPG:] BADSIG " + sub + "\n", sub));
+  CHECK(sr::daemon::signed_by(status, sub));
+  CHECK(sr::daemon::signed_by(status, primary));
+  CHECK_FALSE(sr::daemon::signed_by(status, std::string(40, '3')));
+  CHECK_FALSE(sr::daemon::signed_by("[GNUPG:] BADSIG " + sub + "\n", sub));
 }

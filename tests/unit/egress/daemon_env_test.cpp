@@ -51,27 +51,27 @@ TEST_CASE("bitwarden refuses a missing token unless env fallback is allowed") {
 }
 
 TEST_CASE("release asset names per platform") {
-  CHECK(*release_asset_name("Linux", "x86_64") == "iron-proxy_0.39.0_linux_amd64.tar.gz");
-  CHECK(*release_asset_name("Linux", "aarch64") == "iron-proxy_0.39.0_linux_arm64.tar.gz");
-  CHECK(*release_asset_name("Darwin", "arm64") == "iron-proxy_0.39.0_darwin_arm64.tar.gz");
-  CHECK_FALSE(release_asset_name("Linux", "riscv64"));
-  CHECK_FALSE(release_asset_name("Windows_NT", "x86_64"));
+  CHECK(*sr::daemon::release_asset_name("Linux", "x86_64") == "iron-proxy_0.39.0_linux_amd64.tar.gz");
+  CHECK(*sr::daemon::release_asset_name("Linux", "aarch64") == "iron-proxy_0.39.0_linux_arm64.tar.gz");
+  CHECK(*sr::daemon::release_asset_name("Darwin", "arm64") == "iron-proxy_0.39.0_darwin_arm64.tar.gz");
+  CHECK_FALSE(sr::daemon::release_asset_name("Linux", "riscv64"));
+  CHECK_FALSE(sr::daemon::release_asset_name("Windows_NT", "x86_64"));
 }
 
 TEST_CASE("checksums.txt lookup") {
   std::string text = "aaa  iron-proxy_0.39.0_linux_arm64.tar.gz\nbbb *iron-proxy_0.39.0_linux_amd64.tar.gz\n";
-  CHECK(*checksum_for(text, "iron-proxy_0.39.0_linux_amd64.tar.gz") == "bbb");
-  CHECK(*checksum_for(text, "iron-proxy_0.39.0_linux_arm64.tar.gz") == "aaa");
-  CHECK_FALSE(checksum_for(text, "iron-proxy_0.39.0_darwin_amd64.tar.gz"));
+  CHECK(*sr::daemon::checksum_for(text, "iron-proxy_0.39.0_linux_amd64.tar.gz") == "bbb");
+  CHECK(*sr::daemon::checksum_for(text, "iron-proxy_0.39.0_linux_arm64.tar.gz") == "aaa");
+  CHECK_FALSE(sr::daemon::checksum_for(text, "iron-proxy_0.39.0_darwin_amd64.tar.gz"));
 }
 
 TEST_CASE("release base URL: env beats config beats the upstream default") {
   Config c;
   ::unsetenv("SANDBOX_EGRESS_RELEASE_BASE_URL");
-  CHECK(release_base_url(c) == "https://github.com/ironsh/iron-proxy/releases/download/v0.39.0");
+  CHECK(sr::daemon::release_base_url(c) == "https://github.com/ironsh/iron-proxy/releases/download/v0.39.0");
   c.proxy.release_base_url = "http://mirror.invalid/x/";
-  CHECK(release_base_url(c) == "http://mirror.invalid/x");
+  CHECK(sr::daemon::release_base_url(c) == "http://mirror.invalid/x");
   ::setenv("SANDBOX_EGRESS_RELEASE_BASE_URL", "http://127.0.0.1:1/r", 1);
-  CHECK(release_base_url(c) == "http://127.0.0.1:1/r");
+  CHECK(sr::daemon::release_base_url(c) == "http://127.0.0.1:1/r");
   ::unsetenv("SANDBOX_EGRESS_RELEASE_BASE_URL");
 }

@@ -3,10 +3,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/exec_command.hpp"
-#include "runtime/lifecycle.hpp"
+#include "cli/run_subcommands.hpp"
 
-using namespace sr::runtime;
+using namespace sr::cli;
+using sr::runtime::EnvLookup;
+using sr::runtime::exec_create_body;
 
 namespace {
 
@@ -76,4 +77,26 @@ TEST_CASE("subcommands are recognised by their word only", "[exec]") {
   CHECK(is_subcommand("rm"));
   CHECK_FALSE(is_subcommand("run"));
   CHECK_FALSE(is_subcommand("busybox"));
+}
+
+TEST_CASE("stop, kill and rm take only their own flags", "[lifecycle]") {
+  using sr::runtime::LifecycleVerb;
+  auto rm = parse_lifecycle_args(LifecycleVerb::rm, {"-fv", "a", "--", "-b"});
+  REQUIRE(rm);
+  CHECK(rm->force == sr::docker::Force::yes);
+  CHECK(rm->volumes == sr::docker::RemoveVolumes::yes);
+  CHECK(rm->containers == std::vector<std::string>{"a", "-b"});
+  auto stop = parse_lifecycle_args(LifecycleVerb::stop, {"--time=3", "-s", "SIGINT", "a"});
+  REQUIRE(stop);
+  CHECK(stop->timeout == 3);
+  CHECK(stop->signal == "SIGINT");
+  auto bad_time = parse_lifecycle_args(LifecycleVerb::stop, {"-t", "3s", "a"});
+  REQUIRE_FALSE(bad_time);
+  CHECK(bad_time.error().message == "invalid argument \"3s\" for \"-t, --time\"");
+  auto kill_force = parse_lifecycle_args(LifecycleVerb::kill, {"-f", "a"});
+  REQUIRE_FALSE(kill_force);
+  CHECK(kill_force.error().message == "unknown flag: -f");
+  auto none = parse_lifecycle_args(LifecycleVerb::kill, {"-s", "HUP"});
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message == "'sandbox-run kill' requires at least 1 argument");
 }

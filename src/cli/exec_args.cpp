@@ -2,12 +2,13 @@
 // bundled short flags (-it), values as -eK=V, -e K=V, --env=K=V, --env K=V.
 #include <array>
 
-#include "runtime/exec_command.hpp"
+#include "cli/run_subcommands.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 
 namespace {
 
+using runtime::EnvLookup;
 using util::ErrorKind;
 
 struct Flag {
@@ -30,7 +31,7 @@ const Flag* find_flag(std::string_view long_name, char short_name) {
   return nullptr;
 }
 
-util::Result<void> apply(ExecSpec& spec, const Flag& f, const std::string& value, const EnvLookup& lookup,
+util::Result<void> apply(ExecArgs& spec, const Flag& f, const std::string& value, const EnvLookup& lookup,
                          std::vector<std::string>& env_files) {
   const std::string_view n = f.long_name;
   if (n == "interactive") spec.interactive = true;
@@ -43,7 +44,7 @@ util::Result<void> apply(ExecSpec& spec, const Flag& f, const std::string& value
   else if (n == "detach-keys") spec.detach_keys = value;
   else if (n == "env-file") env_files.push_back(value);
   else if (n == "env") {
-    SR_ASSIGN(std::string kv, resolve_env_flag(value, lookup));
+    SR_ASSIGN(std::string kv, runtime::resolve_env_flag(value, lookup));
     spec.env.push_back(std::move(kv));
   }
   return {};
@@ -51,8 +52,8 @@ util::Result<void> apply(ExecSpec& spec, const Flag& f, const std::string& value
 
 }  // namespace
 
-util::Result<ExecSpec> parse_exec_args(const std::vector<std::string>& args, const EnvLookup& lookup) {
-  ExecSpec spec;
+util::Result<ExecArgs> parse_exec_args(const std::vector<std::string>& args, const EnvLookup& lookup) {
+  ExecArgs spec;
   std::vector<std::string> env_files;
   std::size_t i = 0;
   auto value_for = [&](const Flag& f, std::string_view inline_value,
@@ -98,26 +99,12 @@ util::Result<ExecSpec> parse_exec_args(const std::vector<std::string>& args, con
   // The CLI puts --env-file values first and -e after them.
   std::vector<std::string> env;
   for (const auto& path : env_files) {
-    SR_ASSIGN(auto lines, read_env_file(path, lookup));
+    SR_ASSIGN(auto lines, runtime::read_env_file(path, lookup));
     env.insert(env.end(), lines.begin(), lines.end());
   }
   env.insert(env.end(), spec.env.begin(), spec.env.end());
   spec.env = std::move(env);
   return spec;
-}
-
-nlohmann::json exec_create_body(const ExecSpec& spec) {
-  nlohmann::json body = {{"AttachStdin", spec.interactive && !spec.detach},
-                         {"AttachStdout", !spec.detach},
-                         {"AttachStderr", !spec.detach},
-                         {"Tty", spec.tty},
-                         {"Privileged", spec.privileged},
-                         {"Cmd", spec.cmd}};
-  if (!spec.env.empty()) body["Env"] = spec.env;
-  if (!spec.workdir.empty()) body["WorkingDir"] = spec.workdir;
-  if (!spec.user.empty()) body["User"] = spec.user;
-  if (!spec.detach_keys.empty()) body["DetachKeys"] = spec.detach_keys;
-  return body;
 }
 
 std::string exec_usage_text() {
@@ -135,4 +122,4 @@ std::string exec_usage_text() {
          "  -w, --workdir string       Working directory inside the container\n";
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli
