@@ -13,6 +13,7 @@
 #include "egress/declared_secrets.hpp"
 #include "egress/presets.hpp"
 #include "egress/validate.hpp"
+#include "egress/yaml_location.hpp"
 #include "proxyconf/proxy_config.hpp"
 #include "util/add_unique.hpp"
 #include "util/atomic_file.hpp"
@@ -59,13 +60,9 @@ namespace {
 // Errors and warnings point into the file: "path:line:col: message".
 struct Locator {
   std::string path;
-  std::string at(const YAML::Node& n) const {
-    auto m = n.Mark();
-    if (m.is_null()) return path;
-    return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-  }
+  std::string at(const YAML::Node& n) const { return yaml_location(path, n); }
   std::unexpected<util::Error> error(const YAML::Node& n, const std::string& msg) const {
-    return util::fail(util::ErrorKind::invalid_argument, at(n) + ": " + msg);
+    return yaml_error(path, n, msg);
   }
 };
 

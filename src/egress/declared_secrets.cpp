@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "egress/validate.hpp"
+#include "egress/yaml_location.hpp"
 
 namespace sr::egress {
 namespace {
@@ -12,10 +13,7 @@ namespace {
 struct Where {
   const std::string& source;
   std::unexpected<util::Error> fail(const YAML::Node& n, const std::string& msg) const {
-    auto m = n.Mark();
-    std::string at = source;
-    if (!m.is_null()) at += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-    return util::fail(util::ErrorKind::invalid_argument, at + ": " + msg);
+    return yaml_error(source, n, msg);
   }
 };
 

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "egress/declared_secrets.hpp"
+#include "egress/yaml_location.hpp"
 
 namespace sr::egress {
 namespace {
@@ -51,20 +52,13 @@ const std::vector<Preset>& table() {
   return t;
 }
 
-std::unexpected<util::Error> fail_at(const std::string& source, const YAML::Node& n, const std::string& msg) {
-  auto m = n.Mark();
-  std::string at = source;
-  if (!m.is_null()) at += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-  return util::fail(util::ErrorKind::invalid_argument, at + ": " + msg);
-}
-
 util::Result<Preset> parse_one(const YAML::Node& name, const YAML::Node& entry, const std::string& source) {
   const std::string key = "presets." + name.Scalar();
   if (!name.IsScalar() || !preset_name(name.Scalar()))
-    return fail_at(source, name, key + ": expected a preset name of lowercase letters, digits and '-'");
+    return yaml_error(source, name, key + ": expected a preset name of lowercase letters, digits and '-'");
   if (find_preset(name.Scalar(), {}))
-    return fail_at(source, name, key + ": " + name.Scalar() + " is a built-in preset (see docs/user-guide.md)");
-  if (!entry.IsMap()) return fail_at(source, entry, key + ": expected a mapping with hosts (and credential)");
+    return yaml_error(source, name, key + ": " + name.Scalar() + " is a built-in preset (see docs/user-guide.md)");
+  if (!entry.IsMap()) return yaml_error(source, entry, key + ": expected a mapping with hosts (and credential)");
   Preset p;
   p.name = name.Scalar();
   p.config_line = name.Mark().line + 1;
@@ -75,7 +69,7 @@ util::Result<Preset> parse_one(const YAML::Node& name, const YAML::Node& entry, 
     for (const auto& kv : entry) {
       const auto& k = kv.first.Scalar();
       if (k != "hosts")
-        return fail_at(source, kv.first, key + ": unknown key '" + k + "' (expected hosts, credential" +
+        return yaml_error(source, kv.first, key + ": unknown key '" + k + "' (expected hosts, credential" +
                                              (k == "carrier" || k == "header" || k == "param" || k == "user" ||
                                                       k == "match_body"
                                                   ? "; '" + k + "' needs a credential"
@@ -84,7 +78,7 @@ util::Result<Preset> parse_one(const YAML::Node& name, const YAML::Node& entry, 
     }
     return p;
   }
-  if (!cred.IsScalar()) return fail_at(source, cred, key + ".credential: expected the name of an environment variable");
+  if (!cred.IsScalar()) return yaml_error(source, cred, key + ".credential: expected the name of an environment variable");
   static constexpr std::string_view kExtra[] = {"credential"};
   SR_ASSIGN(Provider c, parse_credential(cred, cred.Scalar(), entry, key, source, kExtra));
   c.preset = p.name;
@@ -114,12 +108,12 @@ const Preset* find_preset(const std::string& name, std::span<const Preset> user)
 
 util::Result<std::vector<Preset>> parse_presets(const YAML::Node& section, const std::string& source) {
   if (!section || section.IsNull()) return std::vector<Preset>{};
-  if (!section.IsMap()) return fail_at(source, section, "presets: expected a mapping of NAME: {hosts, credential}");
+  if (!section.IsMap()) return yaml_error(source, section, "presets: expected a mapping of NAME: {hosts, credential}");
   std::vector<Preset> out;
   for (const auto& kv : section) {
     SR_ASSIGN(Preset p, parse_one(kv.first, kv.second, source));
     if (find_preset(p.name, out))
-      return fail_at(source, kv.first, "presets." + p.name + ": defined twice");
+      return yaml_error(source, kv.first, "presets." + p.name + ": defined twice");
     out.push_back(std::move(p));
   }
   return out;

@@ -5,25 +5,20 @@
 #include "egress/declared_secrets.hpp"
 #include "egress/presets.hpp"
 #include "egress/validate.hpp"
+#include "egress/yaml_location.hpp"
 
 namespace sr::egress {
 namespace {
-
-std::unexpected<util::Error> fail_at(const std::string& source, const YAML::Node& n, const std::string& msg) {
-  auto m = n.Mark();
-  std::string where = m.is_null() ? source : source + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-  return util::fail(util::ErrorKind::invalid_argument, where + ": " + msg);
-}
 
 util::Result<Profile> parse_one(const YAML::Node& name, const YAML::Node& entry, const std::string& source) {
   const std::string key = "profiles." + (name.IsScalar() ? name.Scalar() : std::string("?"));
   // Profile names follow preset names: lowercase letters, digits and '-'.
   if (!name.IsScalar() || !preset_name(name.Scalar()))
-    return fail_at(source, name, key + ": expected a profile name of lowercase letters, digits and '-'");
-  if (!entry.IsMap()) return fail_at(source, entry, key + ": expected a mapping with allow: [hosts]");
+    return yaml_error(source, name, key + ": expected a profile name of lowercase letters, digits and '-'");
+  if (!entry.IsMap()) return yaml_error(source, entry, key + ": expected a mapping with allow: [hosts]");
   for (const auto& kv : entry)
     if (kv.first.Scalar() != "allow")
-      return fail_at(source, kv.first, key + ": unknown key '" + kv.first.Scalar() + "' (expected allow)");
+      return yaml_error(source, kv.first, key + ": unknown key '" + kv.first.Scalar() + "' (expected allow)");
   Profile p;
   p.name = name.Scalar();
   p.config_line = name.Mark().line + 1;
@@ -54,11 +49,11 @@ util::Result<void> add_host(Narrowed& out, const std::string& pattern, std::span
 
 util::Result<std::vector<Profile>> parse_profiles(const YAML::Node& section, const std::string& source) {
   if (!section || section.IsNull()) return std::vector<Profile>{};
-  if (!section.IsMap()) return fail_at(source, section, "profiles: expected a mapping of NAME: {allow: [hosts]}");
+  if (!section.IsMap()) return yaml_error(source, section, "profiles: expected a mapping of NAME: {allow: [hosts]}");
   std::vector<Profile> out;
   for (const auto& kv : section) {
     SR_ASSIGN(Profile p, parse_one(kv.first, kv.second, source));
-    if (find_profile(out, p.name)) return fail_at(source, kv.first, "profiles." + p.name + ": defined twice");
+    if (find_profile(out, p.name)) return yaml_error(source, kv.first, "profiles." + p.name + ": defined twice");
     out.push_back(std::move(p));
   }
   return out;
