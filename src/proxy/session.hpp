@@ -7,8 +7,11 @@
 
 #include "proxy/net.hpp"
 
+#include <optional>
+
 #include "proxy/conn_limits.hpp"
 #include "proxy/engine.hpp"
+#include "proxy/http1/exchange.hpp"
 
 namespace sr::proxy {
 
@@ -23,6 +26,12 @@ class OpenConnection {
  private:
   Metrics& m_;
 };
+
+// The start of every accepted client connection (this listener's and the
+// transparent ones): who it is from, where it was going when the firewall
+// redirected it (original_dst), and TCP_NODELAY set. nullopt when the peer
+// is already gone.
+std::optional<ConnInfo> accepted(tcp::socket& socket);
 
 // `slot` is the connection's place under the caps, held until it ends.
 awaitable<void> run_client(tcp::socket socket, LoopContext& ctx, ConnLimits::Slot slot);

@@ -100,15 +100,11 @@ void record_refusal(LoopContext& ctx, const ConnInfo& info, const std::string& h
 awaitable<void> run_transparent_tls(tcp::socket socket, LoopContext& ctx,
                                     [[maybe_unused]] ConnLimits::Slot slot) {
   OpenConnection open(ctx.engine.metrics());
-  ConnInfo info;
+  auto accepted_info = accepted(socket);
+  if (!accepted_info) co_return;
+  ConnInfo info = std::move(*accepted_info);
   error_code ec;
-  auto peer = socket.remote_endpoint(ec);
-  if (ec) co_return;
-  info.client = address_text(peer);
-  info.client_ip = peer.address().to_string();
-  info.original_dst = redirected_from(socket);
   if (info.original_dst.empty()) info.original_dst = address_text(socket.local_endpoint(ec));
-  socket.set_option(tcp::no_delay(true), ec);
   ssl::context* base = sni_context();
   if (base == nullptr) {
     record_refusal(ctx, info, "", "creating the transparent TLS context failed");
