@@ -9,16 +9,13 @@
 #include "egress/config_edit.hpp"
 #include "egress/presets.hpp"
 
+#include "config_refusal.hpp"
+
 using namespace sr::egress;
 
 namespace {
 
-std::string refused(const std::string& text) {
-  auto r = parse_config(text, "config.yaml");
-  REQUIRE_FALSE(r);
-  CHECK(r.error().kind == sr::util::ErrorKind::invalid_argument);
-  return r.error().message;
-}
+std::string refused(const std::string& text) { return sr_test::config_refusal(text); }
 
 bool has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 

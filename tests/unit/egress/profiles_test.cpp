@@ -5,16 +5,13 @@
 #include "egress/config.hpp"
 #include "egress/profiles.hpp"
 
+#include "config_refusal.hpp"
+
 using namespace sr::egress;
 
 namespace {
 
-std::string refused(const std::string& text) {
-  auto r = parse_config(text, "config.yaml");
-  REQUIRE_FALSE(r);
-  CHECK(r.error().kind == sr::util::ErrorKind::invalid_argument);
-  return r.error().message;
-}
+std::string refused(const std::string& text) { return sr_test::config_refusal(text); }
 
 const std::vector<std::string> kAllow{"api.openai.com", "pypi.org", "files.pythonhosted.org", "*.corp.example"};
 
