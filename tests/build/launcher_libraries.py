@@ -11,6 +11,7 @@ start-up dependency again.
 
 usage: launcher_libraries.py PATH-TO-sandbox-run
 """
+import os
 import re
 import subprocess
 import sys
@@ -21,6 +22,9 @@ FORBIDDEN = ("libcurl", "libssl", "libcrypto", "libnettle", "libgnutls", "libarc
 
 def main():
     binary = sys.argv[1]
+    if not os.path.isfile(binary):
+        print("FAIL: %s does not exist (build the sandbox-run target first)" % binary)
+        return 1
     out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True, check=True).stdout
     needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out)
     bad = [lib for lib in needed if lib.startswith(FORBIDDEN)]
