@@ -20,7 +20,9 @@ std::string reason_of(const std::string& body) {
 }  // namespace
 
 util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config) {
-  DaemonState st = inspect_daemon(paths, config);
+  // proxy.yaml is read once, for both the daemon check and the management address.
+  auto pc = proxyconf::load(paths.proxy_yaml());
+  DaemonState st = inspect_daemon(paths, config, pc ? pc->tunnel_listen : std::string());
   if (!st.ours)
     return util::fail(util::ErrorKind::not_found,
                       "the egress daemon is not running (" + st.detail + "); run 'sandbox-egress start'");
@@ -29,7 +31,7 @@ util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Confi
   // user gets its 422 reason and the running rules stay as they are.
   std::string listen = "127.0.0.1:" + std::to_string(config.proxy.tunnel_port + 2);
   std::string local_problem;
-  if (auto pc = proxyconf::load(paths.proxy_yaml())) {
+  if (pc) {
     if (pc->management_listen.empty())
       return util::fail(util::ErrorKind::invalid_argument,
                         "no management listener is configured in " + paths.proxy_yaml().string() +
