@@ -77,12 +77,7 @@ class Isolation(unittest.TestCase):
         harness.require_docker()
         cls.wait_for_a_matching_network()
         cls.existed = harness.inspect("network", NETWORK) is not None
-        cls.s = egress_stack.Stack(cls.port, isolation="internal")
-        try:
-            cls.s.setup_and_start()
-        except Exception:
-            cls.s.cleanup()
-            raise
+        cls.s = egress_stack.started(cls.port, isolation="internal")
         cls.config_path = os.path.join(cls.s.home, "config.yaml")
         with open(cls.config_path) as f:
             cls.base_config = f.read()
