@@ -97,7 +97,7 @@ class SlowDocker:
         self.sock.bind(self.path)
         self.sock.listen(64)
         self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        harness.accept_forever(self.sock, self._serve)
 
     @property
     def host(self):
@@ -115,15 +115,7 @@ class SlowDocker:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def _accept(self):
-        while not self.closed:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client):
+    def _serve(self, client, _peer):
         upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             upstream.connect(self.target)

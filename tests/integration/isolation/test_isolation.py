@@ -12,7 +12,6 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -42,16 +41,11 @@ class Listener:
         self.sock.bind((host, port))
         self.sock.listen(16)
         self.accepted = []
-        threading.Thread(target=self.loop, daemon=True).start()
+        harness.accept_forever(self.sock, self.record, threaded=False)
 
-    def loop(self):
-        while True:
-            try:
-                conn, peer = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(peer)
-            conn.close()
+    def record(self, conn, peer):
+        self.accepted.append(peer)
+        conn.close()
 
     def close(self):
         self.sock.close()

@@ -45,17 +45,12 @@ class Listener:
             pass  # no IPv6 loopback here: the IPv4 listener still counts
         for s in self.socks:
             s.listen(64)
-            threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+            harness.accept_forever(s, self._count, threaded=False)
 
-    def _accept(self, s):
-        while True:
-            try:
-                conn, _ = s.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.count += 1
-            conn.close()
+    def _count(self, conn, _peer):
+        with self.lock:
+            self.count += 1
+        conn.close()
 
     def close(self):
         for s in self.socks:

@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -75,6 +76,23 @@ def inspect(kind, name):
     if r.returncode != 0:
         return None
     return json.loads(r.stdout)[0]
+
+
+def accept_forever(sock, handle, threaded=True):
+    """Accepts on the listening `sock` from a daemon thread until the socket
+    is closed, and calls handle(conn, peer) for each connection: in a daemon
+    thread of its own when `threaded`, else in the accepting thread."""
+    def loop():
+        while True:
+            try:
+                conn, peer = sock.accept()
+            except OSError:
+                return
+            if threaded:
+                threading.Thread(target=handle, args=(conn, peer), daemon=True).start()
+            else:
+                handle(conn, peer)
+    threading.Thread(target=loop, daemon=True).start()
 
 
 def home_env(home, root, extra=None, drop=PROVIDER_PREFIXES):
