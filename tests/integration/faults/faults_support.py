@@ -254,25 +254,11 @@ class PrivateDockerd:
 
     def own_processes(self):
         """Pids whose command line names our root (our containerd and shims)."""
-        pids = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/cmdline" % d, "rb") as f:
-                    if self.root.encode() in f.read():
-                        pids.append(int(d))
-            except OSError:
-                pass
-        return pids
+        return harness.pids_with_arg(self.root)
 
     def kill_own_processes(self):
         """SIGKILL to a containerd (and shims) of ours left by a killed dockerd, by pid."""
-        for pid in self.own_processes():
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        harness.kill_pids(self.own_processes())
         wait_for(lambda: not self.own_processes(), 10)
 
     def unmount_all(self):

@@ -7,6 +7,7 @@ unreachable daemon is a failure with the reason, otherwise the test is skipped
 """
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -93,6 +94,41 @@ def accept_forever(sock, handle, threaded=True):
             else:
                 handle(conn, peer)
     threading.Thread(target=loop, daemon=True).start()
+
+
+def alive(pid):
+    """True while `pid` runs (not a zombie)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def pids_with_arg(fragment):
+    """Live processes other than this one whose command line contains `fragment`."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if fragment.encode() in cmd and alive(int(d)) and int(d) != os.getpid():
+            out.append(int(d))
+    return out
+
+
+def kill_pids(pids):
+    """SIGKILL to each of `pids` (by pid: a test kills only what it started);
+    one already gone is skipped."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def home_env(home, root, extra=None, drop=PROVIDER_PREFIXES):
