@@ -218,6 +218,26 @@ def read_head(sock):
     return read_until(sock, b"\r\n\r\n")
 
 
+def read_response(sock):
+    """(status, head, rest) of the response arriving on sock: the head
+    without the blank line, its status (0 when it is not an HTTP/ status
+    line), and what followed it, read until the Content-Length body is in or
+    the peer closes."""
+    head, _, rest = read_head(sock).partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+    return status, head, rest
+
+
 def parse_head(head):
     """(method, target, {lower-cased name: value}) of a raw request head
     (bytes, without the blank line)."""

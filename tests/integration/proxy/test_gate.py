@@ -68,19 +68,7 @@ class GateTest(EngineCase):
         """Sends raw bytes; returns (status, whole answer) once the answer's
         head and Content-Length body arrived, or the connection closed."""
         sock.sendall(raw)
-        data = fixtures.read_head(sock)
-        head, _, rest = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
-        status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+        status, head, rest = fixtures.read_response(sock)
         return status, head + b"\r\n\r\n" + rest
 
     def forward(self, raw):
