@@ -140,7 +140,8 @@ def started(tunnel_port, prepare=None, **options):
 
 
 class StackCase(unittest.TestCase):
-    """A test class over one egress stack on its tunnel port `port`."""
+    """A test class over one egress stack on its tunnel port `port`;
+    setUpClass skips when no Docker daemon answers."""
     port = None
 
     @classmethod
