@@ -8,7 +8,6 @@ import atexit
 import json
 import os
 import shutil
-import signal
 import socket
 import stat
 import subprocess
@@ -19,6 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import harness  # noqa: E402
+from harness import alive, pids_with_arg  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 STANDIN = os.path.join(HERE, "standin_engine.py")
@@ -74,14 +74,6 @@ def proc_environ(pid):
         return None
 
 
-def alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
 def pids_with_env(name, value):
     """Live processes whose environment holds name=value."""
     out = []
@@ -90,21 +82,6 @@ def pids_with_env(name, value):
             env = proc_environ(int(d))
             if env and env.get(name.encode()) == value.encode() and alive(int(d)):
                 out.append(int(d))
-    return out
-
-
-def pids_with_arg(fragment):
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % d, "rb") as f:
-                cmd = f.read()
-        except OSError:
-            continue
-        if fragment.encode() in cmd and alive(int(d)) and int(d) != os.getpid():
-            out.append(int(d))
     return out
 
 
@@ -238,11 +215,7 @@ class EgressHome:
         return pids_with_arg(self.home)
 
     def cleanup(self):
-        for pid in self.daemons():
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        harness.kill_pids(self.daemons())
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -15,6 +15,7 @@ import threading
 
 from daemon_support import DaemonTestCase, reserve_ports
 import harness
+from egress_stack import fixtures  # noqa: E402  (tests/integration/proxy/fixtures.py)
 
 reserve_ports(19530, 19559)
 
@@ -38,21 +39,8 @@ class Upstream(http.server.BaseHTTPRequestHandler):
 def get_via(sock, port, path):
     """One request on an open client connection to the plain-HTTP listener."""
     sock.sendall(("GET http://localhost:%d%s HTTP/1.1\r\nHost: localhost:%d\r\n\r\n" % (port, path, port)).encode())
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            length = int(v)
-    while len(rest) < length:
-        rest += sock.recv(4096)
-    return int(head.split()[1]), rest[:length]
+    status, _, body = fixtures.read_response(sock)
+    return status, body
 
 
 class PolicyCommands(DaemonTestCase):

@@ -23,7 +23,7 @@ def containers():
     return set(r.stdout.decode().split())
 
 
-class EgressE2E(unittest.TestCase):
+class EgressE2E(egress_stack.StackCase):
     # Each stack binds port, port+1 and port+2. All below 32768: a port in
     # the kernel's ephemeral range (32768-60999) can be taken meanwhile by any
     # outgoing connection's source port, and the daemon then fails to bind.
@@ -32,16 +32,8 @@ class EgressE2E(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.s = egress_stack.Stack(cls.port, isolation=cls.isolation)
-        try:
-            cls.s.setup_and_start()
-        except Exception:
-            cls.s.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.cleanup()
+        super().setUpClass()
+        cls.start_stack(isolation=cls.isolation)
 
     def sandbox(self, script, *opts):
         r = self.s.run("--rm", *opts, IMAGE, "sh", "-c", script)
@@ -223,22 +215,16 @@ class EgressInternal(EgressE2E):
 
 class EgressDeny(unittest.TestCase):
     def test_denied_address_refused(self):
-        s = egress_stack.Stack(19320, isolation="bridge", deny=["127.0.0.0/8"])
-        try:
-            s.setup_and_start()
+        with egress_stack.started(19320, isolation="bridge", deny=["127.0.0.0/8"]) as s:
             r = s.run("--rm", IMAGE, "sh", "-c", 'curl -sS -o /dev/null -w "%%{http_code}" "%s" '
                       '-H "Authorization: Bearer $OPENAI_API_KEY"' % s.url("api.openai.com", "/v1/x"))
             self.assertNotIn("200", r.stdout)
             self.assertEqual(len(s.upstream.recorder.requests), 0)
-        finally:
-            s.cleanup()
 
 
 class EgressDaemonDown(unittest.TestCase):
     def test_stopped_daemon_refuses_then_enforce_off_warns(self):
-        s = egress_stack.Stack(19330, isolation="bridge")
-        try:
-            s.setup_and_start()
+        with egress_stack.started(19330, isolation="bridge") as s:
             s.stop()
             before = containers()
             r = s.run("--rm", IMAGE, "true")
@@ -250,13 +236,9 @@ class EgressDaemonDown(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("launched", r.stdout)
             self.assertIn("warning", r.stderr.lower())
-        finally:
-            s.cleanup()
 
     def test_daemon_death_while_attached_warns_once(self):
-        s = egress_stack.Stack(19335, isolation="bridge")
-        try:
-            s.setup_and_start()
+        with egress_stack.started(19335, isolation="bridge") as s:
             p = subprocess.Popen([harness.SANDBOX_RUN, "--rm", IMAGE, "sh", "-c", "sleep 6; echo survived"],
                                  env=s.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  stdin=subprocess.DEVNULL, text=True)
@@ -266,41 +248,37 @@ class EgressDaemonDown(unittest.TestCase):
             self.assertEqual(p.returncode, 0, err)
             self.assertIn("survived", out)  # the user's container is not killed
             self.assertEqual(err.count("egress daemon stopped"), 1, err)
-        finally:
-            s.cleanup()
 
     def test_exec_refused_when_daemon_dead_or_setup_changed(self):
-        s = egress_stack.Stack(19337, isolation="bridge")
         name = "sr-exec-egress-%d" % os.getpid()
         stale = name + "-stale"
-        try:
-            s.setup_and_start()
-            r = s.run("-d", "--name", name, IMAGE, "sleep", "300")
-            self.assertEqual(r.returncode, 0, r.stderr)
-            r = s.run("exec", name, "sh", "-c", "echo $SANDBOX_EGRESS")
-            self.assertEqual((r.stdout, r.returncode), ("1\n", 0), r.stderr)
-            # A sandbox whose fingerprint label is not what the current setup gives.
-            harness.run(["docker", "run", "-d", "--name", stale, "--label", "io.sandbox-run.managed=1",
-                         "--label", "io.sandbox-run.egress.fingerprint=0000", IMAGE, "sleep", "300"])
-            r = s.run("exec", stale, "true")
-            self.assertEqual(r.returncode, 125, r.stderr)
-            self.assertIn("the egress setup changed", r.stderr)
-            self.assertIn("sandbox-run rm -f " + stale, r.stderr)
-            # rotate-ca writes a new ca.crt: the running sandbox still trusts the old one.
-            time.sleep(1.1)
-            r = s.egress("rotate-ca")
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            r = s.run("exec", name, "true")
-            self.assertEqual(r.returncode, 125, r.stderr)
-            self.assertIn("the egress CA was rotated", r.stderr)
-            s.stop()
-            r = s.run("exec", name, "true")
-            self.assertEqual(r.returncode, 125, r.stderr)
-            self.assertIn("egress daemon is not running", r.stderr)
-            self.assertIn("sandbox-egress start", r.stderr)
-        finally:
-            harness.run(["docker", "rm", "-f", name, stale])
-            s.cleanup()
+        with egress_stack.started(19337, isolation="bridge") as s:
+            try:
+                r = s.run("-d", "--name", name, IMAGE, "sleep", "300")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                r = s.run("exec", name, "sh", "-c", "echo $SANDBOX_EGRESS")
+                self.assertEqual((r.stdout, r.returncode), ("1\n", 0), r.stderr)
+                # A sandbox whose fingerprint label is not what the current setup gives.
+                harness.run(["docker", "run", "-d", "--name", stale, "--label", "io.sandbox-run.managed=1",
+                             "--label", "io.sandbox-run.egress.fingerprint=0000", IMAGE, "sleep", "300"])
+                r = s.run("exec", stale, "true")
+                self.assertEqual(r.returncode, 125, r.stderr)
+                self.assertIn("the egress setup changed", r.stderr)
+                self.assertIn("sandbox-run rm -f " + stale, r.stderr)
+                # rotate-ca writes a new ca.crt: the running sandbox still trusts the old one.
+                time.sleep(1.1)
+                r = s.egress("rotate-ca")
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                r = s.run("exec", name, "true")
+                self.assertEqual(r.returncode, 125, r.stderr)
+                self.assertIn("the egress CA was rotated", r.stderr)
+                s.stop()
+                r = s.run("exec", name, "true")
+                self.assertEqual(r.returncode, 125, r.stderr)
+                self.assertIn("egress daemon is not running", r.stderr)
+                self.assertIn("sandbox-egress start", r.stderr)
+            finally:
+                harness.run(["docker", "rm", "-f", name, stale])
 
 
 if __name__ == "__main__":

@@ -10,14 +10,12 @@ the real key swapped in. The registration survives `sandbox-egress restart`
 and is gone once the --rm sandbox has exited."""
 import json
 import os
-import random
 import subprocess
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
-import harness  # noqa: E402
 import egress_stack  # noqa: E402
 from egress_stack import KEYS  # noqa: E402
 
@@ -30,26 +28,15 @@ curl -sS -m 20 -o /dev/null -w 'PROXY %{http_connect}\n' https://api.openai.com/
 """
 
 
-class NarrowingE2E(unittest.TestCase):
+class NarrowingE2E(egress_stack.StackCase):
     port = 19482
 
     @classmethod
     def setUpClass(cls):
-        problem = harness.docker_problem()
-        if problem:
-            raise unittest.SkipTest(problem)
-        host = "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250), random.randint(2, 250))
-        cls.s = egress_stack.Stack(cls.port, isolation="internal", upstream_port=443, upstream_host=host)
-        try:
-            cls.s.setup_and_start()
-        except Exception:
-            cls.s.cleanup()
-            raise
+        super().setUpClass()
+        cls.start_stack(isolation="internal", upstream_port=443,
+                        upstream_host=egress_stack.fixtures.own_loopback())
         cls.narrowings = os.path.join(cls.s.home, "egress", "narrowings.json")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.cleanup()
 
     def entries(self):
         with open(self.narrowings) as f:

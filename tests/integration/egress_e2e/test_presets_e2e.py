@@ -20,9 +20,7 @@ reaches it."""
 import base64
 import json
 import os
-import random
 import sys
-import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
@@ -56,36 +54,29 @@ def basic_payloads(raw):
             if name == b"authorization" and value[:6].lower() == b"basic "]
 
 
-class PresetWorkflows(unittest.TestCase):
+class PresetWorkflows(egress_stack.StackCase):
     port = 19380  # binds port..port+4, below the ephemeral range
 
     @classmethod
     def setUpClass(cls):
+        super().setUpClass()
         if harness.inspect("image", IMAGE) is None:
             raise RuntimeError(IMAGE + " missing: run scripts/build-images.sh tools")
-        host = "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250), random.randint(2, 250))
-        cls.s = egress_stack.Stack(cls.port, isolation="internal", upstream_port=443, upstream_host=host,
-                                   keys=KEYS, extra_config=USER_PRESET, upstream_names=up.NAMES,
-                                   upstream_handler=up.Handler)
-        try:
-            cls.s.upstream.content = up.Content(cls.s.root, KEYS["NPM_TOKEN"], KEYS["GITHUB_TOKEN"])
-            cls.s.extra_resolve = [(name, 443) for name in up.NAMES]
-            cls.s.setup_and_start()
-            # A preset without a credential, enabled on the running daemon.
-            r = cls.s.egress("allow", "--preset", "pypi")
-            if r.returncode != 0:
-                raise RuntimeError("sandbox-egress allow --preset pypi: " + r.stdout + r.stderr)
-            r = cls.s.run("--rm", IMAGE, "sh", "-c", 'printf "%s\\n" "$GITHUB_TOKEN" "$NPM_TOKEN"')
-            if r.returncode != 0:
-                raise RuntimeError("sandbox-run: " + r.stderr)
-            cls.tokens = dict(zip(("GITHUB_TOKEN", "NPM_TOKEN"), r.stdout.split()))
-        except Exception:
-            cls.s.cleanup()
-            raise
+        def serve_content(s):
+            s.upstream.content = up.Content(s.root, KEYS["NPM_TOKEN"], KEYS["GITHUB_TOKEN"])
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.cleanup()
+        cls.start_stack(serve_content, isolation="internal", upstream_port=443,
+                        upstream_host=egress_stack.fixtures.own_loopback(), keys=KEYS,
+                        extra_config=USER_PRESET, upstream_names=up.NAMES, upstream_handler=up.Handler,
+                        extra_resolve=[(name, 443) for name in up.NAMES])
+        # A preset without a credential, enabled on the running daemon.
+        r = cls.s.egress("allow", "--preset", "pypi")
+        if r.returncode != 0:
+            raise RuntimeError("sandbox-egress allow --preset pypi: " + r.stdout + r.stderr)
+        r = cls.s.run("--rm", IMAGE, "sh", "-c", 'printf "%s\\n" "$GITHUB_TOKEN" "$NPM_TOKEN"')
+        if r.returncode != 0:
+            raise RuntimeError("sandbox-run: " + r.stderr)
+        cls.tokens = dict(zip(("GITHUB_TOKEN", "NPM_TOKEN"), r.stdout.split()))
 
     def setUp(self):
         self.s.upstream.recorder.clear()

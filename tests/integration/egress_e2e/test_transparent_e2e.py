@@ -95,36 +95,24 @@ EXPECTED = ["CURL 200", "URLLIB 200", "FETCH 200", "OPENAI POST /v1/chat/complet
             "OPENAI6 POST /v1/embeddings", "ANTHROPIC POST /v1/messages"]
 
 
-class TransparentE2E(unittest.TestCase):
+class TransparentE2E(egress_stack.StackCase):
     port = 19360
 
     @classmethod
     def setUpClass(cls):
-        problem = harness.docker_problem()
-        if problem:
-            raise unittest.SkipTest(problem)
+        super().setUpClass()
         if harness.inspect("image", IMAGE) is None:
             raise unittest.SkipTest(IMAGE + " missing: run scripts/build-images.sh node-sdk")
-        host = "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250), random.randint(2, 250))
-        cls.s = egress_stack.Stack(cls.port, isolation="internal", upstream_port=443, upstream_host=host,
-                                   extra_config="  extra_allowed_hosts: [%s]\n" % PLAIN_HOST)
+        host = egress_stack.fixtures.own_loopback()
         # Plain HTTP: a stand-in on port 80 of the same loopback address, for
         # an allowlisted name without credentials and for a provider's.
         cls.plain = egress_stack.fixtures.start_upstream(None, host=host, port=80)
-        cls.s.extra_resolve = [(PLAIN_HOST, 80), ("api.openai.com", 80)]
-        try:
-            cls.s.setup_and_start()
-        except Exception:
-            cls.s.cleanup()
-            cls.plain.shutdown()
-            raise
+        cls.addClassCleanup(cls.plain.shutdown)
+        cls.start_stack(isolation="internal", upstream_port=443, upstream_host=host,
+                        extra_config="  extra_allowed_hosts: [%s]\n" % PLAIN_HOST,
+                        extra_resolve=[(PLAIN_HOST, 80), ("api.openai.com", 80)])
         net = harness.inspect("network", "sandbox-egress")
         cls.gateway = net["IPAM"]["Config"][0]["Gateway"]
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.cleanup()
-        cls.plain.shutdown()
 
     def sandbox(self, script, timeout=180):
         start = time.time()

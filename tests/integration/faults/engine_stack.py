@@ -115,13 +115,9 @@ class EngineStack(egress_stack.Stack):
         self.load = LoadUpstream()
         self.bad = bad_upstream()
         self.bad_tls = bad_upstream(self.pki)
-
-    def engine_env(self):
-        env = super().engine_env()
-        extra = ["--resolve %s:%d:127.0.0.1" % (LOAD_HOST, self.load.port)]
-        extra += ["--resolve %s:%d:127.0.0.1" % (BAD_HOST, p) for p in (self.bad.port, self.bad_tls.port)]
-        env["SANDBOX_EGRESS_SERVE_ARGS"] += " " + " ".join(extra)
-        return env
+        # Resolved to 127.0.0.1, where the stand-in (upstream_host) listens too.
+        self.extra_resolve += [(LOAD_HOST, self.load.port), (BAD_HOST, self.bad.port),
+                               (BAD_HOST, self.bad_tls.port)]
 
     def listen(self, key):
         """(host, port) of proxy.yaml's tunnel_listen or http_listen."""

@@ -97,7 +97,7 @@ class SlowDocker:
         self.sock.bind(self.path)
         self.sock.listen(64)
         self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        harness.accept_forever(self.sock, self._serve)
 
     @property
     def host(self):
@@ -115,15 +115,7 @@ class SlowDocker:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def _accept(self):
-        while not self.closed:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client):
+    def _serve(self, client, _peer):
         upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             upstream.connect(self.target)
@@ -262,25 +254,11 @@ class PrivateDockerd:
 
     def own_processes(self):
         """Pids whose command line names our root (our containerd and shims)."""
-        pids = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/cmdline" % d, "rb") as f:
-                    if self.root.encode() in f.read():
-                        pids.append(int(d))
-            except OSError:
-                pass
-        return pids
+        return harness.pids_with_arg(self.root)
 
     def kill_own_processes(self):
         """SIGKILL to a containerd (and shims) of ours left by a killed dockerd, by pid."""
-        for pid in self.own_processes():
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        harness.kill_pids(self.own_processes())
         wait_for(lambda: not self.own_processes(), 10)
 
     def unmount_all(self):

@@ -12,7 +12,6 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -42,16 +41,11 @@ class Listener:
         self.sock.bind((host, port))
         self.sock.listen(16)
         self.accepted = []
-        threading.Thread(target=self.loop, daemon=True).start()
+        harness.accept_forever(self.sock, self.record, threaded=False)
 
-    def loop(self):
-        while True:
-            try:
-                conn, peer = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(peer)
-            conn.close()
+    def record(self, conn, peer):
+        self.accepted.append(peer)
+        conn.close()
 
     def close(self):
         self.sock.close()
@@ -77,12 +71,7 @@ class Isolation(unittest.TestCase):
         harness.require_docker()
         cls.wait_for_a_matching_network()
         cls.existed = harness.inspect("network", NETWORK) is not None
-        cls.s = egress_stack.Stack(cls.port, isolation="internal")
-        try:
-            cls.s.setup_and_start()
-        except Exception:
-            cls.s.cleanup()
-            raise
+        cls.s = egress_stack.started(cls.port, isolation="internal")
         cls.config_path = os.path.join(cls.s.home, "config.yaml")
         with open(cls.config_path) as f:
             cls.base_config = f.read()

@@ -13,7 +13,6 @@ Every address used is the host's own (the egress network's gateway) or a
 loopback address of the stand-in's own."""
 import json
 import os
-import random
 import shutil
 import socket
 import subprocess
@@ -87,7 +86,7 @@ class LegacyBackend(unittest.TestCase):
         os.environ["PATH"] = cls.shims + ":" + cls.old_path
         cls.bridge = None
         cls.s = None
-        host = "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250), random.randint(2, 250))
+        host = egress_stack.fixtures.own_loopback()
         try:
             cls.s = egress_stack.Stack(cls.port, isolation="internal", upstream_port=443, upstream_host=host)
             cls.setup_out = cls.s.egress("setup", env=cls.s.env(cls.s.keys))

@@ -19,6 +19,7 @@ import hashlib
 import http.server
 import json
 import os
+import random
 import signal
 import socket
 import socketserver
@@ -215,6 +216,26 @@ def read_head(sock):
     """Reads from sock until a blank line (b"\\r\\n\\r\\n") has arrived or the
     peer closes; returns all it read (the head and what followed it)."""
     return read_until(sock, b"\r\n\r\n")
+
+
+def read_response(sock):
+    """(status, head, rest) of the response arriving on sock: the head
+    without the blank line, its status (0 when it is not an HTTP/ status
+    line), and what followed it, read until the Content-Length body is in or
+    the peer closes."""
+    head, _, rest = read_head(sock).partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+    return status, head, rest
 
 
 def parse_head(head):
@@ -446,6 +467,29 @@ def start_upstream(pki=None, kind="echo", host="127.0.0.1", port=0, handler=None
     if handler is not None or kind == "ws":
         return _serve(_TcpServer((host, port), handler or _WsHandler), pki)
     return _serve(_Server((host, port), _StaleHandler if kind == "stale" else _Handler), pki)
+
+
+def engine_env(mgmt_key, pki=None, **keys):
+    """The whole environment a test starts the engine with: PATH, the
+    stand-in's CA as SSL_CERT_FILE (with `pki`), the real keys by variable
+    name, and the management API key."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    if pki:
+        env["SSL_CERT_FILE"] = pki["upstream_ca"]
+    env.update(keys)
+    env["SANDBOX_EGRESS_MGMT_KEY"] = mgmt_key
+    return env
+
+
+def resolve_all(hosts, ports, address="127.0.0.1"):
+    """--resolve entries (HOST:PORT:ADDRESS) sending every host on every port to `address`."""
+    return ["%s:%d:%s" % (h, p, address) for h in hosts for p in ports]
+
+
+def own_loopback():
+    """A random loopback address in 127.40.0.0 and above: ports 443 and 80 on
+    it are free for a stand-in (127.0.0.1's may be taken)."""
+    return "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250), random.randint(2, 250))
 
 
 def yaml_list(items):

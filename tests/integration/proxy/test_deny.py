@@ -5,20 +5,17 @@ that nothing connected. Loopback ranges stand in for the denied ones: no
 test dials anything but loopback."""
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import fixtures  # noqa: E402
+from engine_case import EngineCase  # noqa: E402
 
 MGMT_KEY = "mgmt-deny-key-0a1b2c3d4e5f6a7b"
 # name -> the address it is resolved to
@@ -48,43 +45,26 @@ class Listener:
             pass  # no IPv6 loopback here: the IPv4 listener still counts
         for s in self.socks:
             s.listen(64)
-            threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+            harness.accept_forever(s, self._count, threaded=False)
 
-    def _accept(self, s):
-        while True:
-            try:
-                conn, _ = s.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.count += 1
-            conn.close()
+    def _count(self, conn, _peer):
+        with self.lock:
+            self.count += 1
+        conn.close()
 
     def close(self):
         for s in self.socks:
             s.close()
 
 
-class DenyTest(unittest.TestCase):
+class DenyTest(EngineCase):
+    dir_prefix = "sr-proxy-deny-"
+
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(harness.SANDBOX_EGRESS):
-            raise unittest.SkipTest("missing " + harness.SANDBOX_EGRESS)
-        cls.dir = tempfile.mkdtemp(prefix="sr-proxy-deny-")
-        cls.pki = fixtures.make_pki(cls.dir)
+        super().setUpClass()
         cls.listener = Listener()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.listener.close()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-
-    def setUp(self):
-        self.engine = None
-
-    def tearDown(self):
-        if self.engine:
-            self.engine.stop(signal.SIGKILL)
+        cls.addClassCleanup(cls.listener.close)
 
     def start(self, deny, extra_names=()):
         names = dict(UNSPECIFIED, **LOOPBACK_FORMS)
@@ -97,10 +77,9 @@ class DenyTest(unittest.TestCase):
             with open(config, "w") as f:
                 f.write(text)
         self.audit = os.path.join(self.dir, "audit-%d.log" % time.monotonic_ns())
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SANDBOX_EGRESS_MGMT_KEY": MGMT_KEY}
         resolve = ["%s:%d:%s" % (n, self.listener.port, a) for n, a in names.items()]
-        self.engine = fixtures.Engine(harness.SANDBOX_EGRESS, config, env,
-                                      resolve=resolve, audit_log=self.audit)
+        self.engine = self.start_test_engine(config, fixtures.engine_env(MGMT_KEY),
+                                             resolve=resolve, audit_log=self.audit)
 
     def forward(self, name):
         """A plain-HTTP request for http://name:port/ through the forward listener."""

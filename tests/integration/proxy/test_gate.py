@@ -4,18 +4,15 @@ every canonical-form rule of docs/security-model.md ("Canonical requests"):
 one authority, one framing, no cleartext for real keys, verified upstream
 certificates."""
 import os
-import shutil
 import socket
 import ssl
 import sys
-import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
-import harness  # noqa: E402
 import fixtures  # noqa: E402
+from engine_case import EngineCase  # noqa: E402
 
 REAL = "sk-real-openai-gate-5f1e0c2a9b8d"
 TOKEN = "openai-" + "a1b2c3d4e5f60718" * 2
@@ -43,38 +40,24 @@ def wrong_name_cert(d):
     return os.path.join(d, "wrong.crt"), os.path.join(d, "wrong.key")
 
 
-class GateTest(unittest.TestCase):
+class GateTest(EngineCase):
+    dir_prefix = "sr-gate-test-"
+    never_logged = (REAL, TOKEN, BODY_REAL, BODY_TOKEN)
+
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(harness.SANDBOX_EGRESS):
-            raise unittest.SkipTest("missing " + harness.SANDBOX_EGRESS)
-        cls.dir = tempfile.mkdtemp(prefix="sr-gate-test-")
-        cls.pki = fixtures.make_pki(cls.dir)
-        cls.tls_up = fixtures.start_upstream(cls.pki, handler=fixtures.RawHandler)
-        cls.plain_up = fixtures.start_upstream(None, handler=fixtures.RawHandler)
+        super().setUpClass()
+        cls.tls_up = cls.start_upstream(cls.pki, handler=fixtures.RawHandler)
+        cls.plain_up = cls.start_upstream(None, handler=fixtures.RawHandler)
         crt, key = wrong_name_cert(cls.dir)
-        cls.wrong_up = fixtures.start_upstream(
+        cls.wrong_up = cls.start_upstream(
             dict(cls.pki, upstream_cert=crt, upstream_key=key), handler=fixtures.RawHandler)
         cls.config = os.path.join(cls.dir, "proxy.yaml")
         fixtures.render_config(cls.config, cls.pki, ALLOW, SECRET_RULES, [], timeout="3s")
         ports = (cls.tls_up.port, cls.plain_up.port, cls.wrong_up.port)
-        resolve = ["%s:%d:127.0.0.1" % (h, p) for h in ALLOW for p in ports]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-               "SSL_CERT_FILE": cls.pki["upstream_ca"], "OPENAI_API_KEY": REAL,
-               "BODY_TEST_KEY": BODY_REAL, "SANDBOX_EGRESS_MGMT_KEY": "mgmt-gate-0123456789"}
-        cls.engine = fixtures.Engine(harness.SANDBOX_EGRESS, cls.config, env, resolve=resolve)
-
-    @classmethod
-    def tearDownClass(cls):
-        if hasattr(cls, "engine"):
-            cls.engine.stop()
-            for s in (cls.tls_up, cls.plain_up, cls.wrong_up):
-                s.shutdown()
-                s.server_close()
-            text = cls.engine.stderr()
-            shutil.rmtree(cls.dir, ignore_errors=True)
-            for s in (REAL, TOKEN, BODY_REAL, BODY_TOKEN):
-                assert s not in text, "secret or token in the engine's stderr"
+        env = fixtures.engine_env("mgmt-gate-0123456789", cls.pki, OPENAI_API_KEY=REAL,
+                                  BODY_TEST_KEY=BODY_REAL)
+        cls.start_class_engine(cls.config, env, resolve=fixtures.resolve_all(ALLOW, ports))
 
     def setUp(self):
         for s in (self.tls_up, self.plain_up, self.wrong_up):
@@ -85,19 +68,7 @@ class GateTest(unittest.TestCase):
         """Sends raw bytes; returns (status, whole answer) once the answer's
         head and Content-Length body arrived, or the connection closed."""
         sock.sendall(raw)
-        data = fixtures.read_head(sock)
-        head, _, rest = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
-        status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+        status, head, rest = fixtures.read_response(sock)
         return status, head + b"\r\n\r\n" + rest
 
     def forward(self, raw):

@@ -2,15 +2,12 @@
 SIGHUP), bind failure, SIGTERM drain. Real engine, real HTTPS upstream."""
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import unittest
 import urllib.error
 import urllib.request
 
@@ -18,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import fixtures  # noqa: E402
+from engine_case import EngineCase  # noqa: E402
 
 REAL = "sk-real-lifecycle-1234567890"
 TOKEN = "openai-" + "a1" * 16
@@ -27,43 +25,24 @@ RULES = [{"env": "OPENAI_API_KEY", "token": TOKEN, "headers": ["Authorization"],
 NO_LOOPBACK_DENY = ["10.0.0.0/8", "169.254.0.0/16"]
 
 
-class LifecycleTest(unittest.TestCase):
+class LifecycleTest(EngineCase):
+    dir_prefix = "sr-proxy-life-"
+
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(harness.SANDBOX_EGRESS):
-            raise unittest.SkipTest("missing " + harness.SANDBOX_EGRESS)
-        cls.dir = tempfile.mkdtemp(prefix="sr-proxy-life-")
-        cls.pki = fixtures.make_pki(cls.dir)
-        cls.upstream = fixtures.start_upstream(cls.pki)
+        super().setUpClass()
+        cls.upstream = cls.start_upstream(cls.pki)
         cls.up_port = cls.upstream.server_address[1]
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.upstream.shutdown()
-        shutil.rmtree(cls.dir, ignore_errors=True)
-
-    def setUp(self):
-        self.engines = []
-
-    def tearDown(self):
-        for e in self.engines:
-            e.stop(signal.SIGKILL)
-            text = e.stderr()
-            for s in (REAL, TOKEN, MGMT_KEY):
-                self.assertNotIn(s, text)
-
     def env(self):
-        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "SSL_CERT_FILE": self.pki["upstream_ca"], "OPENAI_API_KEY": REAL,
-                "SANDBOX_EGRESS_MGMT_KEY": MGMT_KEY}
+        return fixtures.engine_env(MGMT_KEY, self.pki, OPENAI_API_KEY=REAL)
 
     def start(self, name, allow, deny, **kw):
         config = os.path.join(self.dir, name + ".yaml")
         fixtures.render_config(config, self.pki, allow, RULES, deny, **kw)
-        e = fixtures.Engine(harness.SANDBOX_EGRESS, config, self.env(),
-                            resolve=["api.openai.com:%d:127.0.0.1" % self.up_port,
-                                     "echo.test:%d:127.0.0.1" % self.up_port])
-        self.engines.append(e)
+        e = self.start_test_engine(config, self.env(), never_logged=(REAL, TOKEN, MGMT_KEY),
+                                   resolve=fixtures.resolve_all(["api.openai.com", "echo.test"],
+                                                                [self.up_port]))
         return e, config
 
     def curl(self, engine, host, path="/", *args):

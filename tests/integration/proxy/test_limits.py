@@ -6,11 +6,8 @@ sockets on loopback (127.0.0.2 and 127.0.0.3 are loopback addresses too)."""
 import os
 import resource
 import selectors
-import shutil
-import signal
 import socket
 import sys
-import tempfile
 import time
 import unittest
 
@@ -18,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import fixtures  # noqa: E402
+from engine_case import EngineCase  # noqa: E402
 
 MGMT_KEY = "mgmt-limits-key-5a4b3c2d1e0f"
 HOLD = 1100
@@ -34,45 +32,33 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class LimitsTest(unittest.TestCase):
+class LimitsTest(EngineCase):
+    dir_prefix = "sr-proxy-limits-"
+
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(harness.SANDBOX_EGRESS):
-            raise unittest.SkipTest("missing " + harness.SANDBOX_EGRESS)
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if hard != resource.RLIM_INFINITY and hard < HOLD + 200:
             raise unittest.SkipTest("the test itself needs %d open files (hard limit %d)"
                                     % (HOLD + 200, hard))
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        cls.dir = tempfile.mkdtemp(prefix="sr-proxy-limits-")
-        cls.pki = fixtures.make_pki(cls.dir)
-        cls.plain = fixtures.start_upstream(None)
-        cls.ws = fixtures.start_upstream(None, kind="ws")
-
-    @classmethod
-    def tearDownClass(cls):
-        for server in (cls.plain, cls.ws):
-            server.shutdown()
-            server.server_close()
-        shutil.rmtree(cls.dir, ignore_errors=True)
+        super().setUpClass()
+        cls.plain = cls.start_upstream(None)
+        cls.ws = cls.start_upstream(None, kind="ws")
 
     def setUp(self):
-        self.engine = None
         self.socks = []
 
     def tearDown(self):
         for s in self.socks:
             s.close()
-        if self.engine:
-            self.engine.stop(signal.SIGKILL)
 
     def start(self, flags=(), preexec_fn=None):
         config = os.path.join(self.dir, "proxy.yaml")
         fixtures.render_config(config, self.pki, ["echo.test", "ws.test"], [], ["10.0.0.0/8"])
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SANDBOX_EGRESS_MGMT_KEY": MGMT_KEY}
         resolve = ["echo.test:%d:127.0.0.1" % self.plain.port, "ws.test:%d:127.0.0.1" % self.ws.port]
-        self.engine = fixtures.Engine(harness.SANDBOX_EGRESS, config, env, resolve=resolve,
-                                      flags=flags, preexec_fn=preexec_fn)
+        self.engine = self.start_test_engine(config, fixtures.engine_env(MGMT_KEY), resolve=resolve,
+                                             flags=flags, preexec_fn=preexec_fn)
 
     def hold(self, n, source):
         """n idle connections from `source` to the tunnel listener."""

@@ -11,20 +11,15 @@ The stand-ins listen on ports 443 / 80 of a loopback address of their own, so
 the test runs as root."""
 import json
 import os
-import random
-import shutil
 import socket
 import ssl
 import sys
-import tempfile
-import time
 import unittest
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
-import harness  # noqa: E402
 import fixtures  # noqa: E402
+from engine_case import EngineCase  # noqa: E402
 
 OPENAI_REAL = "sk-real-openai-narrow-7c1d"
 OPENAI_TOKEN = "openai-" + "fedcba9876543210" * 2
@@ -47,32 +42,27 @@ def narrowings(entries):
         for i, (a, label, hosts) in enumerate(entries)]}
 
 
-class NarrowingTest(unittest.TestCase):
+class NarrowingTest(EngineCase):
+    dir_prefix = "sr-narrowing-test-"
+    never_logged = (OPENAI_REAL, OPENAI_TOKEN)
+
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(harness.SANDBOX_EGRESS):
-            raise unittest.SkipTest("missing " + harness.SANDBOX_EGRESS)
-        if os.geteuid() != 0:
-            raise unittest.SkipTest("the stand-ins listen on ports 443 and 80: needs root")
-        cls.dir = tempfile.mkdtemp(prefix="sr-narrowing-test-")
-        cls.pki = fixtures.make_pki(cls.dir)
-        cls.up_ip = "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250), random.randint(2, 250))
-        cls.upstream = fixtures.start_upstream(cls.pki, host=cls.up_ip, port=443)
-        cls.plain = fixtures.start_upstream(None, host=cls.up_ip, port=80)
+        super().setUpClass()
+        cls.start_port_standins()
         cls.config = os.path.join(cls.dir, "proxy.yaml")
         cls.audit = os.path.join(cls.dir, "audit.log")
         cls.narrow_path = os.path.join(cls.dir, "narrowings.json")
         cls.write_narrowings([(NARROWED, "profile docs", ["echo.test"])])
         fixtures.render_config(cls.config, cls.pki, ALLOW, SECRET_RULES, ["10.0.0.0/8"])
-        cls.resolve = ["%s:%d:%s" % (h, p, cls.up_ip) for h in ALLOW for p in (443, 80)]
-        cls.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SSL_CERT_FILE": cls.pki["upstream_ca"],
-                   "OPENAI_API_KEY": OPENAI_REAL, "SANDBOX_EGRESS_MGMT_KEY": MGMT_KEY}
+        cls.resolve = fixtures.resolve_all(ALLOW, (443, 80), cls.up_ip)
+        cls.env = fixtures.engine_env(MGMT_KEY, cls.pki, OPENAI_API_KEY=OPENAI_REAL)
         cls.start_engine()
 
     @classmethod
     def start_engine(cls):
-        cls.engine = fixtures.Engine(harness.SANDBOX_EGRESS, cls.config, cls.env, resolve=cls.resolve,
-                                     audit_log=cls.audit, flags=["--narrowings", cls.narrow_path])
+        cls.start_class_engine(cls.config, cls.env, resolve=cls.resolve, audit_log=cls.audit,
+                               flags=["--narrowings", cls.narrow_path])
 
     @classmethod
     def write_narrowings(cls, entries):
@@ -81,18 +71,6 @@ class NarrowingTest(unittest.TestCase):
             json.dump(narrowings(entries), f)
         os.chmod(tmp, 0o600)
         os.replace(tmp, cls.narrow_path)
-
-    @classmethod
-    def tearDownClass(cls):
-        if hasattr(cls, "engine"):
-            cls.engine.stop()
-            for s in (cls.upstream, cls.plain):
-                s.shutdown()
-                s.server_close()
-            text = open(cls.audit).read() + cls.engine.stderr()
-            shutil.rmtree(cls.dir, ignore_errors=True)
-            if OPENAI_REAL in text or OPENAI_TOKEN in text:
-                raise AssertionError("secret or token in the engine's output")
 
     def reload(self):
         host, port = self.engine.addr["management"]
@@ -106,16 +84,6 @@ class NarrowingTest(unittest.TestCase):
 
     def connect_from(self, source, role):
         return socket.create_connection(self.engine.addr[role], timeout=10, source_address=(source, 0))
-
-    def audit_lines(self, pred):
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            with open(self.audit) as f:
-                hits = [json.loads(l) for l in f if l.strip() and pred(json.loads(l))]
-            if hits:
-                return hits
-            time.sleep(0.05)
-        self.fail("no audit line matched")
 
     def via_connect(self, source, host, path):
         """CONNECT host:443 from `source`, then GET path with the token."""
@@ -179,12 +147,12 @@ class NarrowingTest(unittest.TestCase):
         self.assertEqual(got["/free-connect"]["authorization"], "Bearer " + OPENAI_REAL)
         self.assertEqual(got["/free-sni"]["authorization"], "Bearer " + OPENAI_REAL)
         # Audit: every line of the narrowed sandbox names the narrowing.
-        refused = self.audit_lines(lambda l: l.get("narrowing") == "profile docs" and l["decision"] == "reject")
+        refused = self.wait_audit(lambda l: l.get("narrowing") == "profile docs" and l["decision"] == "reject")
         self.assertTrue(any(l["method"] == "CONNECT" and l["host"] == "api.openai.com" for l in refused))
         self.assertTrue(any(l.get("path") == "/out-sni" for l in refused), refused)
-        allowed = self.audit_lines(lambda l: l.get("path", "").endswith("/in-fwd"))
+        allowed = self.wait_audit(lambda l: l.get("path", "").endswith("/in-fwd"))
         self.assertEqual(allowed[-1]["narrowing"], "profile docs")
-        free = self.audit_lines(lambda l: l.get("path") == "/free-sni")
+        free = self.wait_audit(lambda l: l.get("path") == "/free-sni")
         self.assertNotIn("narrowing", free[-1])
 
     def test_reload_and_restart_keep_registrations_and_a_bad_file_is_refused(self):

@@ -4,20 +4,18 @@ an upstream splits across two WebSocket messages (a ping between them).
 Real engine, real TLS upstreams on loopback, raw bytes on both sides."""
 import base64
 import os
-import shutil
 import signal
 import socket
 import socketserver
 import ssl
 import subprocess
 import sys
-import tempfile
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import fixtures  # noqa: E402
+from engine_case import EngineCase  # noqa: E402
 
 # First bytes 's' and 'o' share their top two bits: "user:" puts the value
 # at an offset where that is all the exact read-back needs.
@@ -64,29 +62,20 @@ class _SplitEcho(socketserver.BaseRequestHandler):
             return
 
 
-class ScrubFormsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        if not os.path.exists(harness.SANDBOX_EGRESS):
-            raise unittest.SkipTest("missing " + harness.SANDBOX_EGRESS)
-        cls.dir = tempfile.mkdtemp(prefix="sr-proxy-forms-")
-        cls.pki = fixtures.make_pki(cls.dir)
-        cls.upstream = fixtures.start_upstream(cls.pki)
-        cls.ws = fixtures.start_upstream(cls.pki, handler=_SplitEcho)
-        config = os.path.join(cls.dir, "proxy.yaml")
-        fixtures.render_config(config, cls.pki, ["api.openai.com"], RULES, ["10.0.0.0/8"])
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SSL_CERT_FILE": cls.pki["upstream_ca"],
-               "OPENAI_API_KEY": REAL, "SANDBOX_EGRESS_MGMT_KEY": MGMT_KEY}
-        resolve = ["api.openai.com:%d:127.0.0.1" % p for p in (cls.upstream.port, cls.ws.port)]
-        cls.engine = fixtures.Engine(harness.SANDBOX_EGRESS, config, env, resolve=resolve)
+class ScrubFormsTest(EngineCase):
+    dir_prefix = "sr-proxy-forms-"
+    stop_signal = signal.SIGKILL
 
     @classmethod
-    def tearDownClass(cls):
-        cls.engine.stop(signal.SIGKILL)
-        for server in (cls.upstream, cls.ws):
-            server.shutdown()
-            server.server_close()
-        shutil.rmtree(cls.dir, ignore_errors=True)
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.upstream = cls.start_upstream(cls.pki)
+        cls.ws = cls.start_upstream(cls.pki, handler=_SplitEcho)
+        config = os.path.join(cls.dir, "proxy.yaml")
+        fixtures.render_config(config, cls.pki, ["api.openai.com"], RULES, ["10.0.0.0/8"])
+        resolve = fixtures.resolve_all(["api.openai.com"], (cls.upstream.port, cls.ws.port))
+        cls.start_class_engine(config, fixtures.engine_env(MGMT_KEY, cls.pki, OPENAI_API_KEY=REAL),
+                               resolve=resolve)
 
     def test_basic_auth_echo_reads_back_as_the_token(self):
         sent = fixtures.basic("user", TOKEN)

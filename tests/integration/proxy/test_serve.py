@@ -5,20 +5,17 @@ import gzip
 import http.client
 import json
 import os
-import shutil
-import signal
 import ssl
 import subprocess
 import sys
-import tempfile
 import time
-import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import fixtures  # noqa: E402
+from engine_case import EngineCase  # noqa: E402
 
 OPENAI_REAL = "sk-real-openai-5f1e0c2a9b8d7e6f"
 ANTHROPIC_REAL = "sk-ant-real-0a1b2c3d4e5f6a7b"
@@ -49,63 +46,41 @@ SECRET_RULES = [
 
 
 def engine_env(pki):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           "SSL_CERT_FILE": pki["upstream_ca"],
-           "OPENAI_API_KEY": OPENAI_REAL, "ANTHROPIC_API_KEY": ANTHROPIC_REAL,
-           "GEMINI_API_KEY": GEMINI_REAL, "BODY_TEST_KEY": BODY_REAL,
-           "SANDBOX_EGRESS_MGMT_KEY": MGMT_KEY}
-    return env
+    return fixtures.engine_env(MGMT_KEY, pki, OPENAI_API_KEY=OPENAI_REAL, ANTHROPIC_API_KEY=ANTHROPIC_REAL,
+                               GEMINI_API_KEY=GEMINI_REAL, BODY_TEST_KEY=BODY_REAL)
 
 
 fixtures_wait = fixtures.wait_for
 
 
-class ServeTest(unittest.TestCase):
+class ServeTest(EngineCase):
+    dir_prefix = "sr-proxy-test-"
+    never_logged = SECRETS + TOKENS
+
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(harness.SANDBOX_EGRESS):
-            raise unittest.SkipTest("missing " + harness.SANDBOX_EGRESS)
-        cls.dir = tempfile.mkdtemp(prefix="sr-proxy-test-")
-        cls.pki = fixtures.make_pki(cls.dir)
-        cls.upstream = fixtures.start_upstream(cls.pki)
+        super().setUpClass()
+        cls.upstream = cls.start_upstream(cls.pki)
         cls.up_port = cls.upstream.server_address[1]
-        cls.plain = fixtures.start_upstream(None)
+        cls.plain = cls.start_upstream(None)
         cls.plain_port = cls.plain.server_address[1]
-        cls.stale = fixtures.start_upstream(cls.pki, kind="stale")
+        cls.stale = cls.start_upstream(cls.pki, kind="stale")
         cls.stale_port = cls.stale.server_address[1]
-        cls.ws = fixtures.start_upstream(cls.pki, kind="ws")
+        cls.ws = cls.start_upstream(cls.pki, kind="ws")
         cls.ws_port = cls.ws.server_address[1]
-        cls.ws_plain = fixtures.start_upstream(None, kind="ws")
+        cls.ws_plain = cls.start_upstream(None, kind="ws")
         cls.ws_plain_port = cls.ws_plain.server_address[1]
         cls.config = os.path.join(cls.dir, "proxy.yaml")
         cls.audit = os.path.join(cls.dir, "audit.log")
         fixtures.render_config(cls.config, cls.pki, ALLOW, SECRET_RULES, DENY, timeout="3s")
         ports = (cls.up_port, cls.plain_port, cls.stale_port, cls.ws_port, cls.ws_plain_port)
-        resolve = ["%s:%d:127.0.0.1" % (h, p) for h in fixtures.PROVIDER_HOSTS for p in ports]
-        cls.engine = fixtures.Engine(harness.SANDBOX_EGRESS, cls.config, engine_env(cls.pki),
-                                     resolve=resolve, audit_log=cls.audit)
+        cls.start_class_engine(cls.config, engine_env(cls.pki), audit_log=cls.audit,
+                               resolve=fixtures.resolve_all(fixtures.PROVIDER_HOSTS, ports))
 
     @classmethod
-    def tearDownClass(cls):
-        if hasattr(cls, "engine"):
-            if cls.engine.proc.poll() is not None:
-                print("engine died with %s; stderr tail:\n%s" % (
-                    cls.engine.proc.returncode, cls.engine.stderr()[-2000:]), file=sys.stderr)
-            cls.rc = cls.engine.stop()
-            for server in (cls.upstream, cls.plain, cls.stale, cls.ws, cls.ws_plain):
-                server.shutdown()
-                server.server_close()
-            # No token and no real secret in any output of the engine.
-            outputs = {"stderr": cls.engine.stderr()}
-            if os.path.exists(cls.audit):
-                with open(cls.audit) as f:
-                    outputs["audit"] = f.read()
-            outputs["metrics"] = getattr(cls, "metrics_text", "")
-            leaks = [(name, s[:6]) for name, text in outputs.items()
-                     for s in SECRETS + TOKENS if s in text]
-            shutil.rmtree(cls.dir, ignore_errors=True)
-            if leaks:
-                raise AssertionError("secret or token found in engine output: %r" % leaks)
+    def engine_outputs(cls):
+        # test_z_health_metrics_and_audit keeps the /metrics text it read.
+        return dict(super().engine_outputs(), metrics=getattr(cls, "metrics_text", ""))
 
     # --- clients ---------------------------------------------------------
     def curl(self, url, *args, proxy="tunnel", input_text=None):

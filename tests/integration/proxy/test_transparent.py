@@ -8,7 +8,6 @@ own (the engine dials SNI:443 and Host:80, resolved to them with --resolve),
 so the tests run as root. With iptables present, one test redirects a
 connection to another loopback address with a real nat rule and checks the
 original destination in the audit line."""
-import json
 import os
 import random
 import shutil
@@ -17,14 +16,11 @@ import ssl
 import struct
 import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 sys.path.insert(0, os.path.dirname(__file__))
-import harness  # noqa: E402
 import fixtures  # noqa: E402
+from engine_case import EngineCase  # noqa: E402
 
 OPENAI_REAL = "sk-real-openai-5f1e0c2a9b8d7e6f"
 OPENAI_TOKEN = "openai-" + "0123456789abcdef" * 2
@@ -61,55 +57,22 @@ def dns_parse(resp):
     return qid, flags & 0xf, addrs
 
 
-class TransparentTest(unittest.TestCase):
+class TransparentTest(EngineCase):
+    dir_prefix = "sr-transparent-test-"
+    never_logged = (OPENAI_REAL, OPENAI_TOKEN)
+
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(harness.SANDBOX_EGRESS):
-            raise unittest.SkipTest("missing " + harness.SANDBOX_EGRESS)
-        if os.geteuid() != 0:
-            raise unittest.SkipTest("the stand-ins listen on ports 443 and 80: needs root")
-        cls.dir = tempfile.mkdtemp(prefix="sr-transparent-test-")
         # The stand-in's certificate also names the wildcard entry's host.
         fixtures.PROVIDER_HOSTS = fixtures.PROVIDER_HOSTS + ["a.wild.test"]
-        cls.pki = fixtures.make_pki(cls.dir)
-        # A loopback address of this test's own, so that ports 443 and 80 are free.
-        cls.up_ip = "127.%d.%d.%d" % (random.randint(40, 250), random.randint(1, 250),
-                                      random.randint(2, 250))
-        cls.upstream = fixtures.start_upstream(cls.pki, host=cls.up_ip, port=443)
-        cls.plain = fixtures.start_upstream(None, host=cls.up_ip, port=80)
+        super().setUpClass()
+        cls.start_port_standins()
         cls.config = os.path.join(cls.dir, "proxy.yaml")
         cls.audit = os.path.join(cls.dir, "audit.log")
         fixtures.render_config(cls.config, cls.pki, ALLOW, SECRET_RULES, ["10.0.0.0/8"])
-        resolve = ["%s:%d:%s" % (h, p, cls.up_ip) for h in HOSTS for p in (443, 80)]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SSL_CERT_FILE": cls.pki["upstream_ca"],
-               "OPENAI_API_KEY": OPENAI_REAL, "SANDBOX_EGRESS_MGMT_KEY": "mgmt-key-0123456789abcdef"}
-        cls.engine = fixtures.Engine(harness.SANDBOX_EGRESS, cls.config, env, resolve=resolve,
-                                     audit_log=cls.audit)
-
-    @classmethod
-    def tearDownClass(cls):
-        if hasattr(cls, "engine"):
-            cls.engine.stop()
-            for s in (cls.upstream, cls.plain):
-                s.shutdown()
-                s.server_close()
-            with open(cls.audit) as f:
-                audit = f.read()
-            text = audit + cls.engine.stderr()
-            shutil.rmtree(cls.dir, ignore_errors=True)
-            for s in (OPENAI_REAL, OPENAI_TOKEN):
-                if s in text:
-                    raise AssertionError("secret or token in the engine's output")
-
-    def wait_audit(self, pred):
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            with open(self.audit) as f:
-                hits = [json.loads(l) for l in f if l.strip() and pred(json.loads(l))]
-            if hits:
-                return hits[-1]
-            time.sleep(0.05)
-        self.fail("no audit line matched")
+        env = fixtures.engine_env("mgmt-key-0123456789abcdef", cls.pki, OPENAI_API_KEY=OPENAI_REAL)
+        cls.start_class_engine(cls.config, env, resolve=fixtures.resolve_all(HOSTS, (443, 80), cls.up_ip),
+                               audit_log=cls.audit)
 
     def tls(self, sni, addr=None, timeout=10):
         """A TLS connection to the https listener with `sni` (None: no SNI)."""
@@ -134,7 +97,7 @@ class TransparentTest(unittest.TestCase):
         rec = self.upstream.recorder.last()
         self.assertEqual(rec["headers"]["authorization"], "Bearer " + OPENAI_REAL)
         self.assertEqual(rec["host"], "api.openai.com")
-        line = self.wait_audit(lambda l: l["path"] == "/v1/models" and l["host"] == "api.openai.com")
+        line = self.wait_audit(lambda l: l["path"] == "/v1/models" and l["host"] == "api.openai.com")[-1]
         self.assertEqual(line["decision"], "allow")
         self.assertEqual(line["secrets_swapped"], ["OPENAI_API_KEY"])
         host, port = self.engine.addr["https"]
@@ -171,7 +134,7 @@ class TransparentTest(unittest.TestCase):
         with self.assertRaises(ssl.SSLError) as e:
             self.tls(None)
         self.assertIn("UNRECOGNIZED_NAME", str(e.exception).upper())
-        line = self.wait_audit(lambda l: l["reason"] == "no SNI in the ClientHello")
+        line = self.wait_audit(lambda l: l["reason"] == "no SNI in the ClientHello")[-1]
         self.assertEqual((line["method"], line["decision"], line["status"]), ("TLS", "reject", 0))
         self.assertIn("original_dst", line)
 
@@ -183,13 +146,13 @@ class TransparentTest(unittest.TestCase):
                            input="", capture_output=True, text=True, timeout=20)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("unrecognized name", r.stdout + r.stderr)
-        line = self.wait_audit(lambda l: l["reason"].startswith("SNI is an IP literal"))
+        line = self.wait_audit(lambda l: l["reason"].startswith("SNI is an IP literal"))[-1]
         self.assertEqual((line["host"], line["decision"]), ("192.0.2.7", "reject"))
 
     def test_sni_not_on_the_allowlist_is_refused_before_any_leaf(self):
         with self.assertRaises(ssl.SSLError):
             self.tls("not-allowed.test")
-        line = self.wait_audit(lambda l: l["host"] == "not-allowed.test")
+        line = self.wait_audit(lambda l: l["host"] == "not-allowed.test")[-1]
         self.assertEqual((line["reason"], line["decision"]), ("host not on the allowlist", "reject"))
 
     def test_wildcard_entry(self):
@@ -216,7 +179,7 @@ class TransparentTest(unittest.TestCase):
             subprocess.run(["iptables", "-w", "-D"] + rule, check=True)
         self.assertTrue(resp.startswith("HTTP/1.1 200"), resp)
         self.assertEqual(self.upstream.recorder.last()["path"], "/orig")
-        line = self.wait_audit(lambda l: l["path"] == "/orig")
+        line = self.wait_audit(lambda l: l["path"] == "/orig")[-1]
         self.assertEqual(line["original_dst"], fake + ":443")
 
     # --- plain HTTP, Host as the authority ------------------------------

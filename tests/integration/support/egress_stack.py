@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -42,7 +43,7 @@ def start_upstream_at(pki, port=0, host="127.0.0.1"):
 class Stack:
     def __init__(self, tunnel_port, isolation="internal", deny=None, upstream_port=0,
                  keys=None, extra_config="", upstream_host="127.0.0.1", upstream_names=(),
-                 upstream_handler=None):
+                 upstream_handler=None, extra_resolve=()):
         self.root = tempfile.mkdtemp(prefix="sr-egress-e2e-")
         self.home = os.path.join(self.root, "home")
         os.makedirs(self.home)
@@ -62,7 +63,7 @@ class Stack:
         self.tunnel_port = tunnel_port
         # Further (name, port) pairs the engine resolves to the stand-in's
         # host (a plain-HTTP stand-in on port 80, say).
-        self.extra_resolve = []
+        self.extra_resolve = list(extra_resolve)
         deny = DEFAULT_DENY_NO_LOOPBACK if deny is None else deny
         with open(os.path.join(self.home, "config.yaml"), "w") as f:
             f.write("proxy:\n  enabled: true\n  engine: builtin\n  tunnel_port: %d\n"
@@ -116,6 +117,46 @@ class Stack:
             self.upstream.shutdown()
             shutil.rmtree(self.root, ignore_errors=True)
             self.reaped()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+def started(tunnel_port, prepare=None, **options):
+    """A Stack(tunnel_port, **options), set up and started (after
+    `prepare(stack)`, when given); cleaned up before a failure propagates."""
+    s = Stack(tunnel_port, **options)
+    try:
+        if prepare:
+            prepare(s)
+        s.setup_and_start()
+    except BaseException:
+        s.cleanup()
+        raise
+    return s
+
+
+class StackCase(unittest.TestCase):
+    """A test class over one egress stack on its tunnel port `port`;
+    setUpClass skips when no Docker daemon answers."""
+    port = None
+
+    @classmethod
+    def setUpClass(cls):
+        problem = harness.docker_problem()
+        if problem:
+            raise unittest.SkipTest(problem)
+
+    @classmethod
+    def start_stack(cls, prepare=None, **options):
+        """cls.s: started(cls.port, prepare, **options), cleaned up after the
+        class, or when the rest of setUpClass fails."""
+        cls.s = started(cls.port, prepare, **options)
+        cls.addClassCleanup(cls.s.cleanup)
+        return cls.s
 
 
 def mask(value):

@@ -7,9 +7,11 @@ unreachable daemon is a failure with the reason, otherwise the test is skipped
 """
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -75,6 +77,58 @@ def inspect(kind, name):
     if r.returncode != 0:
         return None
     return json.loads(r.stdout)[0]
+
+
+def accept_forever(sock, handle, threaded=True):
+    """Accepts on the listening `sock` from a daemon thread until the socket
+    is closed, and calls handle(conn, peer) for each connection: in a daemon
+    thread of its own when `threaded`, else in the accepting thread."""
+    def loop():
+        while True:
+            try:
+                conn, peer = sock.accept()
+            except OSError:
+                return
+            if threaded:
+                threading.Thread(target=handle, args=(conn, peer), daemon=True).start()
+            else:
+                handle(conn, peer)
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def alive(pid):
+    """True while `pid` runs (not a zombie)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def pids_with_arg(fragment):
+    """Live processes other than this one whose command line contains `fragment`."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if fragment.encode() in cmd and alive(int(d)) and int(d) != os.getpid():
+            out.append(int(d))
+    return out
+
+
+def kill_pids(pids):
+    """SIGKILL to each of `pids` (by pid: a test kills only what it started);
+    one already gone is skipped."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def home_env(home, root, extra=None, drop=PROVIDER_PREFIXES):
