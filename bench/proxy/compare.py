@@ -68,7 +68,7 @@ def once_each(benches, a, skip):
                 "tunnels", "engine", a.tunnel_workers, a.seconds)
     if "idle" not in skip:
         for k in ENGINES:
-            benches[k].restart_engine()
+            benches[k].restart_engine(["--max-client-connections", str(2 * a.idle)])
             out.setdefault("idle_tls", {})[k] = benches[k].idle(a.idle, False)
     if a.soak > 0:
         for k in ENGINES:
@@ -109,25 +109,29 @@ def rows(out):
     return result
 
 
+def div(x, y):
+    return "%.2f" % (x / y) if y else "-"
+
+
 def table(out):
     lines = ["| measure | after (median of %d rounds) | before | after / before | per round, after; before |"
              % len(out["rounds"]), "|---|---:|---:|---:|---|"]
     for label, fmt, x, y, s in rows(out):
         per = "; ".join(", ".join(fmt % v for v in s[k]) for k in ENGINES)
-        lines.append("| %s | %s | %s | %s | %s |" % (label, fmt % x, fmt % y, "%.2f" % (x / y) if y else "-", per))
+        lines.append("| %s | %s | %s | %s | %s |" % (label, fmt % x, fmt % y, div(x, y), per))
     once = out["once"]
     for k in ("tunnels_unpooled",):
         if k in once:
             e = once[k]
-            lines.append("| new tunnels/s without upstream pool (once each) | %.0f | %.0f | %.2f | engine CPU µs "
+            lines.append("| new tunnels/s without upstream pool (once each) | %.0f | %.0f | %s | engine CPU µs "
                          "per tunnel %.0f; %.0f |" % (e["after"]["per_second"], e["before"]["per_second"],
-                                                     e["after"]["per_second"] / e["before"]["per_second"],
+                                                     div(e["after"]["per_second"], e["before"]["per_second"]),
                                                      engine_cpu_us(e["after"]), engine_cpu_us(e["before"])))
     if "idle_tls" in once:
         e = once["idle_tls"]
-        lines.append("| %d idle tunnels, engine RSS added MiB (fresh engine) | %.1f | %.1f | %.2f | "
+        lines.append("| %d idle tunnels, engine RSS added MiB (fresh engine) | %.1f | %.1f | %s | "
                      "ready %d; %d |" % (e["after"]["tunnels"], e["after"]["rss_added_mib"], e["before"]["rss_added_mib"],
-                                         e["after"]["rss_added_mib"] / e["before"]["rss_added_mib"],
+                                         div(e["after"]["rss_added_mib"], e["before"]["rss_added_mib"]),
                                          e["after"]["ready"], e["before"]["ready"]))
     if "soak" in once:
         s = {}
@@ -139,8 +143,8 @@ def table(out):
             s[k] = (kk["completed"], t["completed"],
                     kk["errors"] + kk["bad_status"] + t["errors"] + t["bad_status"], fds, rss)
         lines.append("| soak (requests + tunnels, errors; fds, RSS MiB) | %d + %d, %d errors | %d + %d, %d errors "
-                     "| %.2f (requests) | fds %d-%d, RSS %.1f-%.1f; fds %d-%d, RSS %.1f-%.1f |"
-                     % (s["after"][:3] + s["before"][:3] + (s["after"][0] / s["before"][0],)
+                     "| %s (requests) | fds %d-%d, RSS %.1f-%.1f; fds %d-%d, RSS %.1f-%.1f |"
+                     % (s["after"][:3] + s["before"][:3] + (div(s["after"][0], s["before"][0]),)
                         + (min(s["after"][3]), max(s["after"][3]), min(s["after"][4]), max(s["after"][4]),
                            min(s["before"][3]), max(s["before"][3]), min(s["before"][4]),
                            max(s["before"][4]))))
