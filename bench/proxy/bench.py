@@ -316,6 +316,16 @@ def cpu_row(label, d, e, shared):
                "engine %.1f / budget %.1f" % (ce["engine"][0], budget) if shared else "-"))
 
 
+def add_process_options(ap):
+    """The options Bench reads besides the build dir, layout and timing (shared with compare.py)."""
+    ap.add_argument("--engine-threads", type=int, default=2)
+    ap.add_argument("--client-threads", type=int, default=2)
+    ap.add_argument("--upstream-threads", type=int, default=1)
+    ap.add_argument("--tunnel-workers", type=int, default=32)
+    ap.add_argument("--idle", type=int, default=1000)
+    ap.add_argument("--port-base", type=int, default=19600)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"),
@@ -325,12 +335,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=2, help="direct/engine alternations")
     ap.add_argument("--soak", type=float, default=60)
     ap.add_argument("--layout", choices=["shared", "split"], default="shared")
-    ap.add_argument("--engine-threads", type=int, default=2)
-    ap.add_argument("--client-threads", type=int, default=2)
-    ap.add_argument("--upstream-threads", type=int, default=1)
-    ap.add_argument("--tunnel-workers", type=int, default=32)
-    ap.add_argument("--idle", type=int, default=1000)
-    ap.add_argument("--port-base", type=int, default=19600)
+    add_process_options(ap)
     ap.add_argument("--keep-dir", action="store_true",
                     help="keep the temp dir (PKI, proxy.yaml, engine stderr, audit log)")
     ap.add_argument("--skip", default="", help="comma list of: keepalive,latency,tunnels,unpooled,idle (unpooled: the "

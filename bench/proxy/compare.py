@@ -161,12 +161,7 @@ def main():
     ap.add_argument("--warmup", type=float, default=1)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--soak", type=float, default=30, help="seconds per engine; 0 skips it")
-    ap.add_argument("--engine-threads", type=int, default=2)
-    ap.add_argument("--client-threads", type=int, default=2)
-    ap.add_argument("--upstream-threads", type=int, default=1)
-    ap.add_argument("--tunnel-workers", type=int, default=32)
-    ap.add_argument("--idle", type=int, default=1000)
-    ap.add_argument("--port-base", type=int, default=19600)
+    B.add_process_options(ap)
     ap.add_argument("--skip", default="", help="comma list of: keepalive,latency,tunnels,unpooled,idle")
     a = ap.parse_args()
     a.layout = "shared"
