@@ -134,6 +134,15 @@ class Bench:
             tunnel="127.0.0.1:%d" % self.tunnel_port, http="127.0.0.1:%d" % (p + 11),
             metrics="127.0.0.1:%d" % (p + 12), management="127.0.0.1:%d" % (p + 13),
             https="127.0.0.1:%d" % self.https_port)
+        # The DNS responder on a fixed port too: on port 0 it binds UDP first and
+        # then TCP on the port UDP got, which under load is often held by one of
+        # the loadgen's own connections ("binding (TCP) the DNS responder ...:
+        # Address already in use").
+        with open(cfg) as f:
+            text = f.read()
+        with open(cfg, "w") as f:
+            f.write(text.replace("dns:\n  listen: 127.0.0.1:0\n",
+                                 "dns:\n  listen: 127.0.0.1:%d\n" % (p + 15), 1))
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "SSL_CERT_FILE": self.pki["upstream_ca"], "OPENAI_API_KEY": REAL,
                "SANDBOX_EGRESS_MGMT_KEY": "bench-key"}
@@ -148,7 +157,9 @@ class Bench:
         while time.time() < deadline:
             with open(self.engine_log) as f:
                 text = f.read()
-            if "ready" in text:
+            # "ready (N event loop thread(s))"; a bare "ready" also matches
+            # "Address already in use" of a listener that failed to bind.
+            if "serve: ready (" in text:
                 return
             if self.engine.poll() is not None:
                 sys.exit("bench: engine exited %s: %s" % (self.engine.returncode, text))
@@ -305,6 +316,16 @@ def cpu_row(label, d, e, shared):
                "engine %.1f / budget %.1f" % (ce["engine"][0], budget) if shared else "-"))
 
 
+def add_process_options(ap):
+    """The options Bench reads besides the build dir, layout and timing (shared with compare.py)."""
+    ap.add_argument("--engine-threads", type=int, default=2)
+    ap.add_argument("--client-threads", type=int, default=2)
+    ap.add_argument("--upstream-threads", type=int, default=1)
+    ap.add_argument("--tunnel-workers", type=int, default=32)
+    ap.add_argument("--idle", type=int, default=1000)
+    ap.add_argument("--port-base", type=int, default=19600)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"),
@@ -314,12 +335,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=2, help="direct/engine alternations")
     ap.add_argument("--soak", type=float, default=60)
     ap.add_argument("--layout", choices=["shared", "split"], default="shared")
-    ap.add_argument("--engine-threads", type=int, default=2)
-    ap.add_argument("--client-threads", type=int, default=2)
-    ap.add_argument("--upstream-threads", type=int, default=1)
-    ap.add_argument("--tunnel-workers", type=int, default=32)
-    ap.add_argument("--idle", type=int, default=1000)
-    ap.add_argument("--port-base", type=int, default=19600)
+    add_process_options(ap)
     ap.add_argument("--keep-dir", action="store_true",
                     help="keep the temp dir (PKI, proxy.yaml, engine stderr, audit log)")
     ap.add_argument("--skip", default="", help="comma list of: keepalive,latency,tunnels,unpooled,idle (unpooled: the "
@@ -354,8 +370,10 @@ def main():
             out["tunnels_engine_unpooled"] = b.run_loadgen("tunnels", "engine", a.tunnel_workers,
                                                            a.seconds)
         if "idle" not in skip:
-            # A fresh engine: no heap left over from the load above to absorb the tunnels.
-            b.restart_engine()
+            # A fresh engine: no heap left over from the load above to absorb the
+            # tunnels. The tunnels all come from 127.0.0.1: the per-client cap
+            # (256 by default) would refuse all but the first 256.
+            b.restart_engine(["--max-client-connections", str(2 * a.idle)])
             out["idle_tls"] = b.idle(a.idle, False)
             out["idle_request"] = b.idle(a.idle, True)
         if a.soak > 0:
