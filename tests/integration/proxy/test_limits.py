@@ -168,7 +168,10 @@ class LimitsTest(EngineCase):
                 self.assertLess(elapsed, 5)
 
     def test_idle_websocket_closed_after_its_timeout_active_one_kept(self):
-        self.start(flags=["--websocket-idle", "1s"])
+        # 3 s against traffic every 0.3 s: a loaded 2-core CI machine can
+        # stall a process for over a second, which a 1 s timeout mistook for
+        # silence.
+        self.start(flags=["--websocket-idle", "3s"])
         with socket.create_connection(self.engine.addr["http"], timeout=10) as s:
             s.sendall(b"GET http://ws.test:%d/chat HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\n"
                       b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -177,17 +180,17 @@ class LimitsTest(EngineCase):
             self.assertTrue(head.startswith(b"HTTP/1.1 101 "), head)
             reader = fixtures.WsReader(s, head.partition(b"\r\n\r\n")[2])
             reader.message()  # the greeting
-            # Traffic every 0.4 s for 2 s keeps it open...
-            for i in range(5):
+            # Traffic every 0.3 s for 4.5 s (longer than the timeout) keeps it open...
+            for i in range(15):
                 s.sendall(fixtures.ws_frame(1, b"m%d" % i, mask=True))
                 self.assertEqual(reader.message(), (1, b"m%d" % i))
-                time.sleep(0.4)
+                time.sleep(0.3)
             # ...then silence ends it.
             start = time.time()
-            s.settimeout(10)
+            s.settimeout(15)
             with self.assertRaises(EOFError):
                 reader.frame()
-            self.assertLess(time.time() - start, 5)
+            self.assertLess(time.time() - start, 10)
 
 
 if __name__ == "__main__":
