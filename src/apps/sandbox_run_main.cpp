@@ -6,33 +6,29 @@
 #include <vector>
 
 #include "apps/version.hpp"
+#include "cli/error_report.hpp"
 #include "cli/run_subcommands.hpp"
 #include "docker/client.hpp"
-#include "runtime/error_report.hpp"
 #include "runtime/sandbox.hpp"
 #include "runtime/spec.hpp"
 #include "util/exit_status.hpp"
 
 namespace {
 
-int fail(std::string_view kind, const std::string& message) {
-  sr::runtime::report_error(kind, message, "See 'sandbox-run --help'.");
+int fail(sr::cli::ErrorReport& report, std::string_view kind, const std::string& message) {
+  report.error(kind, message, "See 'sandbox-run --help'.");
   return sr::util::kExitLauncher;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) try {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  sr::runtime::set_error_format(sr::runtime::error_format_from(args));
+int run(std::vector<std::string> args, sr::cli::ErrorReport& report) {
   // `exec`, `stop`, `kill`, `rm` are subcommands only as the first word;
   // `run` as the first word is dropped, so `sandbox-run run exec` runs an
   // image named exec.
   if (!args.empty() && sr::cli::is_subcommand(args.front()))
-    return sr::cli::run_subcommand(args.front(), std::vector<std::string>(args.begin() + 1, args.end()));
+    return sr::cli::run_subcommand(args.front(), std::vector<std::string>(args.begin() + 1, args.end()), report);
   if (!args.empty() && args.front() == "run") args.erase(args.begin());
   auto command = sr::runtime::parse_run_command(args, sr::runtime::process_context());
-  if (!command) return fail("usage", command.error().message);
+  if (!command) return fail(report, "usage", command.error().message);
   switch (command->action) {
     case sr::runtime::Action::help:
       std::fputs(sr::runtime::usage_text().c_str(), stdout);
@@ -44,9 +40,19 @@ int main(int argc, char** argv) try {
       break;
   }
   auto client = sr::docker::Client::from_env();
-  if (!client) return fail("docker_unreachable", client.error().message);
-  return sr::runtime::run_sandbox(std::move(command->spec), **client);
-} catch (const std::exception& e) {
-  sr::runtime::report_error("launcher", e.what());
-  return sr::util::kExitLauncher;
+  if (!client) return fail(report, "docker_unreachable", client.error().message);
+  return sr::runtime::run_sandbox(std::move(command->spec), **client, report);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  sr::cli::ErrorReport report(sr::cli::error_format_from(args));
+  try {
+    return run(std::move(args), report);
+  } catch (const std::exception& e) {
+    report.error("launcher", e.what());
+    return sr::util::kExitLauncher;
+  }
 }
