@@ -4,8 +4,8 @@
 
 #include <cstdio>
 
+#include "cli/error_report.hpp"
 #include "docker/client.hpp"
-#include "runtime/error_report.hpp"
 #include "util/exit_status.hpp"
 
 namespace sr::cli {
@@ -47,8 +47,8 @@ int usage_status(const util::Error& e) {
   return e.message.find("requires at least") != std::string::npos ? 1 : util::kExitLauncher;
 }
 
-int usage_error(std::string_view verb, const util::Error& e) {
-  runtime::report_error("usage", e.message, "See 'sandbox-run " + std::string(verb) + " --help'.");
+int usage_error(std::string_view verb, const util::Error& e, ErrorReport& report) {
+  report.error("usage", e.message, "See 'sandbox-run " + std::string(verb) + " --help'.");
   return usage_status(e);
 }
 
@@ -73,36 +73,36 @@ bool wants_help(const std::vector<std::string>& args) {
   return false;
 }
 
-int docker_unreachable(const util::Error& e) {
-  runtime::report_error("docker_unreachable", e.message, "See 'sandbox-run --help'.");
+int docker_unreachable(const util::Error& e, ErrorReport& report) {
+  report.error("docker_unreachable", e.message, "See 'sandbox-run --help'.");
   return util::kExitLauncher;
 }
 
-int exec_command(const std::vector<std::string>& args) {
+int exec_command(const std::vector<std::string>& args, ErrorReport& report) {
   auto parsed = parse_exec_args(args, runtime::process_env_lookup());
-  if (!parsed) return usage_error("exec", parsed.error());
+  if (!parsed) return usage_error("exec", parsed.error(), report);
   if (parsed->help) {
     std::fputs(exec_usage_text().c_str(), stdout);
     return 0;
   }
   auto client = docker::Client::from_env();
-  if (!client) return docker_unreachable(client.error());
-  return runtime::run_exec(*parsed, **client);
+  if (!client) return docker_unreachable(client.error(), report);
+  return runtime::run_exec(*parsed, **client, report);
 }
 
 // As before any flag is read, the daemon's address is resolved first: a bad
 // DOCKER_HOST is reported even for --help.
-int lifecycle_command(std::string_view word, const std::vector<std::string>& args) {
+int lifecycle_command(std::string_view word, const std::vector<std::string>& args, ErrorReport& report) {
   auto client = docker::Client::from_env();
-  if (!client) return docker_unreachable(client.error());
+  if (!client) return docker_unreachable(client.error(), report);
   const LifecycleVerb verb = lifecycle_verb(word);
   if (wants_help(args)) {
     std::fputs(lifecycle_usage(verb).c_str(), stdout);
     return 0;
   }
   auto parsed = parse_lifecycle_args(verb, args);
-  if (!parsed) return usage_error(word, parsed.error());
-  return runtime::run_lifecycle(*parsed, **client);
+  if (!parsed) return usage_error(word, parsed.error(), report);
+  return runtime::run_lifecycle(*parsed, **client, report);
 }
 
 }  // namespace
@@ -111,9 +111,9 @@ bool is_subcommand(std::string_view word) {
   return word == "exec" || word == "stop" || word == "kill" || word == "rm";
 }
 
-int run_subcommand(const std::string& verb, const std::vector<std::string>& args) {
-  if (verb == "exec") return exec_command(args);
-  return lifecycle_command(verb, args);
+int run_subcommand(const std::string& verb, const std::vector<std::string>& args, ErrorReport& report) {
+  if (verb == "exec") return exec_command(args, report);
+  return lifecycle_command(verb, args, report);
 }
 
 // stop [-s SIG] [-t N], kill [-s SIG], rm [-f] [-v].

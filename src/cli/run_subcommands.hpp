@@ -14,13 +14,15 @@
 
 namespace sr::cli {
 
+class ErrorReport;
+
 // Whether argv[1] names one of the subcommands (exec, stop, kill, rm).
 bool is_subcommand(std::string_view word);
 
 // Runs subcommand verb with the words after it; returns the exit status as
 // the Docker CLI's command of the same name does (1 for too few arguments,
-// 125 for a bad flag or sandbox-run's own failure).
-int run_subcommand(const std::string& verb, const std::vector<std::string>& args);
+// 125 for a bad flag or sandbox-run's own failure); failures go to `report`.
+int run_subcommand(const std::string& verb, const std::vector<std::string>& args, ErrorReport& report);
 
 // `sandbox-run exec`'s parsed command line: the exec, or --help.
 struct ExecArgs : runtime::ExecSpec {

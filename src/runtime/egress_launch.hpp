@@ -27,7 +27,7 @@ enum class EgressOutcome {
 struct EgressResult {
   EgressOutcome outcome = EgressOutcome::disabled;
   std::optional<EgressPlan> plan;
-  std::vector<std::string> warnings;  // printed by the caller as "sandbox-run: warning: ..."
+  std::vector<std::string> warnings;  // the caller reports each (Diagnostics::warning)
   std::vector<std::string> decisions; // what was decided, for --dry-run
   std::vector<std::string> refused;   // unsafe launch options (only --dry-run gets this far with any)
   pid_t daemon_pid = 0;               // for the while-attached liveness watch

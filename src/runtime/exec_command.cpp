@@ -2,8 +2,6 @@
 // launcher's I/O pump, raw terminal and signal watcher.
 #include "runtime/exec_command.hpp"
 
-#include "runtime/error_report.hpp"
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,8 +30,8 @@ namespace {
 
 constexpr int kExitDaemonError = 1;  // the Docker CLI's status for a daemon's refusal
 
-int own_failure(const util::Error& e) {
-  report_error(e);
+int own_failure(const util::Error& e, Diagnostics& diag) {
+  diag.error(e);
   return util::kExitLauncher;
 }
 
@@ -111,20 +109,20 @@ void resize(docker::Client& client, const std::string& exec_id) {
   std::_Exit(128 + signo);
 }
 
-int attached(const ExecSpec& spec, docker::Client& client, const std::string& exec_id) {
+int attached(const ExecSpec& spec, docker::Client& client, const std::string& exec_id, Diagnostics& diag) {
   auto blocked = SignalWatcher::block(proxied_signals());
-  if (!blocked) return own_failure(blocked.error());
+  if (!blocked) return own_failure(blocked.error(), diag);
   std::optional<SignalWatcher> watcher(std::move(*blocked));
   std::optional<RawTerminal> raw;
   if (spec.tty && spec.interactive && ::isatty(STDIN_FILENO)) {
     auto t = RawTerminal::enter(STDIN_FILENO);
-    if (!t) return own_failure(t.error());
+    if (!t) return own_failure(t.error(), diag);
     raw.emplace(std::move(*t));
   }
   auto stream = client.start_exec_attached(exec_id, spec.tty);
   if (!stream) {
     if (raw) raw->restore();
-    print_cli_error(stream.error());
+    print_cli_error(stream.error(), diag);
     return kExitDaemonError;
   }
   if (spec.tty) resize(client, exec_id);
@@ -141,14 +139,14 @@ int attached(const ExecSpec& spec, docker::Client& client, const std::string& ex
   };
   auto end = pump(cfg);
   if (raw) raw->restore();
-  if (!end) return own_failure(end.error());
+  if (!end) return own_failure(end.error(), diag);
   // The Docker CLI (28) turns SIGINT/SIGTERM into a cancelled context: it
   // leaves the command running and exits 0. Other signals end it as their
   // default action would.
   if (end->stopped_by_signal == SIGINT || end->stopped_by_signal == SIGTERM) return 0;
   if (end->stopped_by_signal != 0) die_of(end->stopped_by_signal, watcher);
   auto code = exit_code(client, exec_id);
-  if (!code) return own_failure(code.error());
+  if (!code) return own_failure(code.error(), diag);
   return *code;
 }
 
@@ -168,29 +166,29 @@ nlohmann::json exec_create_body(const ExecSpec& spec) {
   return body;
 }
 
-int run_exec(const ExecSpec& spec, docker::Client& client) {
+int run_exec(const ExecSpec& spec, docker::Client& client, Diagnostics& diag) {
   if (spec.tty && spec.interactive && !spec.detach && !::isatty(STDIN_FILENO)) {
-    report_error("usage", "the input device is not a TTY");
+    diag.error("usage", "the input device is not a TTY");
     return 1;  // as docker exec, before any request
   }
   auto info = inspect_owned(client, spec.container);
   if (!info) {
-    print_cli_error(info.error());
+    print_cli_error(info.error(), diag);
     return kExitDaemonError;
   }
-  if (auto ok = check_egress_current(*info, spec.container); !ok) return own_failure(ok.error());
+  if (auto ok = check_egress_current(*info, spec.container); !ok) return own_failure(ok.error(), diag);
   nlohmann::json body = exec_create_body(spec);
   // As in `run`, config.json's detachKeys is the default; it acts only on an attached stdin.
   if (spec.detach_keys.empty() && spec.interactive && !spec.detach)
     if (std::string keys = default_detach_keys(); !keys.empty()) body["DetachKeys"] = keys;
   auto exec_id = client.create_exec(spec.container, body);
   if (!exec_id) {
-    print_cli_error(exec_id.error());
+    print_cli_error(exec_id.error(), diag);
     return kExitDaemonError;
   }
-  if (!spec.detach) return attached(spec, client, *exec_id);
+  if (!spec.detach) return attached(spec, client, *exec_id, diag);
   if (auto r = client.start_exec_detached(*exec_id, spec.tty); !r) {
-    print_cli_error(r.error());
+    print_cli_error(r.error(), diag);
     return kExitDaemonError;
   }
   return 0;

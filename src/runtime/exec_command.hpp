@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/diagnostics.hpp"
+
 namespace sr::docker {
 class Client;
 }
@@ -32,7 +34,8 @@ nlohmann::json exec_create_body(const ExecSpec& spec);
 
 // Runs the exec and returns the exit status as `docker exec` does: the
 // command's exit code, 126 when it cannot be started, 1 for a daemon error
-// (no such container, not running), 125 for sandbox-run's own failures.
-int run_exec(const ExecSpec& spec, docker::Client& client);
+// (no such container, not running), 125 for sandbox-run's own failures
+// (reported through `diag`).
+int run_exec(const ExecSpec& spec, docker::Client& client, Diagnostics& diag);
 
 }  // namespace sr::runtime

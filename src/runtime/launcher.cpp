@@ -18,15 +18,12 @@
 #include "runtime/lifecycle.hpp"
 #include "runtime/pull_display.hpp"
 #include "runtime/signals.hpp"
-#include "runtime/error_report.hpp"
 #include "runtime/terminal.hpp"
 #include "util/exit_status.hpp"
 
 namespace sr::runtime {
 
 namespace {
-
-void print_error(std::string_view message) { report_error("launcher", std::string(message)); }
 
 // The Docker CLI's runStartContainerErr: the OCI runtime's message says
 // whether the command was missing (127) or not executable (126).
@@ -47,14 +44,14 @@ bool wants(const RunSpec& spec, std::string_view stream) {
 
 class Launch {
  public:
-  Launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks)
-      : spec_(spec), engine_(engine), hooks_(hooks) {}
+  Launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks, Diagnostics& diag)
+      : spec_(spec), engine_(engine), hooks_(hooks), diag_(diag) {}
 
   int run() {
     streams_ = docker::AttachStreams{spec_.interactive || wants(spec_, "stdin"), wants(spec_, "stdout"),
                                      wants(spec_, "stderr")};
     if (spec_.tty && streams_.in && !::isatty(STDIN_FILENO)) {
-      print_error("the input device is not a TTY");
+      diag_.error("launcher", "the input device is not a TTY");
       return 1;
     }
     auto ref = docker::parse_image_ref(spec_.image);
@@ -99,7 +96,7 @@ class Launch {
 
  private:
   int fail(const util::Error& e, int status = util::kExitLauncher) {
-    report_error(e);
+    diag_.error(e);
     return status;
   }
 
@@ -116,7 +113,7 @@ class Launch {
     auto r = engine_.remove_container(id_, docker::Force::yes, docker::RemoveVolumes::yes);
     // 404: already gone; 409: the daemon's own removal is in progress.
     if (!r && r.error().kind != util::ErrorKind::not_found && r.error().kind != util::ErrorKind::conflict)
-      print_error(r.error().context("removing container " + id_).message);
+      diag_.error("launcher", r.error().context("removing container " + id_).message);
   }
 
   util::Result<void> pull() {
@@ -216,7 +213,7 @@ class Launch {
     auto outcome = (*wait)->get();
     if (!outcome) return fail_after_create(outcome.error().context("waiting for container " + id_));
     if (!outcome->error.empty()) {
-      print_error("waiting for container " + id_ + ": " + outcome->error);
+      diag_.error("launcher", "waiting for container " + id_ + ": " + outcome->error);
       return util::kExitLauncher;
     }
     return outcome->status_code;
@@ -244,11 +241,11 @@ class Launch {
     // byte on stdin); an unproxied terminating signal ends the run here.
     if (!spec_.sig_proxy || spec_.tty) return SignalAction::stop;
     if (auto r = engine_.kill_container(id_, std::to_string(signo)); !r)
-      print_error(r.error().context(std::string("forwarding ") + signal_name(signo)).message);
+      diag_.error("launcher", r.error().context(std::string("forwarding ") + signal_name(signo)).message);
     // A container may ignore what we forward (a PID 1 without handlers
     // does); like the Docker CLI, the third SIGINT/SIGTERM gives up.
     if ((signo == SIGINT || signo == SIGTERM) && ++termination_signals_ >= 3) {
-      print_error("got 3 SIGTERM/SIGINTs, forcefully exiting");
+      diag_.error("launcher", "got 3 SIGTERM/SIGINTs, forcefully exiting");
       return SignalAction::stop;
     }
     return SignalAction::keep_going;
@@ -276,6 +273,7 @@ class Launch {
   RunSpec spec_;  // a copy: before_create may edit it
   docker::ContainerEngine& engine_;
   const LaunchHooks& hooks_;
+  Diagnostics& diag_;
   docker::ImageRef ref_;
   docker::AttachStreams streams_;
   std::optional<SignalWatcher> signals_;
@@ -286,10 +284,12 @@ class Launch {
 
 }  // namespace
 
-int launch(const RunSpec& spec, docker::ContainerEngine& engine) { return Launch(spec, engine, LaunchHooks{}).run(); }
+int launch(const RunSpec& spec, docker::ContainerEngine& engine, Diagnostics& diag) {
+  return Launch(spec, engine, LaunchHooks{}, diag).run();
+}
 
-int launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks) {
-  return Launch(spec, engine, hooks).run();
+int launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks, Diagnostics& diag) {
+  return Launch(spec, engine, hooks, diag).run();
 }
 
 }  // namespace sr::runtime

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/diagnostics.hpp"
 #include "runtime/run_spec.hpp"
 #include "util/error.hpp"
 
@@ -17,15 +18,15 @@ namespace sr::runtime {
 
 // Returns the status sandbox-run must exit with: the container's exit status,
 // or 125 (launcher/daemon failure), 126 (command cannot be invoked),
-// 127 (command not found). Errors are printed to stderr as
-// "sandbox-run: error: ..." before returning.
+// 127 (command not found). Errors are reported through `diag` before
+// returning.
 //
 // Signals: from create on, SIGINT/TERM/HUP/QUIT/USR1/USR2/ALRM are forwarded
 // to the container through the kill API (sig_proxy without tty; the third
 // SIGINT/SIGTERM gives up as below, like the Docker CLI); otherwise
 // a terminating signal cleans up (--rm) and then ends the process by that
 // same signal, as the Docker CLI dies of it. SIGWINCH resizes a tty.
-int launch(const RunSpec& spec, docker::ContainerEngine& engine);
+int launch(const RunSpec& spec, docker::ContainerEngine& engine, Diagnostics& diag);
 
 // Points where a caller (the egress layer) joins the launch.
 struct LaunchHooks {
@@ -38,6 +39,6 @@ struct LaunchHooks {
 };
 
 // launch() with hooks; without before_create it adds no daemon round trip.
-int launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks);
+int launch(const RunSpec& spec, docker::ContainerEngine& engine, const LaunchHooks& hooks, Diagnostics& diag);
 
 }  // namespace sr::runtime

@@ -1,7 +1,5 @@
 #include "runtime/lifecycle.hpp"
 
-#include "runtime/error_report.hpp"
-
 #include <cstdio>
 
 #include "docker/engine.hpp"
@@ -37,7 +35,7 @@ util::Result<nlohmann::json> inspect_owned(docker::ContainerEngine& engine, cons
                         std::string(kManagedLabel) + " label); use the docker CLI for it");
 }
 
-void print_cli_error(const util::Error& e) {
+void print_cli_error(const util::Error& e, Diagnostics& diag) {
   // Engine API errors read "<METHOD> <path>: <status> <reason>: <message>".
   auto first = e.message.find(": ");
   auto second = first == std::string::npos ? first : e.message.find(": ", first + 2);
@@ -49,14 +47,14 @@ void print_cli_error(const util::Error& e) {
   if (daemon)
     std::fprintf(stderr, "Error response from daemon: %s\n", e.message.substr(second + 2).c_str());
   else
-    report_error(e);
+    diag.error(e);
 }
 
-int run_lifecycle(const LifecycleOptions& options, docker::ContainerEngine& engine) {
+int run_lifecycle(const LifecycleOptions& options, docker::ContainerEngine& engine, Diagnostics& diag) {
   int status = 0;
   for (const auto& name : options.containers) {
     if (auto r = act(options, engine, name); !r) {
-      print_cli_error(r.error());
+      print_cli_error(r.error(), diag);
       status = 1;
       continue;
     }

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "docker/engine.hpp"
+#include "runtime/diagnostics.hpp"
 #include "util/error.hpp"
-
 
 namespace sr::runtime {
 
@@ -23,8 +23,9 @@ inline constexpr std::string_view kManagedLabel = "io.sandbox-run.managed";
 util::Result<nlohmann::json> inspect_owned(docker::ContainerEngine& engine, const std::string& name);
 
 // Prints an error the way the Docker CLI prints a daemon's refusal
-// ("Error response from daemon: <message>"), or as sandbox-run's own error.
-void print_cli_error(const util::Error& e);
+// ("Error response from daemon: <message>"), or reports it through `diag`
+// as sandbox-run's own error.
+void print_cli_error(const util::Error& e, Diagnostics& diag);
 
 enum class LifecycleVerb { stop, kill, rm };
 
@@ -42,6 +43,6 @@ struct LifecycleOptions {
 
 // Applies the verb to each container in turn, echoing each one as given on
 // success, like the CLI; returns 0, or 1 when any container failed.
-int run_lifecycle(const LifecycleOptions& options, docker::ContainerEngine& engine);
+int run_lifecycle(const LifecycleOptions& options, docker::ContainerEngine& engine, Diagnostics& diag);
 
 }  // namespace sr::runtime

@@ -14,7 +14,6 @@
 #include "docker/client.hpp"
 #include "runtime/egress_launch.hpp"
 #include "runtime/egress_narrowing.hpp"
-#include "runtime/error_report.hpp"
 #include "runtime/launch_guard.hpp"
 #include "runtime/launcher.hpp"
 #include "util/exit_status.hpp"
@@ -24,10 +23,8 @@ namespace {
 
 constexpr auto kDaemonCheckInterval = std::chrono::seconds(2);
 
-void warn(const std::string& msg) { std::fprintf(stderr, "sandbox-run: warning: %s\n", msg.c_str()); }
-
-int refuse(const util::Error& e) {
-  report_error(e);
+int refuse(const util::Error& e, Diagnostics& diag) {
+  diag.error(e);
   return util::kExitLauncher;
 }
 
@@ -43,16 +40,15 @@ bool hints_wanted() {
 
 // Drop-in: without egress the run is plain `docker run` and scripts see only
 // docker's output; a person at a terminal is told once what that means.
-util::Result<void> check_unprotected(const egress::Paths& paths, const egress::Config& config) {
+util::Result<void> check_unprotected(const egress::Paths& paths, const egress::Config& config, Diagnostics& diag) {
   if (config.sandbox.require_egress)
     return util::fail(util::ErrorKind::security,
                       "egress is not set up and sandbox.require_egress is true: the sandbox would have "
                       "unrestricted network access; fix: run `sandbox-egress setup` (SANDBOX_RUN_HOME=" +
                           paths.home.string() + ")");
   if (::isatty(STDERR_FILENO) && hints_wanted())
-    std::fprintf(stderr, "sandbox-run: note: egress is not set up: this sandbox has unrestricted network "
-                         "access. Run `sandbox-egress setup` to route it through the credential proxy "
-                         "(see `sandbox-run --help`).\n");
+    diag.note("egress is not set up: this sandbox has unrestricted network access. Run `sandbox-egress "
+              "setup` to route it through the credential proxy (see `sandbox-run --help`).");
   return {};
 }
 
@@ -98,8 +94,8 @@ InheritedMountLookup mount_lookup(docker::Client& client) {
 }
 
 // --dry-run: what would be sent, and why; nothing is created or pulled.
-int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
-            const egress::Config& config) {
+int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths, const egress::Config& config,
+            Diagnostics& diag) {
   std::vector<std::string> env;
   std::vector<std::string> notes;
   if (auto image = client.inspect_image(spec.image))
@@ -107,8 +103,8 @@ int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
   else
     notes.push_back("image " + spec.image + " is not present locally: its ENV was not checked");
   auto egress = prepare_egress(spec, paths, config, env, mount_lookup(client));
-  if (!egress) return refuse(egress.error());
-  for (const auto& w : egress->warnings) warn(w);
+  if (!egress) return refuse(egress.error(), diag);
+  for (const auto& w : egress->warnings) diag.warning(w);
   std::vector<std::string> refused = egress->refused;
   if (egress->outcome != EgressOutcome::disabled)
     if (auto rt = check_runtime(spec, client); !rt) refused.push_back(rt.error().message);
@@ -122,16 +118,16 @@ int dry_run(RunSpec& spec, docker::Client& client, const egress::Paths& paths,
       {"egress", {{"outcome", outcome_name(egress->outcome)}, {"decisions", notes},
                   {"warnings", egress->warnings}, {"refused", refused}}}};
   if (spec.show_tokens)
-    warn("--show-tokens printed proxy tokens; they may end up in logs or shell history");
+    diag.warning("--show-tokens printed proxy tokens; they may end up in logs or shell history");
   std::cout << out.dump(2) << std::endl;
   if (refused.empty()) return 0;
-  for (const auto& r : refused) report_error("egress_refused", "would refuse: " + r);
+  for (const auto& r : refused) diag.error("egress_refused", "would refuse: " + r);
   return util::kExitLauncher;
 }
 
 // While attached: one warning if the daemon dies; the container is left alone.
-std::jthread watch_daemon(const egress::Paths& paths, const egress::Config& config) {
-  return std::jthread([paths, config](std::stop_token stop) {
+std::jthread watch_daemon(const egress::Paths& paths, const egress::Config& config, Diagnostics& diag) {
+  return std::jthread([paths, config, &diag](std::stop_token stop) {
     std::mutex mu;
     std::condition_variable_any cv;
     std::unique_lock lock(mu);
@@ -139,7 +135,7 @@ std::jthread watch_daemon(const egress::Paths& paths, const egress::Config& conf
       cv.wait_for(lock, stop, kDaemonCheckInterval, [] { return false; });
       if (stop.stop_requested()) return;
       if (sr::daemon::inspect_daemon(paths, config).ours) continue;
-      warn("the egress daemon stopped: this sandbox's proxied requests will fail until "
+      diag.warning("the egress daemon stopped: this sandbox's proxied requests will fail until "
            "`sandbox-egress start`");
       return;
     }
@@ -148,34 +144,35 @@ std::jthread watch_daemon(const egress::Paths& paths, const egress::Config& conf
 
 }  // namespace
 
-int run_sandbox(RunSpec spec, docker::Client& client) {
+int run_sandbox(RunSpec spec, docker::Client& client, Diagnostics& diag) {
   const auto paths = egress::Paths::from_environment();
   auto config = egress::load_config(paths.config());
-  if (!config) return refuse(config.error().context("reading the sandbox-run config"));
-  for (const auto& w : config->warnings) warn(w);
-  if (spec.dry_run) return dry_run(spec, client, paths, *config);
+  if (!config) return refuse(config.error().context("reading the sandbox-run config"), diag);
+  for (const auto& w : config->warnings) diag.warning(w);
+  if (spec.dry_run) return dry_run(spec, client, paths, *config, diag);
   const bool narrowed = !spec.egress_allow.empty() || !spec.egress_profiles.empty();
   if (narrowed && !config->proxy.enabled)
     return refuse(util::Error{util::ErrorKind::security,
                               "--egress-allow/--egress-profile: egress is not enabled (proxy.enabled: false); a "
                               "narrowing needs the proxy; fix: run `sandbox-egress setup`",
-                              0});
+                              0},
+                  diag);
   if (!config->proxy.enabled)
-    if (auto ok = check_unprotected(paths, *config); !ok) return refuse(ok.error());
-  if (!config->proxy.enabled && config->docker_env.empty()) return launch(spec, client);
+    if (auto ok = check_unprotected(paths, *config, diag); !ok) return refuse(ok.error(), diag);
+  if (!config->proxy.enabled && config->docker_env.empty()) return launch(spec, client, diag);
 
   if (config->proxy.enabled) {
     // Before launch(): a refused option must not even pull the image.
     if (auto guarded = guard_launch(spec, paths, *config, mount_lookup(client)); !guarded)
-      return refuse(guarded.error());
-    if (auto rt = check_runtime(spec, client); !rt) return refuse(rt.error());
+      return refuse(guarded.error(), diag);
+    if (auto rt = check_runtime(spec, client); !rt) return refuse(rt.error(), diag);
   }
   EgressResult egress;
   std::optional<RegisteredNarrowing> narrowing;
   LaunchHooks hooks;
   hooks.before_create = [&](RunSpec& s, const nlohmann::json& image) -> util::Result<void> {
     SR_ASSIGN(egress, prepare_egress(s, paths, *config, image_env(image), mount_lookup(client)));
-    for (const auto& w : egress.warnings) warn(w);
+    for (const auto& w : egress.warnings) diag.warning(w);
     // A sandbox that asked for a narrowing never starts without it.
     if (narrowed && egress.outcome != EgressOutcome::applied)
       return util::fail(util::ErrorKind::security,
@@ -185,11 +182,11 @@ int run_sandbox(RunSpec spec, docker::Client& client) {
   };
   std::jthread watcher;
   hooks.after_start = [&] {
-    if (egress.outcome == EgressOutcome::applied && !spec.detach) watcher = watch_daemon(paths, *config);
+    if (egress.outcome == EgressOutcome::applied && !spec.detach) watcher = watch_daemon(paths, *config, diag);
   };
-  int status = launch(spec, client, hooks);
+  int status = launch(spec, client, hooks, diag);
   if (narrowing)
-    if (auto problem = release_narrowing(*narrowing, paths, *config, client)) warn(*problem);
+    if (auto problem = release_narrowing(*narrowing, paths, *config, client)) diag.warning(*problem);
   return status;
 }
 

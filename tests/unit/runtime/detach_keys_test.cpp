@@ -12,10 +12,12 @@
 
 #include "runtime/launcher.hpp"
 #include "support/fake_engine.hpp"
+#include "support/recording_diagnostics.hpp"
 
 using sr::runtime::launch;
 using sr::runtime::RunSpec;
 using sr::test::FakeEngine;
+using sr::test::RecordingDiagnostics;
 namespace fs = std::filesystem;
 
 namespace {
@@ -57,23 +59,26 @@ struct Environment {
 TEST_CASE("launch -i: config.json's detachKeys is the attach's default", "[launch][detach_keys]") {
   Environment env(R"({"detachKeys": "ctrl-x,x"})");
   FakeEngine engine;
-  CHECK(launch(spec(true), engine) == 0);
+  RecordingDiagnostics diag;
+  CHECK(launch(spec(true), engine, diag) == 0);
   CHECK(engine.attach_detach_keys == "ctrl-x,x");
 }
 
 TEST_CASE("launch -i --detach-keys: the flag wins over config.json", "[launch][detach_keys]") {
   Environment env(R"({"detachKeys": "ctrl-x,x"})");
   FakeEngine engine;
+  RecordingDiagnostics diag;
   RunSpec s = spec(true);
   s.detach_keys = "ctrl-a,a";
-  CHECK(launch(s, engine) == 0);
+  CHECK(launch(s, engine, diag) == 0);
   CHECK(engine.attach_detach_keys == "ctrl-a,a");
 }
 
 TEST_CASE("launch without stdin: config.json is not consulted", "[launch][detach_keys]") {
   Environment env(R"({"detachKeys": "ctrl-x,x"})");
   FakeEngine engine;
-  CHECK(launch(spec(false), engine) == 0);
+  RecordingDiagnostics diag;
+  CHECK(launch(spec(false), engine, diag) == 0);
   CHECK(engine.attach_detach_keys.empty());
 }
 
@@ -81,6 +86,7 @@ TEST_CASE("launch -i: an unreadable config.json warns and keeps the daemon's def
           "[launch][detach_keys]") {
   Environment env(R"({"detachKeys": 7})");
   FakeEngine engine;
-  CHECK(launch(spec(true), engine) == 0);
+  RecordingDiagnostics diag;
+  CHECK(launch(spec(true), engine, diag) == 0);
   CHECK(engine.attach_detach_keys.empty());
 }

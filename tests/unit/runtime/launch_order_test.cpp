@@ -13,10 +13,12 @@
 
 #include "runtime/launcher.hpp"
 #include "support/fake_engine.hpp"
+#include "support/recording_diagnostics.hpp"
 
 using sr::runtime::launch;
 using sr::runtime::RunSpec;
 using sr::test::FakeEngine;
+using sr::test::RecordingDiagnostics;
 using sr::util::Error;
 using sr::util::ErrorKind;
 
@@ -45,16 +47,18 @@ void require_start_after_attach_and_wait(const FakeEngine& engine) {
 
 TEST_CASE("launch: create, attach, wait, start in that order; the container's status", "[launch]") {
   FakeEngine engine;
+  RecordingDiagnostics diag;
   engine.exit_status = 7;
-  CHECK(launch(spec(true), engine) == 7);
+  CHECK(launch(spec(true), engine, diag) == 7);
   CHECK(engine.calls == std::vector<std::string>{"create", "attach c1", "wait c1 removed", "start c1"});
   CHECK(engine.containers.empty());  // the daemon's AutoRemove
 }
 
 TEST_CASE("launch --rm: a failed create leaves nothing and exits 125", "[launch]") {
   FakeEngine engine;
+  RecordingDiagnostics diag;
   engine.fail.emplace("create", daemon_error("POST /containers/create: 500 Internal Server Error: boom"));
-  CHECK(launch(spec(true), engine) == 125);
+  CHECK(launch(spec(true), engine, diag) == 125);
   CHECK(engine.calls == std::vector<std::string>{"create"});
   CHECK(engine.containers.empty());
 }
@@ -63,8 +67,9 @@ TEST_CASE("launch --rm: a failed attach or wait removes the container, never sta
   for (std::string point : {"attach", "wait"}) {
     CAPTURE(point);
     FakeEngine engine;
+    RecordingDiagnostics diag;
     engine.fail.emplace(point, daemon_error(point + " failed"));
-    CHECK(launch(spec(true), engine) == 125);
+    CHECK(launch(spec(true), engine, diag) == 125);
     CHECK(engine.position("start c1") == engine.calls.size());
     CHECK(engine.calls.back() == "remove c1");
     CHECK(engine.containers.empty());
@@ -81,8 +86,9 @@ TEST_CASE("launch --rm: a failed start removes the container with docker's 125/1
                         Case{"driver failed programming external connectivity", 125}}) {
     CAPTURE(c.message);
     FakeEngine engine;
+    RecordingDiagnostics diag;
     engine.fail.emplace("start", daemon_error(c.message));
-    CHECK(launch(spec(true), engine) == c.status);
+    CHECK(launch(spec(true), engine, diag) == c.status);
     require_start_after_attach_and_wait(engine);
     CHECK(engine.calls.back() == "remove c1");
     CHECK(engine.containers.empty());
@@ -91,39 +97,43 @@ TEST_CASE("launch --rm: a failed start removes the container with docker's 125/1
 
 TEST_CASE("launch -d --rm: a failed start removes the container", "[launch]") {
   FakeEngine engine;
+  RecordingDiagnostics diag;
   engine.fail.emplace("start", daemon_error("no such file or directory"));
   auto s = spec(true);
   s.detach = true;
-  CHECK(launch(s, engine) == 127);
+  CHECK(launch(s, engine, diag) == 127);
   CHECK(engine.calls == std::vector<std::string>{"create", "start c1", "remove c1"});
   CHECK(engine.containers.empty());
 }
 
 TEST_CASE("launch without --rm: a failed attach leaves the container, as docker run does", "[launch]") {
   FakeEngine engine;
+  RecordingDiagnostics diag;
   engine.fail.emplace("attach", daemon_error("attach failed"));
-  CHECK(launch(spec(false), engine) == 125);
+  CHECK(launch(spec(false), engine, diag) == 125);
   CHECK(engine.position("remove c1") == engine.calls.size());
   CHECK(engine.containers == std::set<std::string>{"c1"});
 }
 
 TEST_CASE("launch: a signal is forwarded with kill; the container's status is returned", "[launch]") {
   FakeEngine engine;
+  RecordingDiagnostics diag;
   engine.exits_on_start = false;
   engine.on_start = [] { std::raise(SIGTERM); };  // blocked: read from the launcher's signalfd
-  CHECK(launch(spec(true), engine) == 128 + SIGTERM);
+  CHECK(launch(spec(true), engine, diag) == 128 + SIGTERM);
   CHECK(engine.position("kill c1 15") > engine.position("start c1"));
   CHECK(engine.containers.empty());
 }
 
 TEST_CASE("launch --rm: a failed signal forward keeps the run; the container's own status", "[launch]") {
   FakeEngine engine;
+  RecordingDiagnostics diag;
   engine.exits_on_start = false;
   engine.kill_ends_container = false;
   engine.on_start = [] { std::raise(SIGTERM); };
   engine.fail.emplace("kill", daemon_error("POST /containers/c1/kill: 409 Conflict: is not running"));
   engine.on_kill = [&engine] { engine.exit(3); };
-  CHECK(launch(spec(true), engine) == 3);
+  CHECK(launch(spec(true), engine, diag) == 3);
   require_start_after_attach_and_wait(engine);
   CHECK(engine.position("kill c1 15") < engine.calls.size());
   CHECK(engine.containers.empty());
@@ -137,12 +147,13 @@ TEST_CASE("launch --rm --sig-proxy=false: a terminating signal removes the conta
   if (child == 0) {
     ::close(log[0]);
     FakeEngine engine;
+    RecordingDiagnostics diag;
     engine.log_fd = log[1];
     engine.exits_on_start = false;
     engine.on_start = [] { std::raise(SIGTERM); };
     auto s = spec(true);
     s.sig_proxy = false;
-    int status = launch(s, engine);
+    int status = launch(s, engine, diag);
     ::_exit(status == 0 ? 99 : status);  // launch must not return
   }
   ::close(log[1]);

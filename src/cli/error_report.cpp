@@ -1,14 +1,12 @@
-#include "runtime/error_report.hpp"
+#include "cli/error_report.hpp"
 
-#include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
-
-ErrorFormat g_format = ErrorFormat::text;
 
 std::optional<ErrorFormat> parse_format(std::string_view v) {
   if (v == "json") return ErrorFormat::json;
@@ -29,8 +27,6 @@ ErrorFormat error_format_from(std::span<const std::string> args) {
   return ErrorFormat::text;
 }
 
-void set_error_format(ErrorFormat f) { g_format = f; }
-
 std::string_view error_kind(const util::Error& e) {
   const std::string& m = e.message;
   if (m.find("egress daemon is not running") != std::string::npos ||
@@ -45,11 +41,11 @@ std::string_view error_kind(const util::Error& e) {
   }
 }
 
-void report_error(std::string_view kind, const std::string& message, std::string_view hint) {
+void ErrorReport::error(std::string_view kind, const std::string& message, std::string_view hint) {
   constexpr std::string_view kFix = "; fix: ";
-  if (g_format == ErrorFormat::text) {
-    std::fprintf(stderr, "sandbox-run: error: %s\n", message.c_str());
-    if (!hint.empty()) std::fprintf(stderr, "%.*s\n", static_cast<int>(hint.size()), hint.data());
+  if (format_ == ErrorFormat::text) {
+    std::fprintf(out_, "sandbox-run: error: %s\n", message.c_str());
+    if (!hint.empty()) std::fprintf(out_, "%.*s\n", static_cast<int>(hint.size()), hint.data());
     return;
   }
   std::string text = message, fix;
@@ -58,7 +54,13 @@ void report_error(std::string_view kind, const std::string& message, std::string
     fix = message.substr(at + kFix.size());
   }
   nlohmann::json out = {{"error", {{"kind", kind}, {"message", text}, {"fix", fix}}}};
-  std::fprintf(stderr, "%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  std::fprintf(out_, "%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
-}  // namespace sr::runtime
+void ErrorReport::warning(const std::string& message) {
+  std::fprintf(out_, "sandbox-run: warning: %s\n", message.c_str());
+}
+
+void ErrorReport::note(const std::string& message) { std::fprintf(out_, "sandbox-run: note: %s\n", message.c_str()); }
+
+}  // namespace sr::cli
