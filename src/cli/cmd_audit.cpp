@@ -14,6 +14,7 @@
 #include "egress/audit_query.hpp"
 #include "egress/config.hpp"
 #include "egress/paths.hpp"
+#include "util/fd_io.hpp"
 #include "util/unique_fd.hpp"
 
 namespace sr::cli {
@@ -29,12 +30,7 @@ util::Result<std::string> read_all(const std::filesystem::path& path, off_t& off
   util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd) return util::fail_errno("open(" + path.string() + ")");
   if (::lseek(fd.get(), offset, SEEK_SET) < 0) return util::fail_errno("lseek(" + path.string() + ")");
-  std::string out;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
-    if (n < 0) return util::fail_errno("read(" + path.string() + ")");
-    out.append(buf, static_cast<std::size_t>(n));
-  }
+  SR_ASSIGN(std::string out, util::read_to_end(fd.get(), path.string()));
   offset += static_cast<off_t>(out.size());
   return out;
 }

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "cli/cli_util.hpp"
 #include "cli/commands.hpp"
 #include "egress/bitwarden.hpp"
@@ -135,6 +138,20 @@ std::optional<int> parse_request(CLI::App& app, std::span<const std::string> arg
   return std::nullopt;
 }
 
+// The end of `allow` and `deny`: `hosts` is the new proxy.extra_allowed_hosts
+// (the key is dropped when empty), `changed` the hosts that made it differ,
+// described as "<change><host>, <host>" after the preset edit in `what`.
+int commit_hosts(const egress::Paths& paths, std::vector<egress::ConfigEdit> edits, std::string what,
+                 const std::vector<std::string>& hosts, const std::vector<std::string>& changed,
+                 std::string_view change, const char* cmd) {
+  if (!changed.empty()) {
+    edits.push_back({{"proxy", "extra_allowed_hosts"}, hosts.empty() ? std::optional<YAML::Node>() : list_node(hosts)});
+    what += fmt::format("{}{}{}", what.empty() ? "" : "; ", change, fmt::join(changed, ", "));
+  }
+  if (edits.empty()) return 0;
+  return commit(paths, edits, what, cmd);
+}
+
 }  // namespace
 
 int cmd_allow(std::span<const std::string> args) {
@@ -144,42 +161,31 @@ int cmd_allow(std::span<const std::string> args) {
   if (auto code = parse_request(app, args, "host name or *.wildcard",
                                 "enable a preset: pypi, github, huggingface or one defined in config.yaml", req))
     return *code;
-  const egress::Paths& paths = req.paths;
-  const std::string& preset = req.preset;
-  const egress::Config* config = &req.config;
-  const auto* wanted = &req.hosts;
   std::vector<egress::ConfigEdit> edits;
   std::string what;
-  if (!preset.empty()) {
-    if (!find_preset(preset, config->presets))
-      return cli::error("allow: unknown preset '" + preset + "' (built in: pypi, github, huggingface; define "
-                        "your own under presets: in " + paths.config().string() + ")");
-    auto list = config->proxy.presets;
-    if (std::find(list.begin(), list.end(), preset) == list.end()) {
-      list.push_back(preset);
+  if (!req.preset.empty()) {
+    if (!find_preset(req.preset, req.config.presets))
+      return cli::error("allow: unknown preset '" + req.preset + "' (built in: pypi, github, huggingface; define "
+                        "your own under presets: in " + req.paths.config().string() + ")");
+    auto list = req.config.proxy.presets;
+    if (std::find(list.begin(), list.end(), req.preset) == list.end()) {
+      list.push_back(req.preset);
       edits.push_back({{"proxy", "presets"}, list_node(list)});
-      what = "preset " + preset + " enabled";
+      what = "preset " + req.preset + " enabled";
     } else {
-      cli::info("preset " + preset + " is already enabled");
+      cli::info("preset " + req.preset + " is already enabled");
     }
   }
-  auto list = config->proxy.extra_allowed_hosts;
+  auto list = req.config.proxy.extra_allowed_hosts;
   std::vector<std::string> added;
-  for (const auto& h : *wanted)
+  for (const auto& h : req.hosts)
     if (std::find(list.begin(), list.end(), h) == list.end()) {
       list.push_back(h);
       added.push_back(h);
     } else {
       cli::info(h + " is already allowed");
     }
-  if (!added.empty()) {
-    edits.push_back({{"proxy", "extra_allowed_hosts"}, list_node(list)});
-    std::string joined;
-    for (const auto& h : added) joined += (joined.empty() ? "" : ", ") + h;
-    what += (what.empty() ? "" : "; ") + std::string("allowed ") + joined;
-  }
-  if (edits.empty()) return 0;
-  return commit(paths, edits, what, "allow");
+  return commit_hosts(req.paths, std::move(edits), std::move(what), list, added, "allowed ", "allow");
 }
 
 int cmd_deny(std::span<const std::string> args) {
@@ -188,41 +194,30 @@ int cmd_deny(std::span<const std::string> args) {
   HostRequest req;
   if (auto code = parse_request(app, args, "an entry of proxy.extra_allowed_hosts", "disable an enabled preset", req))
     return *code;
-  const egress::Paths& paths = req.paths;
-  const std::string& preset = req.preset;
-  const egress::Config* config = &req.config;
-  const auto* unwanted = &req.hosts;
   std::vector<egress::ConfigEdit> edits;
   std::string what;
-  if (!preset.empty()) {
-    auto list = config->proxy.presets;
-    auto it = std::find(list.begin(), list.end(), preset);
-    if (it == list.end()) return cli::error("deny: preset '" + preset + "' is not enabled");
+  if (!req.preset.empty()) {
+    auto list = req.config.proxy.presets;
+    auto it = std::find(list.begin(), list.end(), req.preset);
+    if (it == list.end()) return cli::error("deny: preset '" + req.preset + "' is not enabled");
     list.erase(it);
     edits.push_back({{"proxy", "presets"}, list.empty() ? std::optional<YAML::Node>() : list_node(list)});
-    what = "preset " + preset + " disabled";
+    what = "preset " + req.preset + " disabled";
   }
-  auto list = config->proxy.extra_allowed_hosts;
+  auto list = req.config.proxy.extra_allowed_hosts;
   std::vector<std::string> removed;
-  for (const auto& h : *unwanted) {
+  for (const auto& h : req.hosts) {
     if (auto it = std::find(list.begin(), list.end(), h); it != list.end()) {
       list.erase(it);
       removed.push_back(h);
-    } else if (auto from = other_source(*config, h)) {
+    } else if (auto from = other_source(req.config, h)) {
       return cli::error("deny: " + h + " is allowed by " + *from + ", not by proxy.extra_allowed_hosts; "
                         "nothing was changed");
     } else {
       cli::info(h + " is not in the allowlist");
     }
   }
-  if (!removed.empty()) {
-    edits.push_back({{"proxy", "extra_allowed_hosts"}, list.empty() ? std::optional<YAML::Node>() : list_node(list)});
-    std::string joined;
-    for (const auto& h : removed) joined += (joined.empty() ? "" : ", ") + h;
-    what += (what.empty() ? "" : "; ") + std::string("no longer allowed: ") + joined;
-  }
-  if (edits.empty()) return 0;
-  return commit(paths, edits, what, "deny");
+  return commit_hosts(req.paths, std::move(edits), std::move(what), list, removed, "no longer allowed: ", "deny");
 }
 
 int cmd_secrets(std::span<const std::string> args) {

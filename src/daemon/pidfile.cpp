@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <charconv>
 
+#include "util/fd_io.hpp"
+
 namespace sr::daemon {
 namespace {
 
@@ -37,26 +39,14 @@ util::Result<util::UniqueFd> open_checked(const std::filesystem::path& path, int
   return fd;
 }
 
-util::Result<void> write_all(int fd, const std::string& data, const std::filesystem::path& path) {
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return util::fail_errno("write " + path.string());
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return util::fail_errno("fsync " + path.string());
-  return {};
-}
-
 }  // namespace
 
 util::Result<void> create_private_file(const std::filesystem::path& path,
                                        const std::string& content) {
   SR_ASSIGN(util::UniqueFd fd, open_checked(path, O_WRONLY | O_CREAT | O_EXCL));
-  return write_all(fd.get(), content, path);
+  SR_TRY(util::write_all(fd.get(), content, path.string()));
+  if (::fsync(fd.get()) != 0) return util::fail_errno("fsync " + path.string());
+  return {};
 }
 
 util::Result<void> create_pidfile(const std::filesystem::path& path, pid_t pid) {
@@ -67,19 +57,7 @@ util::Result<void> create_pidfile(const std::filesystem::path& path, pid_t pid) 
 util::Result<std::string> read_private_file(const std::filesystem::path& path,
                                             std::size_t max_bytes) {
   SR_ASSIGN(util::UniqueFd fd, open_checked(path, O_RDONLY));
-  std::string out;
-  char buf[1024];
-  while (out.size() <= max_bytes) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return util::fail_errno("read " + path.string());
-    }
-    if (n == 0) return out;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  return util::fail(util::ErrorKind::invalid_argument,
-                    path.string() + " is larger than " + std::to_string(max_bytes) + " bytes");
+  return util::read_to_end(fd.get(), path.string(), max_bytes);
 }
 
 util::Result<std::optional<pid_t>> read_pidfile(const std::filesystem::path& path) {

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <string>
 
+#include "util/fd_io.hpp"
 #include "util/unique_fd.hpp"
 
 namespace sr::daemon {
@@ -17,24 +18,12 @@ std::string proc_path(pid_t pid, std::string_view file) {
   return "/proc/" + std::to_string(pid) + "/" + std::string(file);
 }
 
-// /proc files report a size of 0, so read until EOF rather than by st_size.
 util::Result<std::string> read_proc_file(pid_t pid, std::string_view file) {
   const std::string path = proc_path(pid, file);
   util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return util::fail_errno("open " + path);
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return util::fail_errno("read " + path);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-    if (out.size() > (1u << 22)) break;  // environ/cmdline are bounded by ARG_MAX anyway
-  }
-  return out;
+  // environ and cmdline are bounded by ARG_MAX; the cap only guards the read.
+  return util::read_to_end(fd.get(), path, std::size_t{1} << 22);
 }
 
 // The text after the last ')' of a stat line: " S ppid pgrp ...".

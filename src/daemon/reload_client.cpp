@@ -17,11 +17,10 @@ std::string reason_of(const std::string& body) {
   return body.empty() ? "(no reason given)" : body;
 }
 
-}  // namespace
-
-util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config) {
-  // proxy.yaml is read once, for both the daemon check and the management address.
-  auto pc = proxyconf::load(paths.proxy_yaml());
+// `pc` is proxy.yaml as loaded, used for both the daemon check and the
+// management address; null when it did not load, for `load_problem`.
+util::Result<void> reload_with(const egress::Paths& paths, const egress::Config& config,
+                               const proxyconf::ProxyConfig* pc, std::string_view load_problem) {
   DaemonState st = inspect_daemon(paths, config, pc ? pc->tunnel_listen : std::string());
   if (!st.ours)
     return util::fail(util::ErrorKind::not_found,
@@ -38,7 +37,7 @@ util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Confi
                             " (management.listen); run 'sandbox-egress setup' then 'sandbox-egress restart'");
     listen = pc->management_listen;
   } else {
-    local_problem = " (note: " + pc.error().message + ")";
+    local_problem = " (note: " + std::string(load_problem) + ")";
   }
   SR_ASSIGN(HostPort mgmt, util::with_context(dial_address(listen), "management.listen"));
   SR_ASSIGN(std::string key, util::with_context(read_private_file(paths.management_token()),
@@ -62,6 +61,18 @@ util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Confi
       return util::fail(util::ErrorKind::api, "POST " + url + ": HTTP " + std::to_string(reply->status) + ": " +
                                                   reason_of(reply->body));
   }
+}
+
+}  // namespace
+
+util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config) {
+  auto pc = proxyconf::load(paths.proxy_yaml());
+  return reload_with(paths, config, pc ? &*pc : nullptr, pc ? std::string_view() : pc.error().message);
+}
+
+util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config,
+                                 const proxyconf::ProxyConfig& proxy) {
+  return reload_with(paths, config, &proxy, {});
 }
 
 }  // namespace sr::daemon

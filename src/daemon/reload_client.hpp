@@ -12,12 +12,17 @@
 
 #include "egress/config.hpp"
 #include "egress/paths.hpp"
+#include "proxyconf/proxy_config.hpp"
 #include "util/error.hpp"
 #include "util/host_port.hpp"
 
 namespace sr::daemon {
 
 util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config);
+// The same, for a caller that has just loaded proxy.yaml (`proxy`): its tunnel
+// and management addresses are used instead of reading the file again.
+util::Result<void> reload_daemon(const egress::Paths& paths, const egress::Config& config,
+                                 const proxyconf::ProxyConfig& proxy);
 
 // POST <target> (e.g. "/v1/reload") to the management listener at `at` (an
 // IP address and port) with the bearer key, never through a proxy: the HTTP

@@ -1,9 +1,9 @@
 #include "docker/curl_api.hpp"
 
-#include <dlfcn.h>
-
 #include <mutex>
 #include <string>
+
+#include "util/shared_library.hpp"
 
 namespace sr::docker::detail {
 
@@ -12,28 +12,12 @@ namespace {
 CurlApi g_api{};
 util::Result<const CurlApi*> g_loaded = util::fail(util::ErrorKind::generic, "libcurl not loaded");
 
-template <class Fn>
-bool bind(void* lib, const char* name, Fn& out) {
-  out = reinterpret_cast<Fn>(::dlsym(lib, name));
-  return out != nullptr;
-}
-
 util::Result<const CurlApi*> load_once() {
-  // The handle is never closed: libcurl stays loaded for the process.
-  void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    const char* why = ::dlerror();
-    return util::fail(util::ErrorKind::generic,
-                      std::string("loading libcurl for TLS (install libcurl4): ") + (why ? why : "dlopen failed"));
-  }
-  bool ok = bind(lib, "curl_global_init", g_api.global_init) && bind(lib, "curl_easy_init", g_api.easy_init) &&
-            bind(lib, "curl_easy_cleanup", g_api.easy_cleanup) && bind(lib, "curl_easy_reset", g_api.easy_reset) &&
-            bind(lib, "curl_easy_setopt", g_api.easy_setopt) && bind(lib, "curl_easy_getinfo", g_api.easy_getinfo) &&
-            bind(lib, "curl_easy_perform", g_api.easy_perform) && bind(lib, "curl_easy_send", g_api.easy_send) &&
-            bind(lib, "curl_easy_recv", g_api.easy_recv) && bind(lib, "curl_easy_strerror", g_api.easy_strerror) &&
-            bind(lib, "curl_slist_append", g_api.slist_append) &&
-            bind(lib, "curl_slist_free_all", g_api.slist_free_all);
-  if (!ok) return util::fail(util::ErrorKind::generic, "loading libcurl: a required symbol is missing");
+  auto lib = util::SharedLibrary::open("libcurl.so.4", "libcurl4");
+  if (!lib) return std::unexpected(std::move(lib.error()).context("TLS to the Docker daemon needs libcurl"));
+#define SR_CURL_BIND(name) SR_TRY(lib->bind("curl_" #name, g_api.name));
+  SR_CURL_FUNCTIONS(SR_CURL_BIND)
+#undef SR_CURL_BIND
   // curl_global_init is not thread-safe; call_once makes it so. Since 7.57
   // its flags no longer decide whether TLS is initialized.
   if (CURLcode rc = g_api.global_init(CURL_GLOBAL_DEFAULT); rc != CURLE_OK)

@@ -11,19 +11,16 @@
 
 namespace sr::docker::detail {
 
+// The functions used, each `name` bound to libcurl's curl_<name>: listed
+// once, for the members below and for the binding in curl_api.cpp.
+#define SR_CURL_FUNCTIONS(X)                                                                        \
+  X(global_init) X(easy_init) X(easy_cleanup) X(easy_reset) X(easy_setopt) X(easy_getinfo)          \
+  X(easy_perform) X(easy_send) X(easy_recv) X(easy_strerror) X(slist_append) X(slist_free_all)
+
 struct CurlApi {
-  decltype(&::curl_global_init) global_init;
-  decltype(&::curl_easy_init) easy_init;
-  decltype(&::curl_easy_cleanup) easy_cleanup;
-  decltype(&::curl_easy_reset) easy_reset;
-  decltype(&::curl_easy_setopt) easy_setopt;
-  decltype(&::curl_easy_getinfo) easy_getinfo;
-  decltype(&::curl_easy_perform) easy_perform;
-  decltype(&::curl_easy_send) easy_send;
-  decltype(&::curl_easy_recv) easy_recv;
-  decltype(&::curl_easy_strerror) easy_strerror;
-  decltype(&::curl_slist_append) slist_append;
-  decltype(&::curl_slist_free_all) slist_free_all;
+#define SR_CURL_MEMBER(name) decltype(&::curl_##name) name;
+  SR_CURL_FUNCTIONS(SR_CURL_MEMBER)
+#undef SR_CURL_MEMBER
 };
 
 // Loads libcurl.so.4 and runs curl_global_init once (thread-safe).

@@ -237,31 +237,34 @@ const std::map<std::string, KeyParser>& proxy_keys() {
   return keys;
 }
 
-// YAML forbids a key twice in one mapping, yet yaml-cpp keeps both: the
-// loader would take the last while save_proxy_keys rewrites the first (found
-// by fuzz/fuzz_egress_config.cpp). A repeated key is an error naming it.
-util::Result<void> unique_key(const Locator& loc, const YAML::Node& key, const std::string& prefix,
-                              std::set<std::string>& seen) {
-  if (key.IsScalar() && !seen.insert(key.Scalar()).second)
-    return loc.error(key, "duplicate key '" + prefix + key.Scalar() + "'");
+// Calls visit(key, value) for each entry of the mapping `n` in file order: a
+// null `n` has none, anything but a mapping is `not_a_map`. YAML forbids a
+// key twice in one mapping, yet yaml-cpp keeps both: the loader would take
+// the last while save_proxy_keys rewrites the first (found by
+// fuzz/fuzz_egress_config.cpp). A repeated key is an error naming it, with
+// `prefix` (e.g. "proxy.") the mapping's path.
+template <class Visit>
+util::Result<void> for_each_key(const Locator& loc, const YAML::Node& n, const std::string& prefix,
+                                const std::string& not_a_map, Visit visit) {
+  if (n.IsNull()) return {};
+  if (!n.IsMap()) return loc.error(n, not_a_map);
+  std::set<std::string> seen;
+  for (const auto& kv : n) {
+    if (kv.first.IsScalar() && !seen.insert(kv.first.Scalar()).second)
+      return loc.error(kv.first, "duplicate key '" + prefix + kv.first.Scalar() + "'");
+    SR_TRY(visit(kv.first, kv.second));
+  }
   return {};
 }
 
 util::Result<void> parse_proxy(const Locator& loc, const YAML::Node& n, Config& c) {
-  if (n.IsNull()) return {};
-  if (!n.IsMap()) return loc.error(n, "proxy: expected a mapping");
-  std::set<std::string> seen;
-  for (const auto& kv : n) {
-    SR_TRY(unique_key(loc, kv.first, "proxy.", seen));
-    std::string key = kv.first.Scalar();
-    auto it = proxy_keys().find(key);
-    if (it == proxy_keys().end()) {
-      c.warnings.push_back(loc.at(kv.first) + ": unknown key 'proxy." + key + "' (ignored)");
-      continue;
-    }
-    SR_TRY(it->second(loc, kv.second, c.proxy));
-  }
-  return {};
+  return for_each_key(loc, n, "proxy.", "proxy: expected a mapping",
+                      [&](const YAML::Node& k, const YAML::Node& v) -> util::Result<void> {
+                        auto it = proxy_keys().find(k.Scalar());
+                        if (it != proxy_keys().end()) return it->second(loc, v, c.proxy);
+                        c.warnings.push_back(loc.at(k) + ": unknown key 'proxy." + k.Scalar() + "' (ignored)");
+                        return {};
+                      });
 }
 
 constexpr std::array<std::string_view, 24> kUnsafeItems = {
@@ -272,43 +275,55 @@ constexpr std::array<std::string_view, 24> kUnsafeItems = {
     "new_privileges", "device",            "host_system",      "docker_socket",
     "sandbox_home",   "env_file",          "device_cgroup_rule", "log_driver"};
 
-util::Result<void> parse_sandbox(const Locator& loc, const YAML::Node& n, Config& c) {
-  if (n.IsNull()) return {};
-  if (!n.IsMap()) return loc.error(n, "sandbox: expected a mapping");
-  std::set<std::string> seen;
-  for (const auto& kv : n) {
-    SR_TRY(unique_key(loc, kv.first, "sandbox.", seen));
-    const std::string key = kv.first.Scalar();
-    if (key == "allow_unsafe") {
-      if (kv.second.IsNull()) continue;
-      SR_ASSIGN(c.sandbox.allow_unsafe, string_list(loc, kv.second, "sandbox.allow_unsafe"));
-      for (std::size_t i = 0; i < c.sandbox.allow_unsafe.size(); ++i)
-        if (std::ranges::find(kUnsafeItems, c.sandbox.allow_unsafe[i]) == kUnsafeItems.end())
-          return loc.error(kv.second[i], "sandbox.allow_unsafe: unknown item '" +
-                                             c.sandbox.allow_unsafe[i] + "' (see docs/user-guide.md)");
-    } else if (key == "runtime") {
-      SR_ASSIGN(c.sandbox.runtime, scalar(loc, kv.second, "sandbox.runtime"));
-    } else if (key == "require_egress") {
-      SR_ASSIGN(c.sandbox.require_egress, boolean(loc, kv.second, "sandbox.require_egress"));
-    } else if (key == "allow_sandbox_to_sandbox") {
-      SR_ASSIGN(c.sandbox.allow_sandbox_to_sandbox,
-                boolean(loc, kv.second, "sandbox.allow_sandbox_to_sandbox"));
-    } else {
-      c.warnings.push_back(loc.at(kv.first) + ": unknown key 'sandbox." + key + "' (ignored)");
-    }
+util::Result<void> parse_sandbox_key(const Locator& loc, const YAML::Node& k, const YAML::Node& v, Config& c) {
+  const std::string key = k.Scalar();
+  if (key == "allow_unsafe") {
+    if (v.IsNull()) return {};
+    SR_ASSIGN(c.sandbox.allow_unsafe, string_list(loc, v, "sandbox.allow_unsafe"));
+    for (std::size_t i = 0; i < c.sandbox.allow_unsafe.size(); ++i)
+      if (std::ranges::find(kUnsafeItems, c.sandbox.allow_unsafe[i]) == kUnsafeItems.end())
+        return loc.error(v[i], "sandbox.allow_unsafe: unknown item '" + c.sandbox.allow_unsafe[i] +
+                                   "' (see docs/user-guide.md)");
+  } else if (key == "runtime") {
+    SR_ASSIGN(c.sandbox.runtime, scalar(loc, v, "sandbox.runtime"));
+  } else if (key == "require_egress") {
+    SR_ASSIGN(c.sandbox.require_egress, boolean(loc, v, "sandbox.require_egress"));
+  } else if (key == "allow_sandbox_to_sandbox") {
+    SR_ASSIGN(c.sandbox.allow_sandbox_to_sandbox, boolean(loc, v, "sandbox.allow_sandbox_to_sandbox"));
+  } else {
+    c.warnings.push_back(loc.at(k) + ": unknown key 'sandbox." + key + "' (ignored)");
   }
   return {};
 }
 
+util::Result<void> parse_sandbox(const Locator& loc, const YAML::Node& n, Config& c) {
+  return for_each_key(loc, n, "sandbox.", "sandbox: expected a mapping",
+                      [&](const YAML::Node& k, const YAML::Node& v) { return parse_sandbox_key(loc, k, v, c); });
+}
+
 util::Result<void> parse_docker_env(const Locator& loc, const YAML::Node& n, Config& c) {
-  if (n.IsNull()) return {};
-  if (!n.IsMap()) return loc.error(n, "docker_env: expected a mapping of NAME: value");
-  std::set<std::string> seen;
-  for (const auto& kv : n) {
-    SR_TRY(unique_key(loc, kv.first, "docker_env.", seen));
-    if (!kv.second.IsScalar() && !kv.second.IsNull())
-      return loc.error(kv.second, "docker_env." + kv.first.Scalar() + ": expected a string");
-    c.docker_env[kv.first.Scalar()] = kv.second.IsNull() ? "" : kv.second.Scalar();
+  return for_each_key(loc, n, "docker_env.", "docker_env: expected a mapping of NAME: value",
+                      [&](const YAML::Node& k, const YAML::Node& v) -> util::Result<void> {
+                        if (!v.IsScalar() && !v.IsNull())
+                          return loc.error(v, "docker_env." + k.Scalar() + ": expected a string");
+                        c.docker_env[k.Scalar()] = v.IsNull() ? "" : v.Scalar();
+                        return {};
+                      });
+}
+
+util::Result<void> parse_section(const Locator& loc, const YAML::Node& k, const YAML::Node& v, Config& c) {
+  const std::string key = k.Scalar();
+  if (key == "proxy") return parse_proxy(loc, v, c);
+  if (key == "docker_env") return parse_docker_env(loc, v, c);
+  if (key == "sandbox") return parse_sandbox(loc, v, c);
+  if (key == "secrets") {
+    SR_ASSIGN(c.secrets, parse_declared_secrets(v, loc.path));
+  } else if (key == "presets") {
+    SR_ASSIGN(c.presets, parse_presets(v, loc.path));
+  } else if (key == "profiles") {
+    SR_ASSIGN(c.profiles, parse_profiles(v, loc.path));
+  } else {
+    c.warnings.push_back(loc.at(k) + ": unknown key '" + key + "' (ignored)");
   }
   return {};
 }
@@ -391,23 +406,8 @@ util::Result<Config> parse_config(const std::string& text, const std::string& so
   SR_ASSIGN(YAML::Node root, parse_yaml(text, source_name));
   Locator loc{source_name};
   if (root.IsNull()) return c;
-  if (!root.IsMap()) return loc.error(root, "expected a mapping at the top level");
-  std::set<std::string> seen;
-  for (const auto& kv : root) {
-    SR_TRY(unique_key(loc, kv.first, "", seen));
-    std::string key = kv.first.Scalar();
-    if (key == "proxy") SR_TRY(parse_proxy(loc, kv.second, c));
-    else if (key == "docker_env") SR_TRY(parse_docker_env(loc, kv.second, c));
-    else if (key == "sandbox") SR_TRY(parse_sandbox(loc, kv.second, c));
-    else if (key == "secrets") {
-      SR_ASSIGN(c.secrets, parse_declared_secrets(kv.second, source_name));
-    } else if (key == "presets") {
-      SR_ASSIGN(c.presets, parse_presets(kv.second, source_name));
-    } else if (key == "profiles") {
-      SR_ASSIGN(c.profiles, parse_profiles(kv.second, source_name));
-    }
-    else c.warnings.push_back(loc.at(kv.first) + ": unknown key '" + key + "' (ignored)");
-  }
+  SR_TRY(for_each_key(loc, root, "", "expected a mapping at the top level",
+                      [&](const YAML::Node& k, const YAML::Node& v) { return parse_section(loc, k, v, c); }));
   SR_TRY(enable_presets(loc, root["proxy"], c));
   return c;
 }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "util/dotenv.hpp"
+#include "util/fd_io.hpp"
 #include "util/unique_fd.hpp"
 
 namespace sr::egress {
@@ -87,17 +88,7 @@ util::Result<CredentialFile> load_credential_file(const std::filesystem::path& p
     }
     out.warnings = std::move(problems);
   }
-  std::string text;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return util::fail_errno("read(" + name + ")");
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > (1u << 20))
-      return util::fail(util::ErrorKind::invalid_argument, name + " is larger than 1 MiB");
-  }
+  SR_ASSIGN(const std::string text, util::read_to_end(fd.get(), name, std::size_t{1} << 20));
   SR_ASSIGN(out.values, util::parse_dotenv(text, name));
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include "egress/declared_secrets.hpp"
 #include "egress/yaml_location.hpp"
+#include "egress/yaml_named_map.hpp"
 
 namespace sr::egress {
 namespace {
@@ -107,16 +108,8 @@ const Preset* find_preset(const std::string& name, std::span<const Preset> user)
 }
 
 util::Result<std::vector<Preset>> parse_presets(const YAML::Node& section, const std::string& source) {
-  if (!section || section.IsNull()) return std::vector<Preset>{};
-  if (!section.IsMap()) return yaml_error(source, section, "presets: expected a mapping of NAME: {hosts, credential}");
-  std::vector<Preset> out;
-  for (const auto& kv : section) {
-    SR_ASSIGN(Preset p, parse_one(kv.first, kv.second, source));
-    if (find_preset(p.name, out))
-      return yaml_error(source, kv.first, "presets." + p.name + ": defined twice");
-    out.push_back(std::move(p));
-  }
-  return out;
+  // parse_one refuses a built-in name, so only the user's own can repeat.
+  return parse_named_map<Preset>(section, source, "presets", "a mapping of NAME: {hosts, credential}", parse_one);
 }
 
 }  // namespace sr::egress

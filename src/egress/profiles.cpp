@@ -6,6 +6,7 @@
 #include "egress/presets.hpp"
 #include "egress/validate.hpp"
 #include "egress/yaml_location.hpp"
+#include "egress/yaml_named_map.hpp"
 
 namespace sr::egress {
 namespace {
@@ -48,15 +49,7 @@ util::Result<void> add_host(Narrowed& out, const std::string& pattern, std::span
 }  // namespace
 
 util::Result<std::vector<Profile>> parse_profiles(const YAML::Node& section, const std::string& source) {
-  if (!section || section.IsNull()) return std::vector<Profile>{};
-  if (!section.IsMap()) return yaml_error(source, section, "profiles: expected a mapping of NAME: {allow: [hosts]}");
-  std::vector<Profile> out;
-  for (const auto& kv : section) {
-    SR_ASSIGN(Profile p, parse_one(kv.first, kv.second, source));
-    if (find_profile(out, p.name)) return yaml_error(source, kv.first, "profiles." + p.name + ": defined twice");
-    out.push_back(std::move(p));
-  }
-  return out;
+  return parse_named_map<Profile>(section, source, "profiles", "a mapping of NAME: {allow: [hosts]}", parse_one);
 }
 
 bool within_allowlist(const std::string& pattern, std::span<const std::string> allowlist) {

@@ -234,6 +234,7 @@ util::Result<EgressResult> prepare_egress(RunSpec& spec, const egress::Paths& pa
   r.decisions.push_back(std::to_string(checked->mappings.tokens.size()) +
                         " provider token(s) injected; fingerprint " + plan.fingerprint);
   r.plan = std::move(plan);
+  r.proxy = std::move(checked->proxy);
   return r;
 }
 

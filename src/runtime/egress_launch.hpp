@@ -11,6 +11,7 @@
 
 #include "egress/config.hpp"
 #include "egress/paths.hpp"
+#include "proxyconf/proxy_config.hpp"
 #include "runtime/egress_plan.hpp"
 #include "runtime/launch_guard.hpp"
 #include "runtime/run_spec.hpp"
@@ -31,6 +32,9 @@ struct EgressResult {
   std::vector<std::string> decisions; // what was decided, for --dry-run
   std::vector<std::string> refused;   // unsafe launch options (only --dry-run gets this far with any)
   pid_t daemon_pid = 0;               // for the while-attached liveness watch
+  // proxy.yaml as the checks loaded it (applied only), for the steps of the
+  // same launch that need it again (a narrowing's allowlist and reload).
+  std::optional<proxyconf::ProxyConfig> proxy;
 };
 
 // The host-path mounts of a --volumes-from source container (runtime/

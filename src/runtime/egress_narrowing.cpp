@@ -89,11 +89,11 @@ void apply_address(RunSpec& spec, const RegisteredNarrowing& n) {
 
 util::Result<std::optional<RegisteredNarrowing>> register_narrowing(RunSpec& spec, const egress::Paths& paths,
                                                                     const egress::Config& config,
+                                                                    const proxyconf::ProxyConfig& proxy,
                                                                     docker::Client& client) {
   egress::NarrowRequest request{spec.egress_allow, spec.egress_profiles};
   if (request.empty()) return std::nullopt;
   SR_TRY(check_supported(config));
-  SR_ASSIGN(auto proxy, util::with_context(proxyconf::load(paths.proxy_yaml()), "reading the egress allowlist"));
   SR_ASSIGN(auto narrowed, egress::resolve_narrowing(request, config.profiles, proxy.allowlist, paths.config().string()));
   SR_ASSIGN(auto net, util::with_context(network_view(client), kOptions));
   SR_ASSIGN(auto id, util::random_hex(16));
@@ -112,7 +112,7 @@ util::Result<std::optional<RegisteredNarrowing>> register_narrowing(RunSpec& spe
   if (!added) return std::unexpected(refused("registering the sandbox with the engine: " + added.error().message));
   // The container is created only once the running engine has the entry:
   // its first request already meets the narrowing.
-  if (auto r = sr::daemon::reload_daemon(paths, config); !r) {
+  if (auto r = sr::daemon::reload_daemon(paths, config, proxy); !r) {
     (void)egress::remove_narrowing(paths, id);
     return std::unexpected(refused("the egress engine did not load the narrowing, the sandbox is not started: " +
                                    r.error().message));
@@ -128,6 +128,8 @@ std::optional<std::string> release_narrowing(const RegisteredNarrowing& n, const
   if (!ids) return "keeping the narrowing of " + n.address + ": " + ids.error().message;
   if (ids->contains(n.id)) return std::nullopt;  // the container lives on (-d, or no --rm)
   if (auto r = egress::remove_narrowing(paths, n.id); !r) return r.error().message;
+  // proxy.yaml is read afresh: the sandbox may have run for hours, during
+  // which a setup or restart can have moved the listeners.
   if (auto r = sr::daemon::reload_daemon(paths, config); !r)
     return "the narrowing of " + n.address + " stays loaded until the next reload: " + r.error().message;
   return std::nullopt;

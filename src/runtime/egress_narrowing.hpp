@@ -3,8 +3,9 @@
 // the sandbox's source address on the egress network (docs/security-model.md,
 // "Per-sandbox narrowing").
 //
-// register_narrowing, before the container is created: resolves the subset
-// (egress/profiles.hpp), picks a free address on the internal network,
+// register_narrowing, before the container is created and after the egress
+// checks (runtime/egress_launch.hpp), with the proxy.yaml they loaded:
+// resolves the subset of its allowlist (egress/profiles.hpp), picks a free address on the internal network,
 // records address -> hosts in narrowings.json, has the running engine reload
 // it (POST /v1/reload) and only then gives the create body that fixed
 // address (EndpointsConfig IPAMConfig) and the entry's label. Any failure is
@@ -21,6 +22,7 @@
 #include "docker/client.hpp"
 #include "egress/config.hpp"
 #include "egress/paths.hpp"
+#include "proxyconf/proxy_config.hpp"
 #include "runtime/run_spec.hpp"
 #include "util/error.hpp"
 
@@ -34,6 +36,7 @@ struct RegisteredNarrowing {
 
 util::Result<std::optional<RegisteredNarrowing>> register_narrowing(RunSpec& spec, const egress::Paths& paths,
                                                                     const egress::Config& config,
+                                                                    const proxyconf::ProxyConfig& proxy,
                                                                     docker::Client& client);
 
 // Problems are returned as warnings (the entry only narrows).

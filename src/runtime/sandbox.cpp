@@ -177,7 +177,10 @@ int run_sandbox(RunSpec spec, docker::Client& client, Diagnostics& diag) {
     if (narrowed && egress.outcome != EgressOutcome::applied)
       return util::fail(util::ErrorKind::security,
                         "--egress-allow/--egress-profile: the sandbox would start without the egress proxy");
-    SR_ASSIGN(narrowing, register_narrowing(s, paths, *config, client));
+    // Applied, so the egress checks have loaded proxy.yaml: handed down, not read again.
+    if (narrowed) {
+      SR_ASSIGN(narrowing, register_narrowing(s, paths, *config, *egress.proxy, client));
+    }
     return {};
   };
   std::jthread watcher;

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "util/fd_io.hpp"
 #include "util/random.hpp"
 
 namespace sr::util {
@@ -75,15 +76,7 @@ AtomicFile::~AtomicFile() {
 }
 
 Result<void> AtomicFile::write(std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd_.get(), data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail_errno("write(" + quoted(temp_) + ")");
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return {};
+  return write_all(fd_.get(), data, quoted(temp_));
 }
 
 Result<void> AtomicFile::commit() {
@@ -118,18 +111,7 @@ Result<std::string> read_file_nofollow(const std::filesystem::path& path) {
   if (::fstat(fd.get(), &st) != 0) return fail_errno("fstat(" + quoted(path) + ")");
   if (!S_ISREG(st.st_mode))
     return fail(ErrorKind::invalid_argument, "reading " + quoted(path) + ": not a regular file");
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail_errno("read(" + quoted(path) + ")");
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
+  return read_to_end(fd.get(), quoted(path));
 }
 
 }  // namespace sr::util

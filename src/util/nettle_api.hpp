@@ -13,17 +13,18 @@
 
 namespace sr::util::detail {
 
+// The functions used, each `name` bound to Nettle's exported nettle_<name>
+// (its headers #define the short names to those): listed once, for the
+// members below and for the binding in nettle_api.cpp.
+#define SR_NETTLE_FUNCTIONS(X)                                                            \
+  X(sha256_init) X(sha256_update) X(sha256_digest)                                        \
+  X(hmac_sha256_set_key) X(hmac_sha256_update) X(hmac_sha256_digest)                      \
+  X(base64_encode_raw) X(base64_decode_init) X(base64_decode_update) X(base64_decode_final)
+
 struct NettleApi {
-  decltype(&::sha256_init) sha256_init;
-  decltype(&::sha256_update) sha256_update;
-  decltype(&::sha256_digest) sha256_digest;
-  decltype(&::hmac_sha256_set_key) hmac_sha256_set_key;
-  decltype(&::hmac_sha256_update) hmac_sha256_update;
-  decltype(&::hmac_sha256_digest) hmac_sha256_digest;
-  decltype(&::base64_encode_raw) base64_encode_raw;
-  decltype(&::base64_decode_init) base64_decode_init;
-  decltype(&::base64_decode_update) base64_decode_update;
-  decltype(&::base64_decode_final) base64_decode_final;
+#define SR_NETTLE_MEMBER(name) decltype(&::nettle_##name) name;
+  SR_NETTLE_FUNCTIONS(SR_NETTLE_MEMBER)
+#undef SR_NETTLE_MEMBER
 };
 
 // Loads libnettle.so.8 once (thread-safe) and returns its API. The library is

@@ -83,6 +83,9 @@ TEST_CASE("presets are validated like declared secrets, naming the line") {
   CHECK(refused("presets:\n  pypi:\n    hosts: [a.example]\n").find("is a built-in preset") != std::string::npos);
   CHECK(refused("presets:\n  Bad_Name:\n    hosts: [a.example]\n").find("expected a preset name") !=
         std::string::npos);
+  CHECK(refused("presets:\n  x:\n    hosts: [a.example]\n  x:\n    hosts: [b.example]\n") ==
+        "config.yaml:4:3: presets.x: defined twice");
+  CHECK(refused("presets: [x]\n") == "config.yaml:1:10: presets: expected a mapping of NAME: {hosts, credential}");
   // The github preset's credential and a declared one on the same header and host.
   CHECK(refused("secrets:\n  MY_GH:\n    hosts: [api.github.com]\nproxy:\n  presets: [github]\n") ==
         "config.yaml:5:13: proxy.presets: github: MY_GH already claims header Authorization on api.github.com; "

@@ -46,6 +46,8 @@ TEST_CASE("profiles: invalid definitions are refused with their line") {
   CHECK(refused("profiles:\n  docs:\n    allow: ['https://pypi.org']\n").starts_with("config.yaml:3:13: profiles.docs.allow: "));
   CHECK(refused("profiles:\n  docs:\n    allow: ['*.com']\n").find("bare top-level domain") != std::string::npos);
   CHECK(refused("profiles: [docs]\n") == "config.yaml:1:11: profiles: expected a mapping of NAME: {allow: [hosts]}");
+  CHECK(refused("profiles:\n  docs:\n    allow: [pypi.org]\n  docs:\n    allow: [a.example]\n") ==
+        "config.yaml:4:3: profiles.docs: defined twice");
 }
 
 TEST_CASE("narrowing: an intersection with the allowlist, never an addition") {
