@@ -39,8 +39,9 @@ std::vector<std::string> serve_flags(const ProxySettings& proxy) {
   if (proxy.max_client_connections)
     add("--max-client-connections", std::to_string(*proxy.max_client_connections));
   if (proxy.max_connections) add("--max-connections", std::to_string(*proxy.max_connections));
-  add("--client-idle", proxy.client_idle_timeout);
-  add("--websocket-idle", proxy.websocket_idle_timeout);
+  if (proxy.client_idle_timeout) add("--client-idle", util::format_go_duration(*proxy.client_idle_timeout));
+  if (proxy.websocket_idle_timeout)
+    add("--websocket-idle", util::format_go_duration(*proxy.websocket_idle_timeout));
   return out;
 }
 
@@ -192,17 +193,17 @@ KeyParser count_key(std::string key, std::optional<std::uint32_t> ProxySettings:
   };
 }
 
-KeyParser duration_key(std::string key, std::string ProxySettings::*field) {
+KeyParser duration_key(std::string key, std::optional<std::chrono::nanoseconds> ProxySettings::*field) {
   return [=](const Locator& loc, const YAML::Node& n, ProxySettings& p) -> util::Result<void> {
     if (n.IsNull()) {
-      (p.*field).clear();
+      (p.*field).reset();
       return {};
     }
     SR_ASSIGN(std::string v, scalar(loc, n, "proxy." + key));
     auto d = util::parse_go_duration(v);
     if (!d || d->count() <= 0)
       return loc.error(n, "proxy." + key + ": expected a duration above zero like 120s or 10m");
-    p.*field = std::move(v);
+    p.*field = *d;
     return {};
   };
 }

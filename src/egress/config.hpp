@@ -1,6 +1,7 @@
 // config.yaml: the user's settings (proxy: section and docker_env:).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -43,11 +44,12 @@ struct ProxySettings {
   std::string env_file;
   // Built-in engine only, passed as `serve` flags (not proxy.yaml keys:
   // iron-proxy v0.39 refuses unknown keys there). Unset: the engine's
-  // defaults. Durations are Go durations ("120s", "10m").
+  // defaults. Durations are written as Go durations ("120s", "10m") and
+  // parsed once, here.
   std::optional<std::uint32_t> max_client_connections;  // per client address
   std::optional<std::uint32_t> max_connections;         // in total
-  std::string client_idle_timeout;
-  std::string websocket_idle_timeout;
+  std::optional<std::chrono::nanoseconds> client_idle_timeout;
+  std::optional<std::chrono::nanoseconds> websocket_idle_timeout;
 };
 
 // The sandbox: section: what an egress sandbox may be launched with.

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "proxyconf/proxy_config.hpp"
+#include "util/duration.hpp"
 
 namespace sr::egress {
 namespace {
@@ -24,6 +25,9 @@ YAML::Node list(const std::vector<std::string>& v) {
 }
 YAML::Node count(const std::optional<std::uint32_t>& v) { return v ? YAML::Node(*v) : YAML::Node(); }
 YAML::Node maybe(const std::string& s) { return s.empty() ? YAML::Node() : YAML::Node(s); }
+YAML::Node duration(const std::optional<std::chrono::nanoseconds>& d) {
+  return d ? YAML::Node(util::format_go_duration(*d)) : YAML::Node();
+}
 
 // Every key parse_config reads under proxy: and sandbox:, with its value.
 const std::map<std::string, Getter>& getters() {
@@ -46,8 +50,8 @@ const std::map<std::string, Getter>& getters() {
       {"proxy.env_file", [](const Config& c) { return maybe(c.proxy.env_file); }},
       {"proxy.max_client_connections", [](const Config& c) { return count(c.proxy.max_client_connections); }},
       {"proxy.max_connections", [](const Config& c) { return count(c.proxy.max_connections); }},
-      {"proxy.client_idle_timeout", [](const Config& c) { return maybe(c.proxy.client_idle_timeout); }},
-      {"proxy.websocket_idle_timeout", [](const Config& c) { return maybe(c.proxy.websocket_idle_timeout); }},
+      {"proxy.client_idle_timeout", [](const Config& c) { return duration(c.proxy.client_idle_timeout); }},
+      {"proxy.websocket_idle_timeout", [](const Config& c) { return duration(c.proxy.websocket_idle_timeout); }},
       {"sandbox.allow_unsafe", [](const Config& c) { return list(c.sandbox.allow_unsafe); }},
       {"sandbox.runtime", [](const Config& c) { return maybe(c.sandbox.runtime); }},
       {"sandbox.allow_sandbox_to_sandbox", [](const Config& c) { return node(c.sandbox.allow_sandbox_to_sandbox); }},

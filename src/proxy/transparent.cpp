@@ -6,6 +6,7 @@
 #include "proxy/original_dst.hpp"
 #include "proxy/policy/host_match.hpp"
 #include "proxy/session.hpp"
+#include "proxy/tls/alpn.hpp"
 #include "util/host_port.hpp"
 
 namespace sr::proxy {
@@ -117,6 +118,7 @@ awaitable<void> run_transparent_tls(tcp::socket socket, LoopContext& ctx,
   SniChoice choice{ctx.engine.certs(), *rules, {}, {}, {}};
   TlsStream tls(PlainStream(std::move(socket)), *base);
   SSL_set_ex_data(tls.native_handle(), choice_index(), &choice);
+  offer_alpn(tls.native_handle(), AlpnOffer::http1);  // the request loop speaks HTTP/1.1
   tls.expires_after(kHandshakeTimeout);
   co_await tls.async_handshake(ssl::stream_base::server, ec_token(ec));
   SSL_set_ex_data(tls.native_handle(), choice_index(), nullptr);

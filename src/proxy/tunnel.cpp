@@ -1,6 +1,7 @@
 #include "proxy/tunnel.hpp"
 
 #include "proxy/client_timeouts.hpp"
+#include "proxy/tls/alpn.hpp"
 
 namespace sr::proxy {
 
@@ -43,6 +44,8 @@ awaitable<void> serve_tls(PlainStream stream, beast::flat_buffer buffer, LoopCon
   // The leaf is chosen by the CONNECT target; whatever SNI the client sends
   // (host:port, none at all) does not matter.
   SSL_set_SSL_CTX(tls.native_handle(), leaf->get());
+  // The request loop below speaks HTTP/1.1, so that is all this tunnel offers.
+  offer_alpn(tls.native_handle(), AlpnOffer::http1);
   beast::get_lowest_layer(tls).expires_after(kHandshakeTimeout);
   error_code ec;
   co_await tls.async_handshake(ssl::stream_base::server, buffer.data(), ec_token(ec));

@@ -199,7 +199,7 @@ void load_proxy(const Walker& w, const YAML::Node& n, ProxyConfig& c, bool& deny
       auto parsed = util::parse_go_duration(d);
       if (!parsed) w.fail(v.Mark(), path + ": " + parsed.error().message);
       if (parsed->count() <= 0) w.fail(v.Mark(), path + ": must be positive, got \"" + d + "\"");
-      c.upstream_response_header_timeout = d;
+      c.upstream_response_header_timeout = *parsed;
     } else if (k == "upstream_deny_cidrs") {
       if (v.IsNull()) return;  // null = absent = the default list
       c.upstream_deny_cidrs = w.strings(v, path);

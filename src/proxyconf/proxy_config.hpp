@@ -42,7 +42,8 @@ struct ProxyConfig {
   std::string tunnel_listen;               // CONNECT + MITM: the HTTPS_PROXY target
   std::uint64_t max_request_body_bytes = 1048576;
   std::uint64_t max_response_body_bytes = 0;  // 0 = no cap
-  std::string upstream_response_header_timeout = "30s";  // Go duration
+  // A Go duration in proxy.yaml ("30s"), parsed once by load.
+  std::chrono::nanoseconds upstream_response_header_timeout = std::chrono::seconds(30);
   std::vector<std::string> upstream_deny_cidrs;          // rendered explicitly
 
   // tls:

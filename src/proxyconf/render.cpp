@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "proxyconf/proxy_config.hpp"
+#include "util/duration.hpp"
 
 namespace sr::proxyconf {
 
@@ -75,7 +76,7 @@ std::string render(const ProxyConfig& c) {
   out << YAML::Key << "max_request_body_bytes" << YAML::Value << c.max_request_body_bytes;
   out << YAML::Key << "max_response_body_bytes" << YAML::Value << c.max_response_body_bytes;
   out << YAML::Key << "upstream_response_header_timeout" << YAML::Value
-      << c.upstream_response_header_timeout;
+      << util::format_go_duration(c.upstream_response_header_timeout);
   out << YAML::Key << "upstream_deny_cidrs" << YAML::Value;
   string_seq(out, c.upstream_deny_cidrs);
   out << YAML::EndMap;

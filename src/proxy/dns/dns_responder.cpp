@@ -48,17 +48,26 @@ util::Result<std::unique_ptr<DnsResponder>> DnsResponder::bind(asio::io_context&
                                                              std::to_string(listen.port()) + ": " +
                                                              ec.message());
   };
-  asio::ip::udp::endpoint udp_at(listen.address(), listen.port());
-  r->udp_.open(udp_at.protocol(), ec);
-  if (!ec) r->udp_.bind(udp_at, ec);
-  if (ec) return step("binding (UDP)");
-  // TCP on the same port: the one UDP picked when asked for port 0.
-  tcp::endpoint tcp_at(listen.address(), r->udp_.local_endpoint(ec).port());
-  r->tcp_.open(tcp_at.protocol(), ec);
-  if (!ec) r->tcp_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) r->tcp_.bind(tcp_at, ec);
-  if (!ec) r->tcp_.listen(64, ec);
-  if (ec) return step("binding (TCP)");
+  // Port 0 lets UDP pick a free port, and TCP then needs that same number,
+  // which another socket may already hold (busy loopback, many tests): then
+  // both are closed and the pick is made again. A fixed port is tried once.
+  const int attempts = listen.port() == 0 ? 32 : 1;
+  for (int attempt = 1;; ++attempt) {
+    asio::ip::udp::endpoint udp_at(listen.address(), listen.port());
+    r->udp_.open(udp_at.protocol(), ec);
+    if (!ec) r->udp_.bind(udp_at, ec);
+    if (ec) return step("binding (UDP)");
+    tcp::endpoint tcp_at(listen.address(), r->udp_.local_endpoint(ec).port());
+    r->tcp_.open(tcp_at.protocol(), ec);
+    if (!ec) r->tcp_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) r->tcp_.bind(tcp_at, ec);
+    if (!ec) r->tcp_.listen(64, ec);
+    if (!ec) break;
+    if (ec != asio::error::address_in_use || attempt == attempts) return step("binding (TCP)");
+    error_code ignored;
+    r->udp_.close(ignored);
+    r->tcp_.close(ignored);
+  }
   return r;
 }
 

@@ -1,6 +1,5 @@
 #include "proxy/policy/rules.hpp"
 
-#include "util/duration.hpp"
 
 namespace sr::proxy {
 
@@ -15,11 +14,8 @@ util::Result<std::shared_ptr<const Rules>> build_rules(
                                             "proxy.upstream_deny_cidrs"));
   SR_ASSIGN(rules->secrets, util::with_context(SecretSet::create(config.secrets, lookup),
                                                "transforms: secrets"));
-  SR_ASSIGN(auto header_timeout,
-            util::with_context(util::parse_go_duration(config.upstream_response_header_timeout),
-                               "proxy.upstream_response_header_timeout"));
   // The engine's timers count whole milliseconds; a fraction rounds up.
-  rules->header_timeout = std::chrono::ceil<std::chrono::milliseconds>(header_timeout);
+  rules->header_timeout = std::chrono::ceil<std::chrono::milliseconds>(config.upstream_response_header_timeout);
   rules->scrub = std::make_shared<const ScrubRules>(rules->secrets.echo_replacements());
   rules->config = std::move(config);
   return std::shared_ptr<const Rules>(std::move(rules));

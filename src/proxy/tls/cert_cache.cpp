@@ -1,5 +1,7 @@
 #include "proxy/tls/cert_cache.hpp"
 
+#include "proxy/tls/alpn.hpp"
+
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -30,17 +32,6 @@ std::unexpected<util::Error> ssl_fail(const std::string& what) {
     detail += buf;
   }
   return util::fail(util::ErrorKind::generic, what + ": " + (detail.empty() ? "unknown OpenSSL error" : detail));
-}
-
-int select_http11(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                  unsigned int inlen, void*) {
-  static const unsigned char kHttp11[] = "\x08http/1.1";
-  unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, outlen, kHttp11, sizeof kHttp11 - 1, in, inlen) !=
-      OPENSSL_NPN_NEGOTIATED)
-    return SSL_TLSEXT_ERR_NOACK;  // no overlap (e.g. h2 only): continue without ALPN
-  *out = selected;
-  return SSL_TLSEXT_ERR_OK;
 }
 
 util::Result<void> add_ext(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
@@ -116,7 +107,7 @@ util::Result<SslCtxPtr> make_server_ctx() {
   // on every SSL it creates; set here so any SSL made from these contexts
   // has it.)
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
-  SSL_CTX_set_alpn_select_cb(ctx.get(), &select_http11, nullptr);
+  install_alpn_selection(ctx.get());
   return ctx;
 }
 

@@ -5,9 +5,9 @@
 // CN=<name>, SAN DNS:<name> (or IP:<addr> for IP literals), validity
 // [now-1h, now+lifetime], basicConstraints CA:FALSE, keyUsage
 // digitalSignature, extendedKeyUsage serverAuth, SKI and AKI, signed with
-// the CA key (SHA-256). The SSL_CTX serves the chain [leaf, CA], TLS >= 1.2,
-// and selects ALPN "http/1.1" (no ALPN extension in the ClientHello is fine;
-// a client offering only h2 gets no ALPN and speaks HTTP/1.1 or fails).
+// the CA key (SHA-256). The SSL_CTX serves the chain [leaf, CA], TLS >= 1.2.
+// ALPN is not the cache's choice: each connection's owner offers its
+// protocols (tls/alpn.hpp), the context only carries the selection callback.
 // Session tickets and the session cache are off (every tunnel is a full
 // handshake; no resumption state is shared across names).
 //
@@ -42,7 +42,7 @@ using SslCtxPtr = std::shared_ptr<SSL_CTX>;
 using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
-// A server SSL_CTX without a certificate: TLS >= 1.2, ALPN http/1.1 selection,
+// A server SSL_CTX without a certificate: TLS >= 1.2, the per-connection ALPN selection,
 // no tickets, no session cache, no renegotiation (leaf contexts swap in per name). Errors drain the
 // OpenSSL error queue into the message.
 util::Result<SslCtxPtr> make_server_ctx();

@@ -154,7 +154,7 @@ TEST_CASE("config: the built-in engine's connection caps and idle timeouts becom
   CHECK(c->warnings.empty());
   CHECK(serve_flags(c->proxy) ==
         std::vector<std::string>{"--max-client-connections", "64", "--max-connections", "1000",
-                                 "--client-idle", "90s", "--websocket-idle", "15m"});
+                                 "--client-idle", "1m30s", "--websocket-idle", "15m0s"});  // parsed once, passed in Go's form
   CHECK(parse_config("proxy:\n  max_client_connections: 0\n", "c.yaml").error().message ==
         "c.yaml:2:27: proxy.max_client_connections: expected an integer in 1..1000000");
   CHECK(parse_config("proxy:\n  client_idle_timeout: 0s\n", "c.yaml").error().message ==

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "proxy/tls/cert_cache.hpp"
+#include "proxy/tls/alpn.hpp"
 #include "test_ca.hpp"
 
 using sr::proxy::CertAuthority;
@@ -270,6 +271,7 @@ TEST_CASE("cert_cache: real TLS handshake with a leaf swapped in by SSL_set_SSL_
 
   SslPtr server(SSL_new(base->get()), &SSL_free);
   SSL_set_SSL_CTX(server.get(), leaf->get());
+  sr::proxy::offer_alpn(server.get(), sr::proxy::AlpnOffer::http1);  // as the tunnel does
   SslPtr client(SSL_new(cctx.get()), &SSL_free);
   SSL_set1_host(client.get(), "svc.example");
   SSL_set_tlsext_host_name(client.get(), "something-else.example");  // the SNI does not matter
@@ -281,6 +283,7 @@ TEST_CASE("cert_cache: real TLS handshake with a leaf swapped in by SSL_set_SSL_
   unsigned len = 0;
   SSL_get0_alpn_selected(client.get(), &proto, &len);
   CHECK(std::string(reinterpret_cast<const char*>(proto), len) == "http/1.1");
+  CHECK(sr::proxy::negotiated_alpn(server.get()) == "http/1.1");
   // the chain served is [leaf, CA]
   STACK_OF(X509)* chain = SSL_get_peer_cert_chain(client.get());
   REQUIRE(chain != nullptr);
@@ -288,6 +291,7 @@ TEST_CASE("cert_cache: real TLS handshake with a leaf swapped in by SSL_set_SSL_
 
   SECTION("a client that offers only h2 gets no ALPN but a working handshake") {
     SslPtr s2(SSL_new(leaf->get()), &SSL_free);
+    sr::proxy::offer_alpn(s2.get(), sr::proxy::AlpnOffer::http1);
     SslPtr c2(SSL_new(cctx.get()), &SSL_free);
     static const unsigned char h2[] = "\x02h2";
     SSL_set_alpn_protos(c2.get(), h2, sizeof h2 - 1);
@@ -295,6 +299,16 @@ TEST_CASE("cert_cache: real TLS handshake with a leaf swapped in by SSL_set_SSL_
     REQUIRE(handshake(c2.get(), s2.get()));
     SSL_get0_alpn_selected(c2.get(), &proto, &len);
     CHECK(len == 0);
+  }
+  SECTION("the cache's contexts offer nothing by themselves: the connection's owner chooses ALPN") {
+    SslPtr s3(SSL_new(leaf->get()), &SSL_free);
+    SslPtr c3(SSL_new(cctx.get()), &SSL_free);
+    SSL_set_alpn_protos(c3.get(), alpn, sizeof alpn - 1);
+    SSL_set1_host(c3.get(), "svc.example");
+    REQUIRE(handshake(c3.get(), s3.get()));
+    SSL_get0_alpn_selected(c3.get(), &proto, &len);
+    CHECK(len == 0);
+    CHECK(sr::proxy::negotiated_alpn(s3.get()).empty());
   }
   SECTION("no TLS 1.3 session tickets are sent (nothing resumes towards sandboxes)") {
     static int tickets;

@@ -27,7 +27,7 @@ TEST_CASE("load: a full valid file", "[proxyconf][load]") {
   CHECK(c.http_listen == "172.17.0.1:9091");
   CHECK(c.tunnel_listen == "172.17.0.1:9090");
   CHECK(c.max_request_body_bytes == 2097152);
-  CHECK(c.upstream_response_header_timeout == "1m30s");
+  CHECK(c.upstream_response_header_timeout == std::chrono::seconds(90));
   CHECK(c.upstream_deny_cidrs == std::vector<std::string>{"127.0.0.0/8", "::1/128", "169.254.0.0/16"});
   CHECK(c.ca_cert == "/state/ca.crt");
   CHECK(c.cert_cache_size == 500);
@@ -66,7 +66,7 @@ TEST_CASE("load: defaults and iron-proxy's zero-means-default", "[proxyconf][loa
   auto r = parse(kTls + "proxy:\n  max_request_body_bytes: 0\n  upstream_response_header_timeout: \"\"\n", "p");
   REQUIRE(r);
   CHECK(r->max_request_body_bytes == 1048576);
-  CHECK(r->upstream_response_header_timeout == "30s");
+  CHECK(r->upstream_response_header_timeout == std::chrono::seconds(30));
   CHECK(r->cert_cache_size == 1000);
   CHECK(r->leaf_cert_expiry_hours == 72);
   CHECK(r->http_listen.empty());  // off unless configured (never v0.39's ":80")

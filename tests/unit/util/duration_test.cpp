@@ -29,3 +29,30 @@ TEST_CASE("invalid go durations are refused with the text", "[duration]") {
     CHECK(r.error().message.find("invalid duration") != std::string::npos);
   }
 }
+
+TEST_CASE("go durations: fractions are exact, as Go's integer reading", "[duration]") {
+  CHECK(parse_go_duration("2.3s").value() == 2300ms);
+  CHECK(parse_go_duration("0.1s").value() == 100ms);
+  CHECK(parse_go_duration("1.000000001s").value() == 1000000001ns);
+  CHECK(parse_go_duration("2562047h").value() == 2562047h);  // within int64 ns
+  CHECK_FALSE(parse_go_duration("2562048h"));                // beyond it
+}
+
+TEST_CASE("format_go_duration writes what Go's Duration.String() writes", "[duration]") {
+  using sr::util::format_go_duration;
+  CHECK(format_go_duration(0ns) == "0s");
+  CHECK(format_go_duration(999ns) == "999ns");
+  CHECK(format_go_duration(1500ns) == "1.5\xC2\xB5s");
+  CHECK(format_go_duration(500ms) == "500ms");
+  CHECK(format_go_duration(30s) == "30s");
+  CHECK(format_go_duration(90s) == "1m30s");
+  CHECK(format_go_duration(120s) == "2m0s");
+  CHECK(format_go_duration(2300ms) == "2.3s");
+  CHECK(format_go_duration(1h) == "1h0m0s");
+  CHECK(format_go_duration(5400s) == "1h30m0s");
+  CHECK(format_go_duration(-2s) == "-2s");
+  for (const char* text : {"30s", "1m30s", "2h0m0s", "1.5s", "250ms", "3.2µs", "17ns", "1h0m0.5s"}) {
+    INFO(text);
+    CHECK(format_go_duration(parse_go_duration(text).value()) == text);
+  }
+}
