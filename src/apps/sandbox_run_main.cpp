@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "apps/version.hpp"
+#include "cli/run/spec.hpp"
 #include "cli/run_subcommands.hpp"
 #include "docker/client.hpp"
 #include "runtime/error_report.hpp"
 #include "runtime/sandbox.hpp"
-#include "runtime/spec.hpp"
 #include "util/exit_status.hpp"
 
 namespace {
@@ -31,16 +31,16 @@ int main(int argc, char** argv) try {
   if (!args.empty() && sr::cli::is_subcommand(args.front()))
     return sr::cli::run_subcommand(args.front(), std::vector<std::string>(args.begin() + 1, args.end()));
   if (!args.empty() && args.front() == "run") args.erase(args.begin());
-  auto command = sr::runtime::parse_run_command(args, sr::runtime::process_context());
+  auto command = sr::cli::parse_run_command(args, sr::cli::process_context());
   if (!command) return fail("usage", command.error().message);
   switch (command->action) {
-    case sr::runtime::Action::help:
-      std::fputs(sr::runtime::usage_text().c_str(), stdout);
+    case sr::cli::Action::help:
+      std::fputs(sr::cli::usage_text().c_str(), stdout);
       return 0;
-    case sr::runtime::Action::version:
+    case sr::cli::Action::version:
       sr::apps::print_version("sandbox-run");
       return 0;
-    case sr::runtime::Action::run:
+    case sr::cli::Action::run:
       break;
   }
   auto client = sr::docker::Client::from_env();

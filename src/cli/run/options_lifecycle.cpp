@@ -4,9 +4,9 @@
 // of options sandbox-run refuses, each with its reason.
 #include <array>
 
-#include "runtime/option_rows.hpp"
+#include "cli/run/option_rows.hpp"
 
-namespace sr::runtime::rows {
+namespace sr::cli::rows {
 namespace {
 
 using util::ErrorKind;
@@ -100,4 +100,4 @@ constexpr std::array kRefused = {
 std::span<const OptionDef> lifecycle_options() { return kRows; }
 std::span<const UnsupportedOption> refused_options() { return kRefused; }
 
-}  // namespace sr::runtime::rows
+}  // namespace sr::cli::rows

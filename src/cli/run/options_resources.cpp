@@ -3,9 +3,9 @@
 // HostConfig field of the same meaning (docker/cli opts.go parse()).
 #include <array>
 
-#include "runtime/option_rows.hpp"
+#include "cli/run/option_rows.hpp"
 
-namespace sr::runtime::rows {
+namespace sr::cli::rows {
 namespace {
 
 using nlohmann::json;
@@ -95,4 +95,4 @@ constexpr std::array kRows = {
 
 std::span<const OptionDef> resource_options() { return kRows; }
 
-}  // namespace sr::runtime::rows
+}  // namespace sr::cli::rows

@@ -17,7 +17,7 @@
 
 #include "util/error.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 
 // strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False.
 util::Result<bool> parse_bool(std::string_view s);
@@ -140,4 +140,4 @@ std::string normalize_capability(std::string_view s);
 // net.ParseIP for IPv4 and IPv6 text forms.
 bool is_ip_address(std::string_view s);
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

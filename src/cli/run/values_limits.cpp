@@ -9,9 +9,9 @@
 #include <regex>
 #include <string>
 
-#include "runtime/values.hpp"
+#include "cli/run/values.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using nlohmann::json;
@@ -245,4 +245,4 @@ util::Result<json> parse_gpu_request(std::string_view s) {
   return req;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli
