@@ -14,6 +14,10 @@
 
 namespace sr::cli::rows {
 
+using nlohmann::json;
+using util::ErrorKind;
+using util::fail;
+using util::Result;
 using V = const std::string&;
 using B = SpecBuilder&;
 

@@ -5,16 +5,14 @@
 #include <array>
 
 #include "cli/run/option_rows.hpp"
+#include "util/duration.hpp"
 
 namespace sr::cli::rows {
 namespace {
 
-using util::ErrorKind;
-using util::fail;
-using util::Result;
-
 Result<void> set_duration(std::int64_t& target, V v) {
-  SR_ASSIGN(target, parse_duration(v));
+  SR_ASSIGN(const auto d, util::parse_go_duration(v, util::DurationWording::go));
+  target = d.count();
   return {};
 }
 

@@ -8,8 +8,6 @@
 namespace sr::cli::rows {
 namespace {
 
-using util::Result;
-
 template <auto Parse>
 Result<void> push_host(B b, const char* key, V v) {
   SR_ASSIGN(auto entry, Parse(v));

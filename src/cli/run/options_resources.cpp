@@ -8,9 +8,6 @@
 namespace sr::cli::rows {
 namespace {
 
-using nlohmann::json;
-using util::Result;
-
 Result<void> set_string(B b, const char* key, V v) {
   b.host[key] = v;
   return {};

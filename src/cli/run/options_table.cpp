@@ -14,10 +14,6 @@
 namespace sr::cli {
 namespace {
 
-using nlohmann::json;
-using util::ErrorKind;
-using util::fail;
-using util::Result;
 using namespace rows;
 
 Result<void> add_env_file(B b, V path) {
