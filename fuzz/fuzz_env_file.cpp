@@ -1,4 +1,4 @@
-// Env files: --env-file content (runtime/env_file, the Docker CLI's rules)
+// Env files: --env-file content (cli/run/env_file, the Docker CLI's rules)
 // and dotenv files (util/dotenv, the egress credential source). Properties
 // beyond "no crash":
 //  - --env-file: every entry is NAME=VALUE with a non-empty NAME free of
@@ -12,18 +12,18 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/env_file.hpp"
+#include "cli/run/env_file.hpp"
 #include "util/dotenv.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
 
-  const sr::runtime::EnvLookup lookup = [](const std::string& name) -> std::optional<std::string> {
+  const sr::cli::EnvLookup lookup = [](const std::string& name) -> std::optional<std::string> {
     if (name == "HOME") return std::string("/home/fuzz");
     if (name == "EMPTY") return std::string();
     return std::nullopt;
   };
-  if (auto lines = sr::runtime::parse_env_file(text, lookup)) {
+  if (auto lines = sr::cli::parse_env_file(text, lookup)) {
     for (const auto& l : *lines) {
       auto eq = l.find('=');
       if (eq == std::string::npos || eq == 0) std::abort();

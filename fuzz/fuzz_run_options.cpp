@@ -16,10 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/spec.hpp"
-#include "runtime/values.hpp"
+#include "cli/run/spec.hpp"
+#include "cli/run/values.hpp"
 
-namespace rt = sr::runtime;
+namespace cli = sr::cli;
 
 namespace {
 
@@ -34,7 +34,7 @@ std::vector<std::string> split_args(std::string_view in) {
   return args;
 }
 
-bool reads_files(const rt::CommandLine& line) {
+bool reads_files(const cli::CommandLine& line) {
   for (const auto& [def, value] : line.options) {
     if (def->long_name == "env-file") return true;
     if (def->long_name == "security-opt" && value.find("seccomp") != std::string::npos) return true;
@@ -43,17 +43,17 @@ bool reads_files(const rt::CommandLine& line) {
 }
 
 void value_parsers(std::string_view v) {
-  (void)rt::parse_bool(v);
-  (void)rt::parse_int64(v);
-  (void)rt::parse_ram_bytes(v);
-  (void)rt::parse_nano_cpus(v);
-  (void)rt::parse_publish(v);
-  (void)rt::parse_volume(v, "/work/dir");
-  if (auto m = rt::parse_mount(v, "/work/dir"); m && !m->is_object()) std::abort();
-  (void)rt::parse_ulimit(v);
-  (void)rt::parse_extra_host(v);
-  (void)rt::normalize_capability(v);
-  (void)rt::is_ip_address(v);
+  (void)cli::parse_bool(v);
+  (void)cli::parse_int64(v);
+  (void)cli::parse_ram_bytes(v);
+  (void)cli::parse_nano_cpus(v);
+  (void)cli::parse_publish(v);
+  (void)cli::parse_volume(v, "/work/dir");
+  if (auto m = cli::parse_mount(v, "/work/dir"); m && !m->is_object()) std::abort();
+  (void)cli::parse_ulimit(v);
+  (void)cli::parse_extra_host(v);
+  (void)cli::normalize_capability(v);
+  (void)cli::is_ip_address(v);
 }
 
 }  // namespace
@@ -64,26 +64,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       split_args({reinterpret_cast<const char*>(data), size});
   for (const auto& a : args) value_parsers(a);
 
-  auto line = rt::parse_command_line(rt::run_option_table(), args);
+  auto line = cli::parse_command_line(cli::run_option_table(), args);
   if (!line) {
     if (line.error().message.empty()) std::abort();
     return 0;
   }
   if (reads_files(*line)) return 0;
 
-  rt::ParseContext context{
+  cli::ParseContext context{
       [](const std::string& name) -> std::optional<std::string> {
         if (name == "HOME") return std::string("/home/fuzz");
         if (name == "EMPTY") return std::string();
         return std::nullopt;
       },
       "/work/dir"};
-  auto command = rt::parse_run_command(args, context);
+  auto command = cli::parse_run_command(args, context);
   if (!command) {
     if (command.error().message.empty()) std::abort();
     return 0;
   }
-  if (command->action != rt::Action::run) return 0;
+  if (command->action != cli::Action::run) return 0;
   const auto& spec = command->spec;
   if (line->positional.empty() || spec.image != line->positional.front()) std::abort();
   const auto& body = spec.create_body;

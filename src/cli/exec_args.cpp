@@ -8,7 +8,6 @@ namespace sr::cli {
 
 namespace {
 
-using runtime::EnvLookup;
 using util::ErrorKind;
 
 struct Flag {
@@ -44,7 +43,7 @@ util::Result<void> apply(ExecArgs& spec, const Flag& f, const std::string& value
   else if (n == "detach-keys") spec.detach_keys = value;
   else if (n == "env-file") env_files.push_back(value);
   else if (n == "env") {
-    SR_ASSIGN(std::string kv, runtime::resolve_env_flag(value, lookup));
+    SR_ASSIGN(std::string kv, resolve_env_flag(value, lookup));
     spec.env.push_back(std::move(kv));
   }
   return {};
@@ -99,7 +98,7 @@ util::Result<ExecArgs> parse_exec_args(const std::vector<std::string>& args, con
   // The CLI puts --env-file values first and -e after them.
   std::vector<std::string> env;
   for (const auto& path : env_files) {
-    SR_ASSIGN(auto lines, runtime::read_env_file(path, lookup));
+    SR_ASSIGN(auto lines, read_env_file(path, lookup));
     env.insert(env.end(), lines.begin(), lines.end());
   }
   env.insert(env.end(), spec.env.begin(), spec.env.end());

@@ -12,7 +12,7 @@
 #include "cli/run_subcommands.hpp"
 #include "docker/client.hpp"
 #include "runtime/sandbox.hpp"
-#include "runtime/spec.hpp"
+#include "cli/run/spec.hpp"
 #include "util/exit_status.hpp"
 
 namespace sr::cli {
@@ -31,16 +31,16 @@ int run(std::vector<std::string> args, ErrorReport& report, const std::function<
   if (!args.empty() && is_subcommand(args.front()))
     return run_subcommand(args.front(), std::vector<std::string>(args.begin() + 1, args.end()), report);
   if (!args.empty() && args.front() == "run") args.erase(args.begin());
-  auto command = sr::runtime::parse_run_command(args, sr::runtime::process_context());
+  auto command = sr::cli::parse_run_command(args, sr::cli::process_context());
   if (!command) return fail(report, "usage", command.error().message);
   switch (command->action) {
-    case sr::runtime::Action::help:
-      std::fputs(sr::runtime::usage_text().c_str(), stdout);
+    case sr::cli::Action::help:
+      std::fputs(sr::cli::usage_text().c_str(), stdout);
       return 0;
-    case sr::runtime::Action::version:
+    case sr::cli::Action::version:
       print_version();
       return 0;
-    case sr::runtime::Action::run:
+    case sr::cli::Action::run:
       break;
   }
   auto client = sr::docker::Client::from_env();

@@ -79,7 +79,7 @@ int docker_unreachable(const util::Error& e, ErrorReport& report) {
 }
 
 int exec_command(const std::vector<std::string>& args, ErrorReport& report) {
-  auto parsed = parse_exec_args(args, runtime::process_env_lookup());
+  auto parsed = parse_exec_args(args, process_env_lookup());
   if (!parsed) return usage_error("exec", parsed.error(), report);
   if (parsed->help) {
     std::fputs(exec_usage_text().c_str(), stdout);

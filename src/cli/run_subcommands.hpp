@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/env_file.hpp"
+#include "cli/run/env_file.hpp"
 #include "runtime/exec_command.hpp"
 #include "runtime/lifecycle.hpp"
 #include "util/error.hpp"
@@ -32,7 +32,7 @@ struct ExecArgs : runtime::ExecSpec {
 // Parses the words after `exec` with the Docker CLI's (pflag) rules.
 // Options end at CONTAINER; "requires at least 2 arguments" is an
 // invalid_argument error.
-util::Result<ExecArgs> parse_exec_args(const std::vector<std::string>& args, const runtime::EnvLookup& lookup);
+util::Result<ExecArgs> parse_exec_args(const std::vector<std::string>& args, const EnvLookup& lookup);
 
 // Parses the words after stop, kill or rm (--help is handled before).
 util::Result<runtime::LifecycleOptions> parse_lifecycle_args(runtime::LifecycleVerb verb,

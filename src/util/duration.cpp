@@ -1,65 +1,97 @@
 #include "util/duration.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
-#include <utility>
 
 namespace sr::util {
 namespace {
 
-constexpr std::uint64_t kMaxNs = static_cast<std::uint64_t>(INT64_MAX);
-
-struct Unit {
+struct DurationUnit {
   std::string_view name;
-  std::uint64_t ns;
+  std::uint64_t nanos;
 };
-
-// "ms" before "m" and "s": the first name that prefixes the rest wins.
-constexpr std::array<Unit, 8> kUnits{{{"ns", 1},
-                                      {"us", 1'000},
-                                      {"\xC2\xB5s", 1'000},  // U+00B5 micro sign
-                                      {"\xCE\xBCs", 1'000},  // U+03BC Greek mu
-                                      {"ms", 1'000'000},
-                                      {"s", 1'000'000'000},
-                                      {"m", 60'000'000'000},
-                                      {"h", 3'600'000'000'000}}};
+constexpr std::array<DurationUnit, 8> kUnits = {{{"ns", 1},
+                                                 {"us", 1000},
+                                                 {"\xc2\xb5s", 1000},  // U+00B5 micro sign
+                                                 {"\xce\xbcs", 1000},  // U+03BC Greek mu
+                                                 {"ms", 1000000},
+                                                 {"s", 1000000000},
+                                                 {"m", 60000000000},
+                                                 {"h", 3600000000000}}};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// Digits "1.5" and the fraction's text after them, in integers as Go's
-// time.ParseDuration reads them (so "2.3s" is exactly 2.3 s, not the nearest double).
-struct Number {
-  std::uint64_t whole = 0;
-  std::uint64_t frac = 0;
-  double scale = 1;  // 10^(digits of frac kept)
-  bool any = false;
-  bool overflow = false;
-};
+std::string go_quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-Number read_number(std::string_view& s) {
-  Number n;
-  std::size_t i = 0;
-  for (; i < s.size() && is_digit(s[i]); ++i, n.any = true) {
-    if (n.whole > (kMaxNs - 9) / 10) n.overflow = true;
-    n.whole = n.whole * 10 + static_cast<std::uint64_t>(s[i] - '0');
+// One "decimal unit" term of the duration at the front of s, consumed, in
+// nanoseconds; the Go message of its fault otherwise. Digits beyond
+// uint64's precision in the fraction are dropped, as Go drops them.
+Result<std::uint64_t> take_term(std::string_view& s, std::string_view text) {
+  auto invalid = [&] { return fail(ErrorKind::invalid_argument, "time: invalid duration " + go_quote(text)); };
+  std::uint64_t whole = 0, frac = 0;
+  double scale = 1;
+  const std::size_t before = s.size();
+  while (!s.empty() && is_digit(s.front())) {
+    if (whole > (UINT64_MAX - 9) / 10) return invalid();
+    whole = whole * 10 + static_cast<std::uint64_t>(s.front() - '0');
+    s.remove_prefix(1);
   }
-  if (i < s.size() && s[i] == '.') {
-    bool over = false;
-    for (++i; i < s.size() && is_digit(s[i]); ++i, n.any = true) {
-      if (over || n.frac > (kMaxNs - 9) / 10) {
-        over = true;  // digits past int64 precision are dropped, as Go does
-        continue;
+  const bool had_whole = s.size() != before;
+  bool had_frac = false;
+  if (!s.empty() && s.front() == '.') {
+    s.remove_prefix(1);
+    const std::size_t at = s.size();
+    while (!s.empty() && is_digit(s.front())) {
+      if (frac <= (UINT64_MAX - 9) / 10) {
+        frac = frac * 10 + static_cast<std::uint64_t>(s.front() - '0');
+        scale *= 10;
       }
-      n.frac = n.frac * 10 + static_cast<std::uint64_t>(s[i] - '0');
-      n.scale *= 10;
+      s.remove_prefix(1);
     }
+    had_frac = s.size() != at;
   }
-  s.remove_prefix(i);
-  return n;
+  if (!had_whole && !had_frac) return invalid();
+  std::size_t unit_len = 0;
+  while (unit_len < s.size() && s[unit_len] != '.' && !is_digit(s[unit_len])) ++unit_len;
+  if (unit_len == 0) return fail(ErrorKind::invalid_argument, "time: missing unit in duration " + go_quote(text));
+  const std::string_view unit = s.substr(0, unit_len);
+  s.remove_prefix(unit_len);
+  auto u = std::ranges::find(kUnits, unit, &DurationUnit::name);
+  if (u == kUnits.end())
+    return fail(ErrorKind::invalid_argument,
+                "time: unknown unit " + go_quote(unit) + " in duration " + go_quote(text));
+  if (whole > (std::uint64_t{1} << 63) / u->nanos) return invalid();
+  std::uint64_t v = whole * u->nanos;
+  if (frac > 0)
+    v += static_cast<std::uint64_t>(static_cast<double>(frac) * (static_cast<double>(u->nanos) / scale));
+  return v;
 }
 
-// "1.5" as a fixed-point text of `value / 10^digits`, trailing zeros dropped.
+// time.ParseDuration: [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+, or "0", with Go's messages.
+Result<std::chrono::nanoseconds> parse_as_go(std::string_view text) {
+  auto invalid = [&] { return fail(ErrorKind::invalid_argument, "time: invalid duration " + go_quote(text)); };
+  std::string_view s = text;
+  bool negative = false;
+  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
+    negative = s.front() == '-';
+    s.remove_prefix(1);
+  }
+  if (s == "0") return std::chrono::nanoseconds(0);
+  if (s.empty()) return invalid();
+  std::uint64_t total = 0;
+  while (!s.empty()) {
+    SR_ASSIGN(const std::uint64_t term, take_term(s, text));
+    total += term;
+    if (total > (std::uint64_t{1} << 63)) return invalid();
+  }
+  if (!negative && total > static_cast<std::uint64_t>(INT64_MAX)) return invalid();
+  return std::chrono::nanoseconds(negative ? -static_cast<std::int64_t>(total - 1) - 1
+                                           : static_cast<std::int64_t>(total));
+}
+
+// "1.5": `value / 10^digits` in fixed point, trailing zeros dropped.
 std::string fixed(std::uint64_t value, int digits) {
   std::uint64_t div = 1;
   for (int i = 0; i < digits; ++i) div *= 10;
@@ -73,37 +105,11 @@ std::string fixed(std::uint64_t value, int digits) {
 
 }  // namespace
 
-Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text) {
-  auto bad = [&] {
-    return fail(ErrorKind::invalid_argument,
-                "invalid duration \"" + std::string(text) + "\" (expected e.g. 30s, 1m30s, 500ms)");
-  };
-  std::string_view s = text;
-  bool negative = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
-    negative = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return std::chrono::nanoseconds(0);
-  if (s.empty()) return bad();
-  std::uint64_t total = 0;
-  while (!s.empty()) {
-    Number n = read_number(s);
-    if (!n.any || n.overflow) return bad();
-    const Unit* unit = nullptr;
-    for (const auto& u : kUnits)
-      if (s.starts_with(u.name) && (!unit || u.name.size() > unit->name.size())) unit = &u;
-    if (!unit) return bad();
-    s.remove_prefix(unit->name.size());
-    if (n.whole > kMaxNs / unit->ns) return bad();
-    std::uint64_t v = n.whole * unit->ns;
-    if (n.frac > 0) v += static_cast<std::uint64_t>(static_cast<double>(n.frac) *
-                                                    (static_cast<double>(unit->ns) / n.scale));
-    if (v > kMaxNs || total > kMaxNs - v) return bad();  // Go's int64 nanoseconds
-    total += v;
-  }
-  auto ns = std::chrono::nanoseconds(static_cast<std::int64_t>(total));
-  return negative ? -ns : ns;
+Result<std::chrono::nanoseconds> parse_go_duration(std::string_view text, DurationWording wording) {
+  auto parsed = parse_as_go(text);
+  if (parsed || wording == DurationWording::go) return parsed;
+  return fail(ErrorKind::invalid_argument,
+              "invalid duration \"" + std::string(text) + "\" (expected e.g. 30s, 1m30s, 500ms)");
 }
 
 std::string format_go_duration(std::chrono::nanoseconds d) {

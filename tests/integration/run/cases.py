@@ -232,7 +232,7 @@ ALIASES = {"net": "network", "net-alias": "network-alias", "dns-opt": "dns-optio
 NO_CASE = {
     "help": "prints usage; not a container",
     "mac-address": "docker 28 refuses it against an API 1.41 daemon (\"specify mac-address per network\"); "
-                   "the create body is checked in tests/unit/runtime/options_more_test.cpp",
+                   "the create body is checked in tests/unit/cli/options_more_test.cpp",
     "use-api-socket": "refused by sandbox-run (it hands the sandbox the daemon); docker runs it",
     "ip": "covered as an error case only: two containers cannot hold one fixed address",
 }

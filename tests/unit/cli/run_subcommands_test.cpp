@@ -6,7 +6,7 @@
 #include "cli/run_subcommands.hpp"
 
 using namespace sr::cli;
-using sr::runtime::EnvLookup;
+using sr::cli::EnvLookup;
 using sr::runtime::exec_create_body;
 
 namespace {

@@ -8,17 +8,17 @@
 #include <span>
 #include <string>
 
-#include "runtime/env_file.hpp"
-#include "runtime/options.hpp"
+#include "cli/run/env_file.hpp"
+#include "cli/run/options.hpp"
+#include "cli/run/spec_builder.hpp"
 #include "runtime/run_spec.hpp"
-#include "runtime/spec_builder.hpp"
 #include "util/error.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 
 struct Command {
   Action action = Action::run;
-  RunSpec spec;  // meaningful when action == run
+  runtime::RunSpec spec;  // meaningful when action == run
 };
 
 // What parsing reads from the world: the environment for "-e KEY" and
@@ -42,4 +42,4 @@ const OptionTable& run_option_table();
 // The complete --help text, generated from the table.
 std::string usage_text();
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

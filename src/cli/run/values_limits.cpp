@@ -1,6 +1,6 @@
 // Values of the resource, cgroup and lifecycle options of `docker run`, with
 // the semantics and wording of the Docker CLI's dependencies:
-//   Go time.ParseDuration, strconv.ParseUint        https://pkg.go.dev/time, /strconv
+//   Go strconv.ParseUint                           https://pkg.go.dev/strconv
 //   docker/cli opts/throttledevice.go, weightdevice.go, opts.go (ValidateSysctl,
 //   ValidateDeviceCgroupRule), opts/gpus.go, opts/parse.go (ParseRestartPolicy)
 #include <algorithm>
@@ -9,9 +9,9 @@
 #include <regex>
 #include <string>
 
-#include "runtime/values.hpp"
+#include "cli/run/values.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using nlohmann::json;
@@ -50,79 +50,7 @@ util::Result<std::pair<std::string, std::string>> device_and_value(std::string_v
   return std::pair{std::string(s.substr(0, colon)), std::string(s.substr(colon + 1))};
 }
 
-struct DurationUnit {
-  std::string_view name;
-  std::uint64_t nanos;
-};
-constexpr std::array<DurationUnit, 8> kUnits = {{{"ns", 1},
-                                                 {"us", 1000},
-                                                 {"\xc2\xb5s", 1000},  // U+00B5 micro sign
-                                                 {"\xce\xbcs", 1000},  // U+03BC Greek mu
-                                                 {"ms", 1000000},
-                                                 {"s", 1000000000},
-                                                 {"m", 60000000000},
-                                                 {"h", 3600000000000}}};
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
 }  // namespace
-
-util::Result<std::int64_t> parse_duration(std::string_view s) {
-  // time.ParseDuration: [-+]?([0-9]*(\.[0-9]*)?[a-z]+)+, or "0".
-  const std::string orig(s);
-  auto invalid = [&] { return fail(ErrorKind::invalid_argument, "time: invalid duration " + go_quote(orig)); };
-  bool negative = false;
-  if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
-    negative = s.front() == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return std::int64_t{0};
-  if (s.empty()) return invalid();
-  std::uint64_t total = 0;
-  while (!s.empty()) {
-    std::uint64_t whole = 0, frac = 0;
-    double scale = 1;
-    const std::size_t before = s.size();
-    while (!s.empty() && is_digit(s.front())) {
-      if (whole > (UINT64_MAX - 9) / 10) return invalid();
-      whole = whole * 10 + static_cast<std::uint64_t>(s.front() - '0');
-      s.remove_prefix(1);
-    }
-    const bool had_whole = s.size() != before;
-    bool had_frac = false;
-    if (!s.empty() && s.front() == '.') {
-      s.remove_prefix(1);
-      const std::size_t at = s.size();
-      while (!s.empty() && is_digit(s.front())) {
-        if (frac <= (UINT64_MAX - 9) / 10) {  // further digits are below precision
-          frac = frac * 10 + static_cast<std::uint64_t>(s.front() - '0');
-          scale *= 10;
-        }
-        s.remove_prefix(1);
-      }
-      had_frac = s.size() != at;
-    }
-    if (!had_whole && !had_frac) return invalid();
-    std::size_t unit_len = 0;
-    while (unit_len < s.size() && s[unit_len] != '.' && !is_digit(s[unit_len])) ++unit_len;
-    if (unit_len == 0)
-      return fail(ErrorKind::invalid_argument, "time: missing unit in duration " + go_quote(orig));
-    const std::string_view unit = s.substr(0, unit_len);
-    s.remove_prefix(unit_len);
-    auto u = std::ranges::find(kUnits, unit, &DurationUnit::name);
-    if (u == kUnits.end())
-      return fail(ErrorKind::invalid_argument,
-                  "time: unknown unit " + go_quote(unit) + " in duration " + go_quote(orig));
-    if (whole > (std::uint64_t{1} << 63) / u->nanos) return invalid();
-    std::uint64_t v = whole * u->nanos;
-    if (frac > 0) v += static_cast<std::uint64_t>(static_cast<double>(frac) *
-                                                  (static_cast<double>(u->nanos) / scale));
-    total += v;
-    if (total > (std::uint64_t{1} << 63)) return invalid();
-  }
-  if (!negative && total > static_cast<std::uint64_t>(INT64_MAX)) return invalid();
-  return negative ? -static_cast<std::int64_t>(total - 1) - 1 : static_cast<std::int64_t>(total);
-}
 
 util::Result<std::uint16_t> parse_uint16(std::string_view s) {
   SR_ASSIGN(const std::uint64_t v, parse_uint(s, 16, 0));
@@ -245,4 +173,4 @@ util::Result<json> parse_gpu_request(std::string_view s) {
   return req;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

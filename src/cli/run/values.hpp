@@ -17,7 +17,7 @@
 
 #include "util/error.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 
 // strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False.
 util::Result<bool> parse_bool(std::string_view s);
@@ -84,9 +84,6 @@ util::Result<std::string> parse_extra_host(std::string_view s);
 // as an escaped quote (--mount, --gpus).
 util::Result<std::vector<std::string>> split_csv(std::string_view s);
 
-// Go's time.ParseDuration ("1m30s", "500ms", "1.5h") to nanoseconds.
-util::Result<std::int64_t> parse_duration(std::string_view s);
-
 // strconv.ParseUint(s, 0, 16): --blkio-weight.
 util::Result<std::uint16_t> parse_uint16(std::string_view s);
 
@@ -140,4 +137,4 @@ std::string normalize_capability(std::string_view s);
 // net.ParseIP for IPv4 and IPv6 text forms.
 bool is_ip_address(std::string_view s);
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

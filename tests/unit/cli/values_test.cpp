@@ -2,9 +2,9 @@
 // mounts, sizes, CPUs, ulimits, hosts and capabilities.
 #include <catch2/catch.hpp>
 
-#include "runtime/values.hpp"
+#include "cli/run/values.hpp"
 
-using namespace sr::runtime;
+using namespace sr::cli;
 using nlohmann::json;
 
 namespace {

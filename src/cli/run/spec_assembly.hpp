@@ -6,11 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/spec_builder.hpp"
+#include "cli/run/spec_builder.hpp"
 #include "util/error.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 
 util::Result<void> assemble_late_options(const SpecBuilder& b, nlohmann::json& body, nlohmann::json& hc);
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

@@ -8,12 +8,16 @@
 #include <span>
 #include <string>
 
-#include "runtime/options.hpp"
-#include "runtime/spec_builder.hpp"
-#include "runtime/values.hpp"
+#include "cli/run/options.hpp"
+#include "cli/run/spec_builder.hpp"
+#include "cli/run/values.hpp"
 
-namespace sr::runtime::rows {
+namespace sr::cli::rows {
 
+using nlohmann::json;
+using util::ErrorKind;
+using util::fail;
+using util::Result;
 using V = const std::string&;
 using B = SpecBuilder&;
 
@@ -51,4 +55,4 @@ std::span<const OptionDef> lifecycle_options();
 // Options docker run has that sandbox-run refuses, each with its reason.
 std::span<const UnsupportedOption> refused_options();
 
-}  // namespace sr::runtime::rows
+}  // namespace sr::cli::rows

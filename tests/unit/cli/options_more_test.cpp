@@ -5,12 +5,12 @@
 
 #include <algorithm>
 
-#include "runtime/spec.hpp"
+#include "cli/run/spec.hpp"
 
 namespace {
 
 using nlohmann::json;
-using sr::runtime::parse_run_command;
+using sr::cli::parse_run_command;
 
 auto parse(std::vector<std::string> args) {
   return parse_run_command(args, {[](const std::string&) { return std::nullopt; }, "/cwd"});
@@ -142,10 +142,10 @@ TEST_CASE("client-side options: --cidfile, --detach-keys, --disable-content-trus
 }
 
 TEST_CASE("the table: every docker run option is either supported or refused with a reason") {
-  const auto& t = sr::runtime::run_option_table();
+  const auto& t = sr::cli::run_option_table();
   CHECK(t.options.size() + t.unsupported.size() >= 100);
   for (const auto& u : t.unsupported) {
     CHECK_FALSE(u.reason.empty());
-    CHECK(std::ranges::find(t.options, u.long_name, &sr::runtime::OptionDef::long_name) == t.options.end());
+    CHECK(std::ranges::find(t.options, u.long_name, &sr::cli::OptionDef::long_name) == t.options.end());
   }
 }

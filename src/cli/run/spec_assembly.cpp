@@ -1,9 +1,9 @@
 // The options of `docker run` that docker/cli opts.go parse() judges only
 // after every flag is read (they combine several flags, or the CLI checks
 // them there rather than in the flag's own validator), with its messages.
-#include "runtime/spec_assembly.hpp"
+#include "cli/run/spec_assembly.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using nlohmann::json;
@@ -115,4 +115,4 @@ Result<void> assemble_late_options(const SpecBuilder& b, json& body, json& hc) {
   return {};
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

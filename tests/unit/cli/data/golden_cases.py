@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The golden create bodies of the runtime unit tests, recorded from the Docker CLI.
+"""The golden create bodies of the cli unit tests, recorded from the Docker CLI.
 
 Run this (with a daemon up) to re-record every case into golden/<name>.json:
 the Docker CLI parses the arguments and its create request is captured by

@@ -3,13 +3,10 @@
 // HostConfig field of the same meaning (docker/cli opts.go parse()).
 #include <array>
 
-#include "runtime/option_rows.hpp"
+#include "cli/run/option_rows.hpp"
 
-namespace sr::runtime::rows {
+namespace sr::cli::rows {
 namespace {
-
-using nlohmann::json;
-using util::Result;
 
 Result<void> set_string(B b, const char* key, V v) {
   b.host[key] = v;
@@ -95,4 +92,4 @@ constexpr std::array kRows = {
 
 std::span<const OptionDef> resource_options() { return kRows; }
 
-}  // namespace sr::runtime::rows
+}  // namespace sr::cli::rows

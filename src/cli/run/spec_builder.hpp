@@ -12,12 +12,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/env_file.hpp"
+#include "cli/run/env_file.hpp"
+#include "cli/run/values.hpp"
 #include "runtime/run_spec.hpp"
-#include "runtime/values.hpp"
 #include "util/error.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 
 enum class Action { run, help, version };
 
@@ -46,10 +46,10 @@ class SpecBuilder {
   // Assembles the create body from what the options set and the positional
   // arguments (IMAGE [COMMAND] [ARG...]). Checks the cross-option rules
   // (-a with -d, an image is required).
-  util::Result<RunSpec> finish(const std::vector<std::string>& positional) const;
+  util::Result<runtime::RunSpec> finish(const std::vector<std::string>& positional) const;
 
   Action action = Action::run;
-  RunSpec spec;                                      // client-side behaviour
+  runtime::RunSpec spec;                             // client-side behaviour
   nlohmann::json config = nlohmann::json::object();  // Config fields set directly
   nlohmann::json host = nlohmann::json::object();    // HostConfig fields set directly
   std::vector<std::string> env_from_files;           // --env-file, sent first
@@ -75,4 +75,4 @@ class SpecBuilder {
   std::string cwd_;
 };
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <fstream>
 
-#include "runtime/env_file.hpp"
+#include "cli/run/env_file.hpp"
 
-using namespace sr::runtime;
+using namespace sr::cli;
 
 namespace {
 

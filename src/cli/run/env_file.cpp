@@ -1,4 +1,4 @@
-#include "runtime/env_file.hpp"
+#include "cli/run/env_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include "util/unique_fd.hpp"
 #include "util/utf8.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using util::ErrorKind;
@@ -92,4 +92,4 @@ util::Result<std::string> resolve_env_flag(std::string_view value, const EnvLook
   return name;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

@@ -1,4 +1,4 @@
-#include "runtime/values.hpp"
+#include "cli/run/values.hpp"
 
 #include <arpa/inet.h>
 
@@ -17,7 +17,7 @@
 //   go-units RAMInBytes, ParseUlimit       https://github.com/docker/go-units
 //   docker/cli opts.NanoCPUs, ValidateExtraHost, normalizeCaps
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using util::ErrorKind;
@@ -217,4 +217,4 @@ std::string normalize_capability(std::string_view s) {
   return cap;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

@@ -1,10 +1,10 @@
-#include "runtime/spec.hpp"
+#include "cli/run/spec.hpp"
 
 #include <unistd.h>
 
 #include <climits>
 
-namespace sr::runtime {
+namespace sr::cli {
 
 ParseContext process_context() {
   std::string cwd;
@@ -57,4 +57,4 @@ std::string usage_text() {
          "failures as one JSON object on stderr: {\"error\": {\"kind\", \"message\", \"fix\"}}.\n";
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

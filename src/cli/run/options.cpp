@@ -1,4 +1,4 @@
-#include "runtime/options.hpp"
+#include "cli/run/options.hpp"
 
 #include <algorithm>
 
@@ -7,7 +7,7 @@
 // https://github.com/spf13/pflag/blob/master/flag.go (parseLongArg,
 // parseSingleShortArg).
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using util::ErrorKind;
@@ -143,4 +143,4 @@ std::string format_option_help(const OptionTable& table) {
   return out;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

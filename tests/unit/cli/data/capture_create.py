@@ -3,7 +3,7 @@
 
 Usage: capture_create.py NAME -- [docker run args...]
 Writes NAME.json (the create body, sorted keys) and NAME.query (the query
-string) next to this script. The golden files of the runtime unit tests were
+string) next to this script. The golden files of the cli unit tests were
 produced this way: the docker CLI talks to this proxy, which forwards every
 request to the real daemon except POST /containers/create, which it records
 and answers with 400 so nothing is created.

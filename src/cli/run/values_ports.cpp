@@ -3,10 +3,10 @@
 #include <charconv>
 #include <string>
 
-#include "runtime/values.hpp"
+#include "cli/run/values.hpp"
 #include "util/host_port.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using util::ErrorKind;
@@ -122,4 +122,4 @@ util::Result<std::vector<PortMapping>> parse_publish(std::string_view s) {
   return out;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

@@ -15,7 +15,7 @@
 
 #include "util/error.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 
 class SpecBuilder;
 
@@ -71,4 +71,4 @@ std::string display_name(const OptionDef& def);
 // The option listing for --help, one line per option, generated from the table.
 std::string format_option_help(const OptionTable& table);
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

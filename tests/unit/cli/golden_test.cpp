@@ -1,5 +1,5 @@
 // Options -> container create body, against bodies recorded from the Docker
-// CLI (tests/unit/runtime/data/golden_cases.py). Bodies are compared after
+// CLI (tests/unit/cli/data/golden_cases.py). Bodies are compared after
 // dropping zero values (null, "", 0, false, empty) that the CLI spells out
 // and the daemon treats as unset; Env and Binds compare as multisets because
 // the Docker CLI emits -e values and binds in map order.
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <set>
 
-#include "runtime/spec.hpp"
+#include "cli/run/spec.hpp"
 
 namespace {
 
@@ -59,7 +59,7 @@ std::string query_of(const sr::runtime::RunSpec& spec) {
   return q;
 }
 
-sr::runtime::ParseContext golden_context() {
+sr::cli::ParseContext golden_context() {
   return {[](const std::string& k) -> std::optional<std::string> {
             if (k == "FROM_ENV") return "from-env";
             return std::nullopt;
@@ -84,7 +84,7 @@ TEST_CASE("create bodies equal the Docker CLI's for the recorded flag combinatio
       args.push_back(a);
     }
     INFO("case " << path.stem().string());
-    auto cmd = sr::runtime::parse_run_command(args, golden_context());
+    auto cmd = sr::cli::parse_run_command(args, golden_context());
     REQUIRE(cmd);
     CHECK(normalize(cmd->spec.create_body).dump(1) == normalize(golden["body"]).dump(1));
     CHECK(query_of(cmd->spec) == golden["query"].get<std::string>());

@@ -3,12 +3,10 @@
 // parseNetworkAttachmentOpt; the endpoint is assembled in spec_assembly.cpp).
 #include <array>
 
-#include "runtime/option_rows.hpp"
+#include "cli/run/option_rows.hpp"
 
-namespace sr::runtime::rows {
+namespace sr::cli::rows {
 namespace {
-
-using util::Result;
 
 template <auto Parse>
 Result<void> push_host(B b, const char* key, V v) {
@@ -59,4 +57,4 @@ constexpr std::array kRows = {
 
 std::span<const OptionDef> network_options() { return kRows; }
 
-}  // namespace sr::runtime::rows
+}  // namespace sr::cli::rows

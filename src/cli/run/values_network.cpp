@@ -8,9 +8,9 @@
 #include <regex>
 #include <string>
 
-#include "runtime/values.hpp"
+#include "cli/run/values.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using util::ErrorKind;
@@ -123,4 +123,4 @@ util::Result<std::vector<std::string>> parse_expose(std::string_view s) {
   return out;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

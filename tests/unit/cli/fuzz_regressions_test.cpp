@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "runtime/spec.hpp"
-#include "runtime/values.hpp"
+#include "cli/run/spec.hpp"
+#include "cli/run/values.hpp"
 
-using namespace sr::runtime;
+using namespace sr::cli;
 
 namespace {
 

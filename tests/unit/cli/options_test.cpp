@@ -2,14 +2,14 @@
 // the option, --help generated from the table.
 #include <catch2/catch.hpp>
 
-#include "runtime/spec.hpp"
+#include "cli/run/spec.hpp"
 
 namespace {
 
-using sr::runtime::Action;
-using sr::runtime::parse_run_command;
+using sr::cli::Action;
+using sr::cli::parse_run_command;
 
-sr::runtime::ParseContext ctx() {
+sr::cli::ParseContext ctx() {
   return {[](const std::string& k) -> std::optional<std::string> {
             if (k == "HOME") return "/home/me";
             return std::nullopt;
@@ -163,8 +163,8 @@ TEST_CASE("--help and --version short-circuit, even without an image") {
 }
 
 TEST_CASE("--help lists every option of the table") {
-  const std::string usage = sr::runtime::usage_text();
-  for (const auto& def : sr::runtime::run_option_table().options) {
+  const std::string usage = sr::cli::usage_text();
+  for (const auto& def : sr::cli::run_option_table().options) {
     INFO(def.long_name);
     CHECK(usage.find("--" + std::string(def.long_name)) != std::string::npos);
   }

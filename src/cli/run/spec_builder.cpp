@@ -1,6 +1,6 @@
-#include "runtime/spec_builder.hpp"
+#include "cli/run/spec_builder.hpp"
 
-#include "runtime/spec_assembly.hpp"
+#include "cli/run/spec_assembly.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -8,9 +8,9 @@
 
 // Assembly order and defaults follow docker/cli opts.go parse() and run.go
 // runRun(), so the create body equals the Docker CLI's for the same flags
-// (the golden files in tests/unit/runtime/data were recorded from it).
+// (the golden files in tests/unit/cli/data were recorded from it).
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using nlohmann::json;
@@ -60,11 +60,11 @@ util::Result<void> apply_security_opts(const std::vector<std::string>& opts, jso
 
 }  // namespace
 
-util::Result<RunSpec> SpecBuilder::finish(const std::vector<std::string>& positional) const {
+util::Result<runtime::RunSpec> SpecBuilder::finish(const std::vector<std::string>& positional) const {
   if (positional.empty() || positional.front().empty())
     return fail(ErrorKind::invalid_argument,
                 "\"sandbox-run\" requires at least 1 argument: IMAGE [COMMAND] [ARG...]");
-  RunSpec out = spec;
+  runtime::RunSpec out = spec;
   out.env_origins = env_origins;
   out.image = positional.front();
   json body = config;
@@ -133,4 +133,4 @@ util::Result<RunSpec> SpecBuilder::finish(const std::vector<std::string>& positi
   return out;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

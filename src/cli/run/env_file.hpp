@@ -10,7 +10,7 @@
 
 #include "util/error.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 
 // Looks a variable up in the environment sandbox-run was started with; a seam
 // so that tests do not depend on the real environment.
@@ -35,4 +35,4 @@ util::Result<std::vector<std::string>> read_env_file(const std::string& path,
 // Docker CLI sends it that way). An empty name is an error.
 util::Result<std::string> resolve_env_flag(std::string_view value, const EnvLookup& lookup);
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

@@ -7,17 +7,13 @@
 #include <cctype>
 #include <vector>
 
-#include "runtime/spec.hpp"
-#include "runtime/option_rows.hpp"
-#include "runtime/values.hpp"
+#include "cli/run/option_rows.hpp"
+#include "cli/run/spec.hpp"
+#include "cli/run/values.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
-using nlohmann::json;
-using util::ErrorKind;
-using util::fail;
-using util::Result;
 using namespace rows;
 
 Result<void> add_env_file(B b, V path) {
@@ -120,9 +116,9 @@ Result<void> add_device(B b, V v) {
 }
 
 Result<void> set_pull(B b, V v) {
-  if (v == "missing") b.spec.pull = PullPolicy::missing;
-  else if (v == "always") b.spec.pull = PullPolicy::always;
-  else if (v == "never") b.spec.pull = PullPolicy::never;
+  if (v == "missing") b.spec.pull = runtime::PullPolicy::missing;
+  else if (v == "always") b.spec.pull = runtime::PullPolicy::always;
+  else if (v == "never") b.spec.pull = runtime::PullPolicy::never;
   else
     return fail(ErrorKind::invalid_argument, "invalid pull option: '" + v +
                                                  "': must be one of \"always\", \"missing\" or \"never\"");
@@ -263,4 +259,4 @@ const OptionTable& run_option_table() {
   return table;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli

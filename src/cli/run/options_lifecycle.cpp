@@ -4,17 +4,15 @@
 // of options sandbox-run refuses, each with its reason.
 #include <array>
 
-#include "runtime/option_rows.hpp"
+#include "cli/run/option_rows.hpp"
+#include "util/duration.hpp"
 
-namespace sr::runtime::rows {
+namespace sr::cli::rows {
 namespace {
 
-using util::ErrorKind;
-using util::fail;
-using util::Result;
-
 Result<void> set_duration(std::int64_t& target, V v) {
-  SR_ASSIGN(target, parse_duration(v));
+  SR_ASSIGN(const auto d, util::parse_go_duration(v, util::DurationWording::go));
+  target = d.count();
   return {};
 }
 
@@ -100,4 +98,4 @@ constexpr std::array kRefused = {
 std::span<const OptionDef> lifecycle_options() { return kRows; }
 std::span<const UnsupportedOption> refused_options() { return kRefused; }
 
-}  // namespace sr::runtime::rows
+}  // namespace sr::cli::rows

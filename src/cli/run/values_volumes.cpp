@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "runtime/values.hpp"
+#include "cli/run/values.hpp"
 
-namespace sr::runtime {
+namespace sr::cli {
 namespace {
 
 using nlohmann::json;
@@ -226,4 +226,4 @@ util::Result<DeviceSpec> parse_device(std::string_view s) {
   return d;
 }
 
-}  // namespace sr::runtime
+}  // namespace sr::cli
