@@ -3,7 +3,6 @@
 #include "cli/audit_command.hpp"
 #include "cli/commands.hpp"
 #include "cli/daemon_commands.hpp"
-#include "proxy/serve.hpp"
 #include "cli/docker_commands.hpp"
 
 // Each library exposes its commands as `int sr::<lib>::cmd_<name>(args)`.
@@ -27,7 +26,7 @@ const std::vector<EgressCommand>& egress_commands() {
       {"restart", "Stop, then start the egress daemon", &cli::cmd_restart},
       {"reload", "Make the running daemon re-read proxy.yaml", &cli::cmd_reload},
       {"install", "Install the pinned iron-proxy engine binary", &cli::cmd_install},
-      {"serve", "Run the built-in egress proxy engine in the foreground", &sr::proxy::cmd_serve},
+      {"serve", "Run the built-in egress proxy engine in the foreground", &sr::cli::cmd_serve},
       {"doctor", "Check the egress set-up end to end (--json)", &sr::cli::cmd_doctor},
       {"audit", "Query the audit log: tail, grep, stats, export", &cli::cmd_audit},
   };

@@ -30,5 +30,9 @@ int config_set(std::span<const std::string> args);  // `config set KEY VALUE`
 // ("name (id)"); supplied by runtime, which knows Docker.
 using SandboxLister = std::function<util::Result<std::vector<std::string>>()>;
 int cmd_rotate_ca(std::span<const std::string> args, const SandboxLister& list_sandboxes = {});
+// `serve`: runs the built-in engine (proxy/server) in the foreground until
+// SIGTERM/SIGINT; SIGHUP reloads. Real secret values and the management key
+// come from the process environment (cmd_serve.cpp).
+int cmd_serve(std::span<const std::string> args);
 
 }  // namespace sr::cli

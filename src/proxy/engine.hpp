@@ -1,4 +1,4 @@
-// serve: the command; server: the event loops; engine: their shared state; session: a connection.
+// serve: the command (cli/cmd_serve); server: the event loops; engine: their shared state; session: a connection.
 // State shared by every event loop of a running engine: the current rules
 // (swapped atomically on reload), the leaf certificate cache, the audit log,
 // the metrics, upstream TLS settings and the drain bookkeeping.

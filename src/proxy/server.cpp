@@ -1,4 +1,4 @@
-// serve: the command; server: the event loops; engine: their shared state; session: a connection.
+// serve: the command (cli/cmd_serve); server: the event loops; engine: their shared state; session: a connection.
 #include "proxy/server.hpp"
 
 #include <boost/asio/signal_set.hpp>

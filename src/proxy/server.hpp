@@ -1,4 +1,4 @@
-// serve: the command; server: the event loops; engine: their shared state; session: a connection.
+// serve: the command (cli/cmd_serve); server: the event loops; engine: their shared state; session: a connection.
 // The running engine: N single-threaded event loops (one io_context per
 // thread, no thread per connection), the listeners, signal handling (SIGHUP
 // reload; SIGTERM/SIGINT drain then stop), and reload from proxy.yaml.

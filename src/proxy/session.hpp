@@ -1,4 +1,4 @@
-// serve: the command; server: the event loops; engine: their shared state; session: a connection.
+// serve: the command (cli/cmd_serve); server: the event loops; engine: their shared state; session: a connection.
 // One client connection on the tunnel or plain-HTTP listener: absolute-form
 // requests are forwarded; a CONNECT opens a tunnel (tunnel.hpp). Both
 // listeners run the same code, so a CONNECT on http_listen is terminated

@@ -1,5 +1,8 @@
-// serve: the command; server: the event loops; engine: their shared state; session: a connection.
-#include "proxy/serve.hpp"
+// `sandbox-egress serve`: the built-in engine's command line (proxy/server
+// runs it). Engine-only settings are flags, so that proxy.yaml stays
+// acceptable to iron-proxy v0.39. Exit codes: 0 after a graceful shutdown, 1
+// on a startup failure (invalid config, a listener that cannot bind), 2 on usage.
+#include "cli/commands.hpp"
 
 #include <cctype>
 #include <cstdio>
@@ -14,7 +17,11 @@
 #include "proxy/server.hpp"
 #include "util/duration.hpp"
 
-namespace sr::proxy {
+namespace sr::cli {
+
+using proxy::ClientTimeouts;
+using proxy::Server;
+using proxy::ServeOptions;
 
 namespace {
 
@@ -162,4 +169,4 @@ int cmd_serve(std::span<const std::string> args) {
   return (*server)->run();
 }
 
-}  // namespace sr::proxy
+}  // namespace sr::cli
