@@ -2,9 +2,13 @@
 // dispatch of the four subcommands, in the order the Docker CLI judges them.
 #include "cli/run_subcommands.hpp"
 
+#include <array>
+#include <cstdint>
 #include <cstdio>
 
 #include "cli/error_report.hpp"
+#include "cli/run/options.hpp"
+#include "cli/run/values.hpp"
 #include "docker/client.hpp"
 #include "util/exit_status.hpp"
 
@@ -15,14 +19,39 @@ namespace {
 using runtime::LifecycleOptions;
 using runtime::LifecycleVerb;
 
-util::Result<int> parse_int(const std::string& text) {
-  try {
-    std::size_t used = 0;
-    int v = std::stoi(text, &used);
-    if (used == text.size()) return v;
-  } catch (const std::exception&) {
+constexpr auto F = ValueArity::flag;
+constexpr auto V = ValueArity::value;
+constexpr auto L = Repeat::last_wins;
+
+// Each verb's flags (only those that map to the API), read by the pflag
+// parser that reads docker run's; as in the Docker CLI, flags and container
+// names may mix.
+constexpr std::array kStopOptions{
+    OptionDef{"help", 'h', F, L, "", "Print usage", nullptr},
+    OptionDef{"signal", 's', V, L, "string", "Signal to send to the container", nullptr},
+    OptionDef{"time", 't', V, L, "int", "Seconds to wait before killing the container", nullptr},
+};
+constexpr std::array<std::string_view, 2> kStopAliases{"timeout", "time"};
+constexpr std::array kKillOptions{
+    OptionDef{"help", 'h', F, L, "", "Print usage", nullptr},
+    OptionDef{"signal", 's', V, L, "string", "Signal to send to the container (default SIGKILL)", nullptr},
+};
+constexpr std::array kRmOptions{
+    OptionDef{"force", 'f', F, L, "", "Force the removal of a running container (uses SIGKILL)", nullptr},
+    OptionDef{"help", 'h', F, L, "", "Print usage", nullptr},
+    OptionDef{"volumes", 'v', F, L, "", "Remove anonymous volumes associated with the container", nullptr},
+};
+
+OptionTable lifecycle_table(LifecycleVerb verb) {
+  switch (verb) {
+    case LifecycleVerb::stop:
+      return {kStopOptions, {}, kStopAliases, true};
+    case LifecycleVerb::kill:
+      return {kKillOptions, {}, {}, true};
+    case LifecycleVerb::rm:
+      break;
   }
-  return util::fail(util::ErrorKind::invalid_argument, "invalid argument \"" + text + "\" for \"-t, --time\"");
+  return {kRmOptions, {}, {}, true};
 }
 
 std::string_view verb_name(LifecycleVerb verb) {
@@ -54,15 +83,9 @@ int usage_error(std::string_view verb, const util::Error& e, ErrorReport& report
 
 std::string lifecycle_usage(LifecycleVerb verb) {
   const std::string v(verb_name(verb));
-  std::string flags = verb == LifecycleVerb::stop
-                          ? "  -s, --signal string   Signal to send to the container\n"
-                            "  -t, --time int        Seconds to wait before killing the container\n"
-                      : verb == LifecycleVerb::kill
-                          ? "  -s, --signal string   Signal to send to the container (default SIGKILL)\n"
-                          : "  -f, --force           Force the removal of a running container (uses SIGKILL)\n"
-                            "  -v, --volumes         Remove anonymous volumes associated with the container\n";
   return "Usage:  sandbox-run " + v + " [OPTIONS] CONTAINER [CONTAINER...]\n\n" +
-         "Like `docker " + v + "`, for sandboxes sandbox-run started\n\nOptions:\n" + flags;
+         "Like `docker " + v + "`, for sandboxes sandbox-run started\n\nOptions:\n" +
+         format_option_help(lifecycle_table(verb));
 }
 
 bool wants_help(const std::vector<std::string>& args) {
@@ -118,43 +141,29 @@ int run_subcommand(const std::string& verb, const std::vector<std::string>& args
 
 // stop [-s SIG] [-t N], kill [-s SIG], rm [-f] [-v].
 util::Result<LifecycleOptions> parse_lifecycle_args(LifecycleVerb verb, const std::vector<std::string>& args) {
+  SR_ASSIGN(CommandLine line, parse_command_line(lifecycle_table(verb), args));
   LifecycleOptions out;
   out.verb = verb;
-  const bool signals = verb == LifecycleVerb::stop || verb == LifecycleVerb::kill;
-  const bool rm = verb == LifecycleVerb::rm;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string a = args[i];
-    std::string value;
-    if (auto eq = a.find('='); a.starts_with("--") && eq != std::string::npos) {
-      value = a.substr(eq + 1);
-      a.resize(eq);
+  for (const auto& o : line.options) {
+    const std::string_view n = o.def->long_name;
+    util::Result<void> applied;
+    if (n == "signal") {
+      out.signal = o.value;
+    } else if (n == "time") {
+      auto t = parse_int64(o.value);
+      if (t && (*t < INT32_MIN || *t > INT32_MAX))
+        t = util::fail(util::ErrorKind::invalid_argument, "strconv.ParseInt: parsing \"" + o.value + "\": value out of range");
+      if (t) out.timeout = static_cast<int>(*t);
+      else applied = std::unexpected(t.error());
+    } else if (n == "force" || n == "volumes") {
+      auto on = parse_bool(o.value);
+      if (!on) applied = std::unexpected(on.error());
+      else if (n == "force") out.force = *on ? docker::Force::yes : docker::Force::no;
+      else out.volumes = *on ? docker::RemoveVolumes::yes : docker::RemoveVolumes::no;
     }
-    auto next = [&]() -> util::Result<std::string> {
-      if (!value.empty()) return value;
-      if (i + 1 >= args.size()) return util::fail(util::ErrorKind::invalid_argument, "flag needs an argument: " + a);
-      return args[++i];
-    };
-    if (a == "--") {
-      out.containers.insert(out.containers.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
-      break;
-    } else if (signals && (a == "-s" || a == "--signal")) {
-      SR_ASSIGN(out.signal, next());
-    } else if (verb == LifecycleVerb::stop && (a == "-t" || a == "--time" || a == "--timeout")) {
-      SR_ASSIGN(std::string t, next());
-      SR_ASSIGN(out.timeout, parse_int(t));
-    } else if (rm && (a == "-f" || a == "--force")) {
-      out.force = docker::Force::yes;
-    } else if (rm && (a == "-v" || a == "--volumes")) {
-      out.volumes = docker::RemoveVolumes::yes;
-    } else if (rm && (a == "-fv" || a == "-vf")) {
-      out.force = docker::Force::yes;
-      out.volumes = docker::RemoveVolumes::yes;
-    } else if (a.size() > 1 && a[0] == '-') {
-      return util::fail(util::ErrorKind::invalid_argument, "unknown flag: " + a);
-    } else {
-      out.containers.push_back(a);
-    }
+    if (!applied) return std::unexpected(bad_value(std::move(applied.error()), o));
   }
+  out.containers = std::move(line.positional);
   if (out.containers.empty())
     return util::fail(util::ErrorKind::invalid_argument,
                       "'sandbox-run " + std::string(verb_name(verb)) + "' requires at least 1 argument");

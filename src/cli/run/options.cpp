@@ -113,14 +113,18 @@ util::Result<CommandLine> parse_command_line(const OptionTable& table,
       ++i;
       break;
     }
-    if (arg.size() < 2 || arg[0] != '-') break;  // the image: options end here
+    if (arg.size() < 2 || arg[0] != '-') {
+      if (!table.interspersed) break;  // the image: options end here
+      out.positional.push_back(arg);
+      continue;
+    }
     if (arg[1] == '-') {
       SR_TRY(parse_long(table, args, i, out));
     } else {
       SR_TRY(parse_short_group(table, args, i, out));
     }
   }
-  out.positional.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  out.positional.insert(out.positional.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   return out;
 }
 
@@ -128,6 +132,10 @@ std::string display_name(const OptionDef& def) {
   std::string name;
   if (def.short_name != '\0') name = std::string("-") + def.short_name + ", ";
   return name + "--" + std::string(def.long_name);
+}
+
+util::Error bad_value(util::Error e, const Occurrence& o) {
+  return std::move(e).context("invalid argument \"" + o.value + "\" for \"" + display_name(*o.def) + "\" flag");
 }
 
 std::string format_option_help(const OptionTable& table) {

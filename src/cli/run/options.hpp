@@ -47,6 +47,10 @@ struct OptionTable {
   std::span<const OptionDef> options;
   std::span<const UnsupportedOption> unsupported;
   std::span<const std::string_view> aliases;  // pairs {"net", "network"} flattened
+  // false: options end at the first argument that is not one (docker run,
+  // exec: the rest is the command). true: options and arguments mix, as
+  // pflag's default for docker stop/kill/rm ("stop a -t 3 b").
+  bool interspersed = false;
 };
 
 struct Occurrence {
@@ -59,7 +63,8 @@ struct CommandLine {
   std::vector<std::string> positional;  // IMAGE [COMMAND] [ARG...]
 };
 
-// Parses args (without the program name). Errors are invalid_argument and read
+// Parses args (without the program name); every sandbox-run command line goes
+// through it (run, exec, stop, kill, rm). Errors are invalid_argument and read
 // like the Docker CLI's: "unknown flag: --xyz", "flag needs an argument: 'e'
 // in -e", "unsupported option --cpu-shares".
 util::Result<CommandLine> parse_command_line(const OptionTable& table,
@@ -67,6 +72,10 @@ util::Result<CommandLine> parse_command_line(const OptionTable& table,
 
 // "-m, --memory" or "--rm": how errors and --help name an option.
 std::string display_name(const OptionDef& def);
+
+// `e` given the context the Docker CLI puts before a bad value:
+// invalid argument "VALUE" for "-t, --tty" flag: ...
+util::Error bad_value(util::Error e, const Occurrence& o);
 
 // The option listing for --help, one line per option, generated from the table.
 std::string format_option_help(const OptionTable& table);

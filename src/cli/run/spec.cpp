@@ -17,10 +17,8 @@ util::Result<Command> parse_run_command(std::span<const std::string> args,
                                         const ParseContext& context) {
   SR_ASSIGN(const CommandLine line, parse_command_line(run_option_table(), args));
   SpecBuilder builder(context.lookup, context.cwd);
-  for (const auto& [def, value] : line.options) {
-    if (auto r = def->apply(builder, value); !r)
-      return std::unexpected(std::move(r.error()).context(
-          "invalid argument \"" + value + "\" for \"" + display_name(*def) + "\" flag"));
+  for (const auto& o : line.options) {
+    if (auto r = o.def->apply(builder, o.value); !r) return std::unexpected(bad_value(std::move(r.error()), o));
   }
   Command cmd;
   cmd.action = builder.action;

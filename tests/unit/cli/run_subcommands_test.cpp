@@ -66,7 +66,15 @@ TEST_CASE("exec usage errors", "[exec]") {
   CHECK(unknown.error().message == "unknown flag: --nope");
   auto missing = parse_exec_args({"-e"}, env_with("", ""));
   REQUIRE_FALSE(missing);
-  CHECK(missing.error().message == "flag needs an argument: -e");
+  CHECK(missing.error().message == "flag needs an argument: 'e' in -e");  // the Docker CLI's (pflag's) text
+  auto bad_bool = parse_exec_args({"--tty=maybe", "box", "sh"}, env_with("", ""));
+  REQUIRE_FALSE(bad_bool);
+  CHECK(bad_bool.error().message ==
+        "invalid argument \"maybe\" for \"-t, --tty\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax");
+  auto off = parse_exec_args({"-it", "--tty=false", "box", "sh"}, env_with("", ""));
+  REQUIRE(off);
+  CHECK(off->interactive);
+  CHECK_FALSE(off->tty);
   auto help = parse_exec_args({"--help"}, env_with("", ""));
   REQUIRE(help);
   CHECK(help->help);
@@ -92,10 +100,21 @@ TEST_CASE("stop, kill and rm take only their own flags", "[lifecycle]") {
   CHECK(stop->signal == "SIGINT");
   auto bad_time = parse_lifecycle_args(LifecycleVerb::stop, {"-t", "3s", "a"});
   REQUIRE_FALSE(bad_time);
-  CHECK(bad_time.error().message == "invalid argument \"3s\" for \"-t, --time\"");
+  CHECK(bad_time.error().message ==
+        "invalid argument \"3s\" for \"-t, --time\" flag: strconv.ParseInt: parsing \"3s\": invalid syntax");
+  // As in the Docker CLI, flags and names may mix, and --timeout is --time.
+  auto mixed = parse_lifecycle_args(LifecycleVerb::stop, {"a", "--timeout", "7", "b", "-sHUP"});
+  REQUIRE(mixed);
+  CHECK(mixed->containers == std::vector<std::string>{"a", "b"});
+  CHECK(mixed->timeout == 7);
+  CHECK(mixed->signal == "HUP");
+  auto not_forced = parse_lifecycle_args(LifecycleVerb::rm, {"--force=false", "-v", "a"});
+  REQUIRE(not_forced);
+  CHECK(not_forced->force == sr::docker::Force::no);
+  CHECK(not_forced->volumes == sr::docker::RemoveVolumes::yes);
   auto kill_force = parse_lifecycle_args(LifecycleVerb::kill, {"-f", "a"});
   REQUIRE_FALSE(kill_force);
-  CHECK(kill_force.error().message == "unknown flag: -f");
+  CHECK(kill_force.error().message == "unknown shorthand flag: 'f' in -f");
   auto none = parse_lifecycle_args(LifecycleVerb::kill, {"-s", "HUP"});
   REQUIRE_FALSE(none);
   CHECK(none.error().message == "'sandbox-run kill' requires at least 1 argument");
