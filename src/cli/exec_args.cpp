@@ -11,23 +11,20 @@ namespace sr::cli {
 
 namespace {
 
-constexpr auto F = ValueArity::flag;
-constexpr auto V = ValueArity::value;
-constexpr auto L = Repeat::last_wins;
-constexpr auto A = Repeat::append;
+using namespace table_terms;
 
 // Read by parse_exec_args below, not through apply (no RunSpec to build).
 constexpr std::array kExecOptions{
     OptionDef{"detach", 'd', F, L, "", "Detached mode: run command in the background", nullptr},
-    OptionDef{"detach-keys", 0, V, L, "string", "Override the key sequence for detaching a container", nullptr},
-    OptionDef{"env", 'e', V, A, "list", "Set environment variables", nullptr},
-    OptionDef{"env-file", 0, V, A, "list", "Read in a file of environment variables", nullptr},
+    OptionDef{"detach-keys", 0, S, L, "string", "Override the key sequence for detaching a container", nullptr},
+    OptionDef{"env", 'e', S, A, "list", "Set environment variables", nullptr},
+    OptionDef{"env-file", 0, S, A, "list", "Read in a file of environment variables", nullptr},
     OptionDef{"help", 'h', F, L, "", "Print usage", nullptr},
     OptionDef{"interactive", 'i', F, L, "", "Keep STDIN open even if not attached", nullptr},
     OptionDef{"privileged", 0, F, L, "", "Give extended privileges to the command", nullptr},
     OptionDef{"tty", 't', F, L, "", "Allocate a pseudo-TTY", nullptr},
-    OptionDef{"user", 'u', V, L, "string", "Username or UID (format: \"<name|uid>[:<group|gid>]\")", nullptr},
-    OptionDef{"workdir", 'w', V, L, "string", "Working directory inside the container", nullptr},
+    OptionDef{"user", 'u', S, L, "string", "Username or UID (format: \"<name|uid>[:<group|gid>]\")", nullptr},
+    OptionDef{"workdir", 'w', S, L, "string", "Working directory inside the container", nullptr},
 };
 
 const OptionTable& exec_table() {

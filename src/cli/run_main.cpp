@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "cli/error_report.hpp"
+#include "cli/run/spec.hpp"
 #include "cli/run_subcommands.hpp"
 #include "docker/client.hpp"
 #include "runtime/sandbox.hpp"
-#include "cli/run/spec.hpp"
 #include "util/exit_status.hpp"
 
 namespace sr::cli {
@@ -21,7 +21,7 @@ namespace {
 
 int fail(ErrorReport& report, std::string_view kind, const std::string& message) {
   report.error(kind, message, "See 'sandbox-run --help'.");
-  return sr::util::kExitLauncher;
+  return util::kExitLauncher;
 }
 
 int run(std::vector<std::string> args, ErrorReport& report, const std::function<void()>& print_version) {
@@ -31,21 +31,21 @@ int run(std::vector<std::string> args, ErrorReport& report, const std::function<
   if (!args.empty() && is_subcommand(args.front()))
     return run_subcommand(args.front(), std::vector<std::string>(args.begin() + 1, args.end()), report);
   if (!args.empty() && args.front() == "run") args.erase(args.begin());
-  auto command = sr::cli::parse_run_command(args, sr::cli::process_context());
+  auto command = parse_run_command(args, process_context());
   if (!command) return fail(report, "usage", command.error().message);
   switch (command->action) {
-    case sr::cli::Action::help:
-      std::fputs(sr::cli::usage_text().c_str(), stdout);
+    case Action::help:
+      std::fputs(usage_text().c_str(), stdout);
       return 0;
-    case sr::cli::Action::version:
+    case Action::version:
       print_version();
       return 0;
-    case sr::cli::Action::run:
+    case Action::run:
       break;
   }
-  auto client = sr::docker::Client::from_env();
+  auto client = docker::Client::from_env();
   if (!client) return fail(report, "docker_unreachable", client.error().message);
-  return sr::runtime::run_sandbox(std::move(command->spec), **client, report);
+  return runtime::run_sandbox(std::move(command->spec), **client, report);
 }
 
 }  // namespace
@@ -56,7 +56,7 @@ int run_main(std::vector<std::string> args, const std::function<void()>& print_v
     return run(std::move(args), report, print_version);
   } catch (const std::exception& e) {
     report.error("launcher", e.what());
-    return sr::util::kExitLauncher;
+    return util::kExitLauncher;
   }
 }
 

@@ -19,22 +19,20 @@ namespace {
 using runtime::LifecycleOptions;
 using runtime::LifecycleVerb;
 
-constexpr auto F = ValueArity::flag;
-constexpr auto V = ValueArity::value;
-constexpr auto L = Repeat::last_wins;
+using namespace table_terms;
 
 // Each verb's flags (only those that map to the API), read by the pflag
 // parser that reads docker run's; as in the Docker CLI, flags and container
 // names may mix.
 constexpr std::array kStopOptions{
     OptionDef{"help", 'h', F, L, "", "Print usage", nullptr},
-    OptionDef{"signal", 's', V, L, "string", "Signal to send to the container", nullptr},
-    OptionDef{"time", 't', V, L, "int", "Seconds to wait before killing the container", nullptr},
+    OptionDef{"signal", 's', S, L, "string", "Signal to send to the container", nullptr},
+    OptionDef{"time", 't', S, L, "int", "Seconds to wait before killing the container", nullptr},
 };
 constexpr std::array<std::string_view, 2> kStopAliases{"timeout", "time"};
 constexpr std::array kKillOptions{
     OptionDef{"help", 'h', F, L, "", "Print usage", nullptr},
-    OptionDef{"signal", 's', V, L, "string", "Signal to send to the container (default SIGKILL)", nullptr},
+    OptionDef{"signal", 's', S, L, "string", "Signal to send to the container (default SIGKILL)", nullptr},
 };
 constexpr std::array kRmOptions{
     OptionDef{"force", 'f', F, L, "", "Force the removal of a running container (uses SIGKILL)", nullptr},

@@ -21,10 +21,7 @@ using util::Result;
 using V = const std::string&;
 using B = SpecBuilder&;
 
-constexpr auto F = ValueArity::flag;
-constexpr auto S = ValueArity::value;
-constexpr auto L = Repeat::last_wins;
-constexpr auto A = Repeat::append;
+using namespace table_terms;
 
 inline util::Result<void> set_flag(bool& target, V v) {
   SR_ASSIGN(target, parse_bool(v));

@@ -53,6 +53,14 @@ struct OptionTable {
   bool interspersed = false;
 };
 
+// Short names the option tables are written with: {"tty", 't', F, L, ...}.
+namespace table_terms {
+inline constexpr auto F = ValueArity::flag;   // boolean
+inline constexpr auto S = ValueArity::value;  // takes a string
+inline constexpr auto L = Repeat::last_wins;
+inline constexpr auto A = Repeat::append;
+}  // namespace table_terms
+
 struct Occurrence {
   const OptionDef* def;
   std::string value;
